@@ -1,0 +1,164 @@
+"""Read and check every setting once, at start-up, so a typo fails loudly instead of at 3 a.m."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_QUIET_HOURS = "21:00-09:00"
+_QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; the message lists each with what is expected."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "Invalid settings:\n" + "\n".join(f"  - {problem}" for problem in problems)
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    public_base_url: str
+    redis_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base: str | None = None
+    smtp_url: str | None = None
+    mail_from: str | None = None
+    sms_quiet_hours: tuple[time, time] | None = field(
+        default=(time(21, 0), time(9, 0))
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is the embedded default (SQLite, no Redis)."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def twilio_enabled(self) -> bool:
+        """Whether SMS goes through Twilio (otherwise it lands in the local outbox)."""
+        return bool(self.twilio_account_sid)
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` as given and use the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time] | None:
+    """``21:00-09:00`` → (21:00, 09:00); empty → None (SMS never held)."""
+    if not text.strip():
+        return None
+    match = _QUIET.match(text)
+    if match is None:
+        raise ValueError(f"'{text}' is not HH:MM-HH:MM (e.g. {DEFAULT_QUIET_HOURS})")
+    h1, m1, h2, m2 = (int(part) for part in match.groups())
+    try:
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"'{text}': {exc}") from None
+    if start == end:
+        raise ValueError(f"'{text}': start and end are the same; leave it empty to disable")
+    return start, end
+
+
+def _secret_key(instance_path: Path) -> str:
+    """A development secret kept in the instance folder, so sessions survive a restart."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key, encoding="ascii")
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from the environment, refusing every invalid value at once."""
+    env = dict(os.environ if environ is None else environ)
+    problems: list[str] = []
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    instance_path = Path(get("TRACKER_INSTANCE") or "instance").resolve()
+
+    database_url = get("DATABASE_URL") or f"sqlite:///{instance_path / 'tracker.db'}"
+    database_url = normalise_database_url(database_url)
+    if not database_url.startswith(("sqlite:", "postgresql+psycopg:")):
+        problems.append(
+            f"DATABASE_URL: '{urlsplit(database_url).scheme}' is not supported; use "
+            "postgresql://user@host/db or sqlite:///path/to/file.db"
+        )
+
+    redis_url = get("REDIS_URL")
+    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        problems.append("REDIS_URL: must start with redis://, rediss:// or unix://")
+
+    public_base_url = (get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    parts = urlsplit(public_base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append("PUBLIC_BASE_URL: must be an http:// or https:// address")
+
+    sid, token = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN")
+    sender, service_sid = get("TWILIO_FROM"), get("TWILIO_MESSAGING_SERVICE_SID")
+    if sid or token:
+        if not (sid and token):
+            problems.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+        if not (sender or service_sid):
+            problems.append("Twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+    api_base = get("TWILIO_API_BASE")
+    if api_base and urlsplit(api_base).scheme not in ("http", "https"):
+        problems.append("TWILIO_API_BASE: must be an http:// or https:// address")
+
+    smtp_url, mail_from = get("SMTP_URL"), get("MAIL_FROM")
+    if smtp_url:
+        if urlsplit(smtp_url).scheme not in ("smtp", "smtps"):
+            problems.append("SMTP_URL: must be smtp://user:pass@host:port or smtps://...")
+        if not mail_from or "@" not in mail_from:
+            problems.append("MAIL_FROM: an address to send from is needed when SMTP_URL is set")
+
+    quiet_text = env.get("SMS_QUIET_HOURS", DEFAULT_QUIET_HOURS)
+    quiet: tuple[time, time] | None = None
+    try:
+        quiet = parse_quiet_hours(quiet_text)
+    except ValueError as exc:
+        problems.append(f"SMS_QUIET_HOURS: {exc}")
+
+    if problems:
+        raise SettingsError(problems)
+
+    return Settings(
+        instance_path=instance_path,
+        database_url=database_url,
+        secret_key=get("SECRET_KEY") or _secret_key(instance_path),
+        public_base_url=public_base_url,
+        redis_url=redis_url,
+        twilio_account_sid=sid,
+        twilio_auth_token=token,
+        twilio_from=sender,
+        twilio_messaging_service_sid=service_sid,
+        twilio_api_base=api_base,
+        smtp_url=smtp_url,
+        mail_from=mail_from,
+        sms_quiet_hours=quiet,
+    )

@@ -1,0 +1,372 @@
+"""What clerks do to a case after filing (DESIGN §4.4–4.5).
+
+Every action takes the row lock first, checks the transition, changes the case and appends an
+event, all in the caller's transaction: either everything happens or nothing does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.calendar_store import load_calendar
+from tracker.case_deadlines import apply_deadline
+from tracker.case_store import lock_case, record_event
+from tracker.deadlines import compute_deadline
+from tracker.errors import IllegalTransition, InvalidInput
+from tracker.limits import InvalidLimit, TimeLimit, parse_limit
+from tracker.models import Agency, Case, Department, Pause
+from tracker.text_rules import clean_text, required_text
+from tracker.transitions import Action, CaseStatus, next_status
+from tracker.tz import local_date, require_aware
+from tracker.workcalendar import WorkCalendar
+
+NOTE_MAX = 2000
+
+
+def _begin(
+    session: Session, case_id: int, action: Action, expected_version: int | None
+) -> tuple[Case, CaseStatus, CaseStatus]:
+    case = lock_case(session, case_id, expected_version)
+    before = case.status
+    return case, before, next_status(before, action)
+
+
+def _calendar(session: Session, case: Case) -> WorkCalendar:
+    return load_calendar(session, case.department.agency_id)
+
+
+def _text(name: str, value: str | None, *, required: bool = False) -> str:
+    check = required_text if required else clean_text
+    try:
+        return check(value, max_length=NOTE_MAX)
+    except ValueError as exc:
+        raise InvalidInput({name: str(exc)}) from None
+
+
+def _finish(
+    session: Session,
+    case: Case,
+    before: CaseStatus,
+    after: CaseStatus,
+    *,
+    actor: str,
+    kind: str,
+    now: datetime,
+    note: str | None,
+    public: bool,
+    data: dict[str, object] | None = None,
+) -> Case:
+    case.status = after
+    case.updated_at = now
+    if not case.is_open and case.closed_at is None:
+        case.closed_at = now
+    record_event(
+        session,
+        case,
+        actor=actor,
+        kind=kind,
+        at=now,
+        note=note or None,
+        public=public,
+        from_status=before,
+        data=data,
+    )
+    session.flush()
+    return case
+
+
+def start(
+    session: Session,
+    case_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    public: bool = False,
+    expected_version: int | None = None,
+) -> Case:
+    """Start work on a received case."""
+    case, before, after = _begin(session, case_id, Action.START, expected_version)
+    return _finish(
+        session, case, before, after, actor=actor, kind="started", now=now,
+        note=_text("note", note), public=public,
+    )
+
+
+def advance_step(
+    session: Session,
+    case_id: int,
+    step: int,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    public: bool = True,
+    expected_version: int | None = None,
+) -> Case:
+    """Move the case to step ``step`` (0-based) of its SOP."""
+    case, before, after = _begin(session, case_id, Action.ADVANCE_STEP, expected_version)
+    steps = case.service_version.steps
+    if not 0 <= step < len(steps):
+        raise InvalidInput({"step": f"must be between 1 and {len(steps)}"})
+    case.current_step = step
+    return _finish(
+        session, case, before, after, actor=actor, kind="step", now=now,
+        note=_text("note", note), public=public, data={"step": step},
+    )
+
+
+def request_supplement(
+    session: Session,
+    case_id: int,
+    items: Sequence[str],
+    *,
+    actor: str,
+    now: datetime,
+    deadline: date | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Ask for every missing document at once (補正); the clock stops until they arrive."""
+    case, before, after = _begin(session, case_id, Action.REQUEST_SUPPLEMENT, expected_version)
+    clean_items = [_text("items", item) for item in items]
+    clean_items = [item for item in clean_items if item]
+    if not clean_items:
+        raise InvalidInput({"items": "list every missing document (at least one)"})
+    calendar = _calendar(session, case)
+    if deadline is None:
+        limit = parse_limit(case.service_version.supplement_deadline)
+        computed = compute_deadline(now, limit, calendar)
+        assert computed is not None and computed.due_date is not None
+        deadline = computed.due_date
+    elif deadline <= local_date(now):
+        raise InvalidInput({"deadline": "the supplement deadline must be after today"})
+    case.pauses.append(
+        Pause(requested_at=now, items=clean_items, supplement_due=deadline, resumed_at=None)
+    )
+    apply_deadline(case, calendar)
+    return _finish(
+        session, case, before, after, actor=actor, kind="supplement_requested", now=now,
+        note=_text("note", note), public=True,
+        data={"items": clean_items, "supplement_due": deadline.isoformat()},
+    )
+
+
+def receive_supplement(
+    session: Session,
+    case_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """The documents arrived: the clock runs again (or restarts, as the SOP says)."""
+    case, before, after = _begin(session, case_id, Action.RECEIVE_SUPPLEMENT, expected_version)
+    pause = case.pauses[-1]
+    pause.resumed_at = max(require_aware(now, "now"), pause.requested_at)
+    deadline = apply_deadline(case, _calendar(session, case))
+    return _finish(
+        session, case, before, after, actor=actor, kind="supplement_received", now=now,
+        note=_text("note", note), public=True,
+        data={"due": deadline.display() if deadline else None},
+    )
+
+
+def extend(
+    session: Session,
+    case_id: int,
+    extension: str | TimeLimit,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Case:
+    """Extend once (展延), before the case is overdue, by at most its original limit."""
+    case, before, after = _begin(session, case_id, Action.EXTEND, expected_version)
+    reason = _text("reason", reason, required=True)
+    limit = parse_limit(case.service_version.time_limit)
+    try:
+        amount = extension if isinstance(extension, TimeLimit) else parse_limit(extension)
+    except InvalidLimit as exc:
+        raise InvalidInput({"extension": str(exc)}) from None
+    if case.extension is not None:
+        raise IllegalTransition(
+            f"Case {case.number} has already been extended once; the law allows one extension."
+        )
+    if case.due_at is not None and now >= case.due_at:
+        raise IllegalTransition(
+            f"Case {case.number} is already overdue; an extension must be recorded before that."
+        )
+    if amount.unit != limit.unit or amount.amount > limit.amount:
+        raise InvalidInput(
+            {"extension": f"may be at most the original limit, {limit} (same unit, {limit.unit})"}
+        )
+    old_due = case.due_date.isoformat() if case.due_date else None
+    case.extension = str(amount)
+    case.extension_reason = reason
+    deadline = apply_deadline(case, _calendar(session, case))
+    return _finish(
+        session, case, before, after, actor=actor, kind="extended", now=now,
+        note=reason, public=True,
+        data={"extension": str(amount), "old_due": old_due,
+              "due": deadline.display() if deadline else None},
+    )
+
+
+def set_overdue_info(
+    session: Session,
+    case_id: int,
+    reason: str,
+    expected_completion: date,
+    *,
+    actor: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Case:
+    """Record why the case is late and when it is expected to be done (逾期原因, 預計完成時間)."""
+    case, before, after = _begin(session, case_id, Action.SET_OVERDUE_INFO, expected_version)
+    reason = _text("reason", reason, required=True)
+    if expected_completion < local_date(now):
+        raise InvalidInput({"expected_completion": "cannot be in the past"})
+    case.overdue_reason = reason
+    case.expected_completion = expected_completion
+    return _finish(
+        session, case, before, after, actor=actor, kind="overdue_info", now=now,
+        note=reason, public=True, data={"expected_completion": expected_completion.isoformat()},
+    )
+
+
+def transfer(
+    session: Session,
+    case_id: int,
+    department: str,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Case:
+    """Hand the case to another of our departments (``agency/department``); it stays open."""
+    case, before, after = _begin(session, case_id, Action.TRANSFER, expected_version)
+    reason = _text("reason", reason, required=True)
+    agency_code, _, dept_code = department.partition("/")
+    target = session.scalar(
+        select(Department)
+        .join(Agency)
+        .where(Agency.code == agency_code, Department.code == dept_code)
+    )
+    if target is None:
+        raise InvalidInput({"department": f"there is no department '{department}'"})
+    if target.id == case.department_id:
+        raise InvalidInput({"department": "the case is already with that department"})
+    old = case.department.path
+    case.department = target
+    case.assigned_user_id = None
+    # Another agency means another calendar: its closures now apply.
+    apply_deadline(case, _calendar(session, case))
+    return _finish(
+        session, case, before, after, actor=actor, kind="transferred", now=now,
+        note=reason, public=True, data={"from": old, "to": target.path},
+    )
+
+
+def transfer_out(
+    session: Session,
+    case_id: int,
+    agency_name: str,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Case:
+    """Send the case to an agency outside this system (移文); our part of it ends."""
+    case, before, after = _begin(session, case_id, Action.TRANSFER_OUT, expected_version)
+    reason = _text("reason", reason, required=True)
+    to = _text("agency", agency_name, required=True)
+    return _finish(
+        session, case, before, after, actor=actor, kind="transferred_out", now=now,
+        note=reason, public=True, data={"to": to},
+    )
+
+
+def complete(
+    session: Session,
+    case_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """The case is done (辦結); the note is the result the applicant is told."""
+    case, before, after = _begin(session, case_id, Action.COMPLETE, expected_version)
+    case.current_step = len(case.service_version.steps) - 1
+    return _finish(
+        session, case, before, after, actor=actor, kind="completed", now=now,
+        note=_text("note", note), public=True,
+    )
+
+
+def reject(
+    session: Session,
+    case_id: int,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Case:
+    """Reject (駁回) with the reason the applicant is told."""
+    case, before, after = _begin(session, case_id, Action.REJECT, expected_version)
+    reason = _text("reason", reason, required=True)
+    if case.pauses and case.pauses[-1].resumed_at is None:
+        # The pause ends with the case, so reports never count a rejected case as still paused.
+        case.pauses[-1].resumed_at = now
+    return _finish(
+        session, case, before, after, actor=actor, kind="rejected", now=now,
+        note=reason, public=True,
+    )
+
+
+def withdraw(
+    session: Session,
+    case_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """The applicant withdrew the application (撤回)."""
+    case, before, after = _begin(session, case_id, Action.WITHDRAW, expected_version)
+    if case.pauses and case.pauses[-1].resumed_at is None:
+        case.pauses[-1].resumed_at = now
+    return _finish(
+        session, case, before, after, actor=actor, kind="withdrawn", now=now,
+        note=_text("note", note), public=True,
+    )
+
+
+def add_note(
+    session: Session,
+    case_id: int,
+    note: str,
+    *,
+    public: bool,
+    actor: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Case:
+    """A public note (the applicant sees it) or an internal one."""
+    case, before, after = _begin(session, case_id, Action.NOTE, expected_version)
+    return _finish(
+        session, case, before, after, actor=actor, kind="note", now=now,
+        note=_text("note", note, required=True), public=public,
+    )

@@ -1,0 +1,394 @@
+"""The ``tracker`` command line (DESIGN §5.2)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from config import Settings, SettingsError, load_settings
+from tracker import migrate
+from tracker.errors import InvalidInput, TrackerError
+
+DEMO_CATALOGUE = Path(__file__).with_name("data") / "demo-catalogue.yaml"
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(str(exc), 2)
+
+
+def refusals(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the domain's refusals into a clear message and a non-zero exit (nothing changed)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InvalidInput as exc:
+            lines = "\n".join(f"  {name}: {problem}" for name, problem in exc.fields.items())
+            _fail(f"nothing was changed:\n{lines}")
+        except (TrackerError, ValueError) as exc:
+            _fail(f"{exc}\nNothing was changed.")
+
+    return wrapper
+
+
+@contextmanager
+def _transaction(settings: Settings) -> Iterator[Session]:
+    """A transaction on the configured database, which must be migrated to the latest schema."""
+    from tracker.db import Database
+
+    revision = migrate.current_revision(settings.database_url)
+    if revision != migrate.head_revision():
+        _fail("the database is not set up or not up to date; run 'tracker db upgrade' first.")
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as session:
+            yield session
+    finally:
+        database.dispose()
+
+
+@click.group()
+def main() -> None:
+    """Case Tracker: cases, deadlines and notices for Kaohsiung City offices."""
+
+
+# --- db ---------------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or migrate it to the latest schema."""
+    settings = _settings()
+    migrate.upgrade(settings.database_url)
+    click.echo(f"Database is at revision {migrate.current_revision(settings.database_url)}.")
+
+
+# --- catalogue --------------------------------------------------------------------------------
+@main.group()
+def catalogue() -> None:
+    """The service catalogue (SOPs and time limits)."""
+
+
+@catalogue.command("load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@refusals
+def catalogue_load(file: Path) -> None:
+    """Load or reload a catalogue FILE (YAML); an invalid file changes nothing."""
+    from tracker.catalogue import load_catalogue
+    from tracker.catalogue_file import CatalogueInvalid, read_catalogue
+
+    try:
+        parsed = read_catalogue(file)
+    except CatalogueInvalid as exc:
+        _fail(f"the catalogue was refused, nothing was changed:\n{exc}")
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror}")
+    with _transaction(_settings()) as session:
+        report = load_catalogue(session, parsed, now=_now())
+    for line in report.lines():
+        click.echo(line)
+
+
+# --- calendar ---------------------------------------------------------------------------------
+@main.group()
+def calendar() -> None:
+    """The office calendar: the DGPA import and closures."""
+
+
+@calendar.command("import-dgpa")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@refusals
+def calendar_import_dgpa(file: Path) -> None:
+    """Import the official DGPA office calendar CSV (UTF-8 or Big5)."""
+    from tracker.calendar_store import store_dgpa_days
+    from tracker.dgpa import DgpaFormatError, parse_dgpa
+    from tracker.retiming import retime_open_cases
+
+    try:
+        days = parse_dgpa(file.read_bytes(), str(file))
+    except DgpaFormatError as exc:
+        _fail(f"the calendar was refused, nothing was changed:\n{exc}")
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror}")
+    now = _now()
+    with _transaction(_settings()) as session:
+        changed = store_dgpa_days(session, days, now)
+        retimed = []
+        if changed:
+            retimed = retime_open_cases(
+                session,
+                min(changed),
+                max(changed),
+                agency_id=None,
+                actor="system:calendar",
+                now=now,
+                note="The official office calendar was updated.",
+                cause={"calendar": file.name},
+            )
+    first, last = min(d.date for d in days), max(d.date for d in days)
+    click.echo(f"Imported {len(days)} days ({first} to {last}) from {file.name}.")
+    click.echo(f"{len(changed)} days differ from the built-in calendar; "
+               f"{len(retimed)} open cases re-timed.")
+
+
+@calendar.command("close")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--agency", "agency_code", help="Only this agency (default: the whole city).")
+@click.option("--reason", required=True, help="Why the offices are closed, e.g. 颱風停止上班.")
+@refusals
+def calendar_close(day: datetime, agency_code: str | None, reason: str) -> None:
+    """Declare the offices closed on DAY (YYYY-MM-DD) and re-time the open cases it touches."""
+    from tracker.closures import declare_closure
+
+    with _transaction(_settings()) as session:
+        result = declare_closure(
+            session,
+            day.date(),
+            agency_code=agency_code,
+            reason=reason,
+            actor="cli",
+            now=_now(),
+        )
+    scope = agency_code or "city-wide"
+    click.echo(f"Closed {day.date()} ({scope}): {len(result.retimed)} open cases re-timed.")
+
+
+# --- deadline ---------------------------------------------------------------------------------
+def _parse_received(text: str) -> datetime:
+    from tracker.tz import TAIPEI
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{text}' is not ISO 8601, e.g. 2026-02-13T10:00 or 2026-02-13T10:00+08:00"
+        ) from None
+    # Without an offset the time is Taipei time, as the contract says.
+    return value if value.tzinfo else value.replace(tzinfo=TAIPEI)
+
+
+def _parse_pause(text: str) -> tuple[date, date]:
+    start, sep, end = text.partition("/")
+    try:
+        if not sep:
+            raise ValueError
+        pause = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{text}' is not FROM/TO with two dates, e.g. 2026-03-04/2026-03-09"
+        ) from None
+    if pause[1] < pause[0]:
+        raise click.BadParameter(f"'{text}': the documents cannot arrive before the request")
+    return pause
+
+
+@main.command()
+@click.option("--received", required=True, help="When the case was received (ISO 8601).")
+@click.option("--limit", "limit_text", required=True, help="The time limit, e.g. 5wd, 14d, 2mo.")
+@click.option("--pause", "pauses", multiple=True, help="A supplement pause FROM/TO (dates).")
+@click.option("--clock", type=click.Choice(["pause", "restart"]), default="pause")
+@click.option("--agency", "agency_code", help="Apply this agency's closures too.")
+def deadline(
+    received: str, limit_text: str, pauses: tuple[str, ...], clock: str, agency_code: str | None
+) -> None:
+    """Print the due date of a case received at RECEIVED with LIMIT."""
+    from tracker.deadlines import ClockPolicy, Pause, compute_deadline
+    from tracker.limits import InvalidLimit, parse_limit
+    from tracker.tz import iso_taipei, start_of_local_day
+
+    received_at = _parse_received(received)
+    try:
+        limit = parse_limit(limit_text)
+    except InvalidLimit as exc:
+        raise click.BadParameter(str(exc), param_hint="--limit") from None
+    spans = sorted(_parse_pause(p) for p in pauses)
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        if start < end:
+            raise click.BadParameter("pauses overlap", param_hint="--pause")
+    calendar = _calendar_for(agency_code)
+    try:
+        result = compute_deadline(
+            received_at,
+            limit,
+            calendar,
+            pauses=[Pause(start_of_local_day(a), start_of_local_day(b)) for a, b in spans],
+            clock=ClockPolicy(clock),
+        )
+    except ValueError as exc:
+        _fail(str(exc))
+    assert result is not None  # every pause given on the command line has ended
+    click.echo(result.display())
+    click.echo(f"overdue from {iso_taipei(result.overdue_at)}")
+
+
+def _calendar_for(agency_code: str | None) -> Any:
+    """The configured database's calendar; the built-in one if the database is not set up."""
+    from tracker.calendar_store import load_calendar
+    from tracker.db import Database
+    from tracker.models import Agency
+    from tracker.workcalendar import WorkCalendar
+
+    settings = _settings()
+    if migrate.current_revision(settings.database_url) is None:
+        if agency_code:
+            _fail("the database is not set up, so no agency is known; run 'tracker db upgrade'.")
+        click.echo(
+            "note: the database is not set up; using the built-in Taiwan calendar only.", err=True
+        )
+        return WorkCalendar()
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as session:
+            agency_id = None
+            if agency_code:
+                agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
+                if agency_id is None:
+                    _fail(f"there is no agency '{agency_code}'.")
+            return load_calendar(session, agency_id)
+    finally:
+        database.dispose()
+
+
+# --- users and keys ---------------------------------------------------------------------------
+@main.group()
+def user() -> None:
+    """Console users."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["clerk", "supervisor", "admin"]), required=True)
+@click.option("--department", help="AGENCY/DEPT, e.g. sanmin/social (clerks and supervisors).")
+@click.option("--name", "display_name", default="", help="The name shown in the console.")
+@click.option(
+    "--generate-password", is_flag=True, help="Generate a password instead of asking for one."
+)
+@refusals
+def user_create(
+    username: str, role: str, department: str | None, display_name: str, generate_password: bool
+) -> None:
+    """Create a console user; asks for a password, or generates one."""
+    from tracker.accounts import create_user
+    from tracker.accounts import generate_password as make_password
+
+    settings = _settings()
+    generated = generate_password or not sys.stdin.isatty()
+    if generated:
+        password = make_password()
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _transaction(settings) as session:
+        created = create_user(
+            session,
+            username,
+            role=role,
+            department=department,
+            password=password,
+            display_name=display_name,
+            now=_now(),
+        )
+    where = f" in {department}" if department else ""
+    click.echo(f"Created {created.role} '{created.username}'{where}.")
+    if generated:
+        click.echo("Password (shown once; change it after the first login):")
+        click.echo(password)
+
+
+@main.group()
+def apikey() -> None:
+    """API keys for other systems."""
+
+
+@apikey.command("create")
+@click.argument("name")
+@click.option("--read-only", is_flag=True, help="Only the read scope.")
+@refusals
+def apikey_create(name: str, read_only: bool) -> None:
+    """Create an API key NAME; the key is printed once, alone on the last line."""
+    from tracker.accounts import create_api_key
+
+    with _transaction(_settings()) as session:
+        row, key = create_api_key(
+            session, name, now=_now(), scopes=("read",) if read_only else ("read", "write")
+        )
+    click.echo(f"Created API key '{row.name}' (scopes: {row.scopes}). It is shown only now:")
+    click.echo(key)
+
+
+# --- demo -------------------------------------------------------------------------------------
+@main.command()
+@refusals
+def demo() -> None:
+    """Set up the embedded demo: database, demo catalogue, users and a few sample cases."""
+    from tracker.accounts import create_user, generate_password
+    from tracker.catalogue import load_catalogue
+    from tracker.catalogue_file import read_catalogue
+    from tracker.filing import Application, file_case
+    from tracker.identifiers import format_lookup_code
+    from tracker.models import Case, User
+
+    settings = _settings()
+    click.echo(f"Database: {settings.database_url}")
+    migrate.upgrade(settings.database_url)
+    now = _now()
+    with _transaction(settings) as session:
+        for line in load_catalogue(session, read_catalogue(DEMO_CATALOGUE), now=now).lines():
+            click.echo(f"  catalogue: {line}")
+        for username, role, department in (
+            ("admin", "admin", None),
+            ("clerk", "clerk", "sanmin/social"),
+            ("supervisor", "supervisor", "sanmin/social"),
+        ):
+            if session.scalar(select(User.id).where(User.username == username)) is None:
+                password = generate_password()
+                create_user(
+                    session, username, role=role, department=department, password=password, now=now
+                )
+                click.echo(f"  user {username} ({role}) password: {password}")
+        if not session.scalar(select(func.count()).select_from(Case)):
+            samples = [
+                Application("low-income-household", "王小明", phone="0912-345-678"),
+                Application("household-transcript", "陳美玲", email="meiling@example.org"),
+                Application("demo-quick", "林志豪", phone="0987 654 321", language="en"),
+            ]
+            for application in samples:
+                try:
+                    file_case(session, application, actor="demo", now=now)
+                except InvalidInput as exc:  # a demo catalogue without that service
+                    click.echo(f"  (skipped a sample: {exc})")
+        click.echo("Cases:")
+        for case in session.scalars(select(Case).order_by(Case.id)):
+            due = case.due_date.isoformat() if case.due_date else str(case.due_at)
+            click.echo(
+                f"  {case.number}  code {format_lookup_code(case.lookup_code)}  "
+                f"{case.service_version.name['zh-TW']}  due {due}  [{case.status.value}]"
+            )
+    click.echo(
+        "The web console, citizen status pages and the deadline watch are not built yet; "
+        "'tracker --help' lists what you can do now."
+    )

@@ -1,0 +1,65 @@
+"""Declaring an office closure (停止上班, e.g. for a typhoon) and its effect on open cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.calendar_store import bump_revision
+from tracker.errors import InvalidInput
+from tracker.models import Agency, Closure
+from tracker.retiming import Retimed, retime_open_cases
+from tracker.text_rules import required_text
+
+
+@dataclass(frozen=True)
+class ClosureResult:
+    closure_id: int
+    retimed: list[Retimed]
+
+
+def declare_closure(
+    session: Session,
+    day: date,
+    *,
+    reason: str,
+    actor: str,
+    now: datetime,
+    agency_code: str | None = None,
+) -> ClosureResult:
+    """Close the offices (one agency, or the whole city) on ``day`` and re-time open cases."""
+    try:
+        reason = required_text(reason, max_length=500)
+    except ValueError as exc:
+        raise InvalidInput({"reason": str(exc)}) from None
+    agency_id = None
+    if agency_code is not None:
+        agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
+        if agency_id is None:
+            raise InvalidInput({"agency": f"there is no agency '{agency_code}'"})
+    existing = session.scalars(select(Closure).where(Closure.day == day)).all()
+    if any(c.agency_id is None for c in existing):
+        raise InvalidInput({"day": f"{day} is already declared closed city-wide"})
+    if agency_id is not None and any(c.agency_id == agency_id for c in existing):
+        raise InvalidInput({"day": f"{day} is already declared closed for {agency_code}"})
+
+    closure = Closure(
+        day=day, agency_id=agency_id, reason=reason, declared_by=actor, declared_at=now
+    )
+    session.add(closure)
+    session.flush()
+    bump_revision(session)
+    retimed = retime_open_cases(
+        session,
+        day,
+        day,
+        agency_id=agency_id,
+        actor=actor,
+        now=now,
+        note=f"{day.isoformat()} office closure: {reason}",
+        cause={"closure_day": day.isoformat(), "reason": reason},
+    )
+    return ClosureResult(closure.id, retimed)

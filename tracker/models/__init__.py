@@ -1,0 +1,27 @@
+"""The storage model: import everything from here so every table is registered."""
+
+from tracker.models.accounts import ApiKey, Role, User
+from tracker.models.base import Base
+from tracker.models.calendar import CalendarDay, CalendarRevision, Closure
+from tracker.models.cases import Case, CaseCounter, CaseEvent, Pause
+from tracker.models.catalogue import Agency, Department, Service, ServiceVersion
+from tracker.models.notices import Notice
+
+__all__ = [
+    "Agency",
+    "ApiKey",
+    "Base",
+    "CalendarDay",
+    "CalendarRevision",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "Closure",
+    "Department",
+    "Notice",
+    "Pause",
+    "Role",
+    "Service",
+    "ServiceVersion",
+    "User",
+]

@@ -1,0 +1,134 @@
+"""Cases, their clock pauses and their append-only timeline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, event, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.models.base import Base, BigId
+from tracker.models.catalogue import Department, Service, ServiceVersion
+from tracker.transitions import OPEN_STATUSES, CaseStatus
+
+_OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)))
+
+StatusType = Enum(
+    CaseStatus,
+    native_enum=False,
+    create_constraint=True,
+    length=24,
+    name="case_status",
+    values_callable=lambda members: [m.value for m in members],
+)
+
+
+class Case(Base):
+    """One application by one applicant for one service (申辦案件)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        # "Open cases due before T" is a range scan over this partial index and nothing else.
+        Index(
+            "ix_cases_open_due_at",
+            "due_at",
+            postgresql_where=text(_OPEN_SQL),
+            sqlite_where=text(_OPEN_SQL),
+        ),
+        Index("ix_cases_department_status", "department_id", "status"),
+        Index("ix_cases_applicant_phone", "applicant_phone"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    lookup_code: Mapped[str] = mapped_column(String(16))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_version_id: Mapped[int] = mapped_column(ForeignKey("service_versions.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_phone: Mapped[str | None] = mapped_column(String(20))
+    applicant_email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5))
+    notify_by: Mapped[str] = mapped_column(String(10))
+
+    status: Mapped[CaseStatus] = mapped_column(StatusType)
+    current_step: Mapped[int] = mapped_column(default=0)
+    received_at: Mapped[datetime]
+    # due_date is the last day on time (day/month limits); due_at is the instant the case
+    # becomes overdue. Both are NULL while a supplement pause has stopped the clock.
+    due_date: Mapped[date | None]
+    due_at: Mapped[datetime | None]
+    expected_completion: Mapped[date | None]
+    overdue_reason: Mapped[str | None] = mapped_column(Text)
+    extension: Mapped[str | None] = mapped_column(String(12))
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Optimistic check on top of the row lock: a stale in-memory copy can never overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+
+    service: Mapped[Service] = relationship(lazy="joined")
+    service_version: Mapped[ServiceVersion] = relationship(lazy="joined")
+    department: Mapped[Department] = relationship(lazy="joined")
+    pauses: Mapped[list[Pause]] = relationship(
+        back_populates="case", order_by="Pause.requested_at", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own convention
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the case still needs work."""
+        return self.status in OPEN_STATUSES
+
+
+class Pause(Base):
+    """A supplement request (補正): the clock stops from the request until the documents arrive."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    requested_at: Mapped[datetime]
+    resumed_at: Mapped[datetime | None]
+    items: Mapped[list[str]]
+    supplement_due: Mapped[date]
+
+    case: Mapped[Case] = relationship(back_populates="pauses")
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline: who did what, when, and a public or internal note."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    public: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CaseCounter(Base):
+    """The last case number handed out on a day, so numbers stay short and readable."""
+
+    __tablename__ = "case_counters"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    last: Mapped[int]
+
+
+@event.listens_for(CaseEvent, "before_update")
+@event.listens_for(CaseEvent, "before_delete")
+def _events_are_append_only(*_args: object) -> None:
+    raise RuntimeError("case events are append-only: add a new event instead")

@@ -1,0 +1,47 @@
+"""The notice outbox: every message to send is a row, written with the change that caused it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.models.base import Base, BigId
+
+PENDING_SQL = "status = 'pending'"
+
+
+class Notice(Base):
+    """One notice to one recipient on one channel; ``dedupe_key`` makes it exist at most once."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        # The dispatcher claims due pending rows in order; this keeps that a short index scan.
+        Index(
+            "ix_notices_pending",
+            "not_before",
+            postgresql_where=text(PENDING_SQL),
+            sqlite_where=text(PENDING_SQL),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(10))
+    # (case, kind, trigger instant[, channel]): inserted with ON CONFLICT DO NOTHING, never
+    # checked first, so two sweeps racing cannot both write it.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    recipient: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), default="zh-TW")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    not_before: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_status: Mapped[str | None] = mapped_column(String(30))
+    error: Mapped[str | None] = mapped_column(Text)
