@@ -39,9 +39,7 @@ class Settings:
     twilio_api_base: str | None = None
     smtp_url: str | None = None
     mail_from: str | None = None
-    sms_quiet_hours: tuple[time, time] | None = field(
-        default=(time(21, 0), time(9, 0))
-    )
+    sms_quiet_hours: tuple[time, time] | None = field(default=(time(21, 0), time(9, 0)))
 
     @property
     def is_sqlite(self) -> bool:

@@ -31,7 +31,8 @@ _KEEP = {"alembic_version", "calendar_revision"}
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # The process id keeps two test runs on one machine (two terminals, CI) out of each other's way.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +62,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _reset_postgres(db: Database) -> None:
     with db.engine.begin() as conn:
         tables = [
-            t for (t,) in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            t
+            for (t,) in conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            )
             if t not in _KEEP
         ]
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
@@ -93,12 +97,22 @@ def pg_database(postgres_url: str) -> Iterator[Database]:
     db.dispose()
 
 
-@pytest.fixture
-def catalogue_db(database: Database) -> Database:
-    """The database with the test catalogue loaded."""
+def _with_test_catalogue(database: Database) -> Database:
     with database.transaction() as session:
         load_catalogue(session, read_catalogue(DATA / "test-catalogue.yaml"), now=NOW)
     return database
+
+
+@pytest.fixture
+def catalogue_db(database: Database) -> Database:
+    """The database (each backend) with the test catalogue loaded."""
+    return _with_test_catalogue(database)
+
+
+@pytest.fixture
+def pg_catalogue_db(pg_database: Database) -> Database:
+    """PostgreSQL with the test catalogue loaded."""
+    return _with_test_catalogue(pg_database)
 
 
 NOW = datetime(2026, 4, 13, 2, 0, tzinfo=UTC)  # Monday 2026-04-13 10:00 in Taipei

@@ -1,4 +1,4 @@
-"""Test factories: defaults are resolved when called, so each test states only what it cares about."""
+"""Test factories: defaults resolved at call time, so a test states only what it cares about."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tests.conftest import NOW
 from tracker.filing import Application, file_case
 from tracker.models import Case
-from tests.conftest import NOW
 
 
 def create_case(

@@ -50,7 +50,7 @@ def create_user(
     department: str | None = None,
     display_name: str = "",
 ) -> User:
-    """Create a console user, refusing a taken name, an unknown role or department, a short password."""
+    """Create a console user; refuses a taken name, unknown role or department, short password."""
     errors: dict[str, str] = {}
     username = username.strip().lower()
     if not _USERNAME.match(username):

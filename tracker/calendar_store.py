@@ -41,7 +41,8 @@ def load_calendar(session: Session, agency_id: int | None) -> WorkCalendar:
     key = (str(session.get_bind().url), calendar_revision(session), agency_id)
     calendar = _cache.get(key)
     if calendar is None:
-        overrides = {day: working for day, working in session.execute(select(CalendarDay.day, CalendarDay.is_working))}
+        rows = session.execute(select(CalendarDay.day, CalendarDay.is_working))
+        overrides = {row.day: row.is_working for row in rows}
         closures = session.scalars(
             select(Closure.day).where(
                 or_(Closure.agency_id.is_(None), Closure.agency_id == agency_id)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.calendar_store import load_calendar
 from tracker.case_deadlines import apply_deadline
@@ -62,6 +63,9 @@ def _finish(
 ) -> Case:
     case.status = after
     case.updated_at = now
+    # Every action bumps the version, even one that only adds an event (a note): a clerk acting
+    # on a screen that predates it should look again.
+    flag_modified(case, "updated_at")
     if not case.is_open and case.closed_at is None:
         case.closed_at = now
     record_event(
@@ -92,8 +96,15 @@ def start(
     """Start work on a received case."""
     case, before, after = _begin(session, case_id, Action.START, expected_version)
     return _finish(
-        session, case, before, after, actor=actor, kind="started", now=now,
-        note=_text("note", note), public=public,
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="started",
+        now=now,
+        note=_text("note", note),
+        public=public,
     )
 
 
@@ -115,8 +126,16 @@ def advance_step(
         raise InvalidInput({"step": f"must be between 1 and {len(steps)}"})
     case.current_step = step
     return _finish(
-        session, case, before, after, actor=actor, kind="step", now=now,
-        note=_text("note", note), public=public, data={"step": step},
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="step",
+        now=now,
+        note=_text("note", note),
+        public=public,
+        data={"step": step},
     )
 
 
@@ -150,8 +169,15 @@ def request_supplement(
     )
     apply_deadline(case, calendar)
     return _finish(
-        session, case, before, after, actor=actor, kind="supplement_requested", now=now,
-        note=_text("note", note), public=True,
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="supplement_requested",
+        now=now,
+        note=_text("note", note),
+        public=True,
         data={"items": clean_items, "supplement_due": deadline.isoformat()},
     )
 
@@ -171,8 +197,15 @@ def receive_supplement(
     pause.resumed_at = max(require_aware(now, "now"), pause.requested_at)
     deadline = apply_deadline(case, _calendar(session, case))
     return _finish(
-        session, case, before, after, actor=actor, kind="supplement_received", now=now,
-        note=_text("note", note), public=True,
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="supplement_received",
+        now=now,
+        note=_text("note", note),
+        public=True,
         data={"due": deadline.display() if deadline else None},
     )
 
@@ -212,10 +245,20 @@ def extend(
     case.extension_reason = reason
     deadline = apply_deadline(case, _calendar(session, case))
     return _finish(
-        session, case, before, after, actor=actor, kind="extended", now=now,
-        note=reason, public=True,
-        data={"extension": str(amount), "old_due": old_due,
-              "due": deadline.display() if deadline else None},
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="extended",
+        now=now,
+        note=reason,
+        public=True,
+        data={
+            "extension": str(amount),
+            "old_due": old_due,
+            "due": deadline.display() if deadline else None,
+        },
     )
 
 
@@ -237,8 +280,16 @@ def set_overdue_info(
     case.overdue_reason = reason
     case.expected_completion = expected_completion
     return _finish(
-        session, case, before, after, actor=actor, kind="overdue_info", now=now,
-        note=reason, public=True, data={"expected_completion": expected_completion.isoformat()},
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="overdue_info",
+        now=now,
+        note=reason,
+        public=True,
+        data={"expected_completion": expected_completion.isoformat()},
     )
 
 
@@ -271,8 +322,16 @@ def transfer(
     # Another agency means another calendar: its closures now apply.
     apply_deadline(case, _calendar(session, case))
     return _finish(
-        session, case, before, after, actor=actor, kind="transferred", now=now,
-        note=reason, public=True, data={"from": old, "to": target.path},
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="transferred",
+        now=now,
+        note=reason,
+        public=True,
+        data={"from": old, "to": target.path},
     )
 
 
@@ -291,8 +350,16 @@ def transfer_out(
     reason = _text("reason", reason, required=True)
     to = _text("agency", agency_name, required=True)
     return _finish(
-        session, case, before, after, actor=actor, kind="transferred_out", now=now,
-        note=reason, public=True, data={"to": to},
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="transferred_out",
+        now=now,
+        note=reason,
+        public=True,
+        data={"to": to},
     )
 
 
@@ -309,8 +376,15 @@ def complete(
     case, before, after = _begin(session, case_id, Action.COMPLETE, expected_version)
     case.current_step = len(case.service_version.steps) - 1
     return _finish(
-        session, case, before, after, actor=actor, kind="completed", now=now,
-        note=_text("note", note), public=True,
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="completed",
+        now=now,
+        note=_text("note", note),
+        public=True,
     )
 
 
@@ -330,8 +404,15 @@ def reject(
         # The pause ends with the case, so reports never count a rejected case as still paused.
         case.pauses[-1].resumed_at = now
     return _finish(
-        session, case, before, after, actor=actor, kind="rejected", now=now,
-        note=reason, public=True,
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="rejected",
+        now=now,
+        note=reason,
+        public=True,
     )
 
 
@@ -349,8 +430,15 @@ def withdraw(
     if case.pauses and case.pauses[-1].resumed_at is None:
         case.pauses[-1].resumed_at = now
     return _finish(
-        session, case, before, after, actor=actor, kind="withdrawn", now=now,
-        note=_text("note", note), public=True,
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="withdrawn",
+        now=now,
+        note=_text("note", note),
+        public=True,
     )
 
 
@@ -367,6 +455,13 @@ def add_note(
     """A public note (the applicant sees it) or an internal one."""
     case, before, after = _begin(session, case_id, Action.NOTE, expected_version)
     return _finish(
-        session, case, before, after, actor=actor, kind="note", now=now,
-        note=_text("note", note, required=True), public=public,
+        session,
+        case,
+        before,
+        after,
+        actor=actor,
+        kind="note",
+        now=now,
+        note=_text("note", note, required=True),
+        public=public,
     )

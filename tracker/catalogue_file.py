@@ -47,11 +47,11 @@ Kind = Literal["application", "petition"]
 Clock = Literal["pause", "restart"]
 KINDS: tuple[Kind, ...] = ("application", "petition")
 CLOCKS: tuple[Clock, ...] = ("pause", "restart")
-LANGUAGES = ("zh-TW", "en")
 
 # Codes appear in URLs, Open311 service codes and case numbers: keep them plain and short.
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-# Names go into SMS notices, which must fit two segments; the template tests rely on this bound.
+# Names go into SMS notices, which must fit two segments: this bound lets the notice templates
+# be tested with a worst-case name.
 MAX_NAME_CHARS = 60
 # Any other text (a step, a document, an FAQ answer): long enough for real SOPs, short enough
 # to catch a whole pasted document.
@@ -90,7 +90,7 @@ class CatalogueError(ValueError):
         self.reason = reason
 
 
-class CatalogueInvalid(ValueError):  # noqa: N818 - the contract's name for "the file is refused"
+class CatalogueInvalid(ValueError):
     """A refused catalogue file: every problem found, in line order, one per line of ``str()``."""
 
     def __init__(self, errors: list[CatalogueError]) -> None:
@@ -121,6 +121,8 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class FaqEntry:
+    """One question and answer shown on the service's public page."""
+
     q: Text
     a: Text
 
@@ -131,6 +133,8 @@ class FaqEntry:
 
 @dataclass(frozen=True, slots=True)
 class DepartmentSpec:
+    """A department (課室) as the file describes it."""
+
     code: str
     name: Text
     phone: str | None = None
@@ -153,6 +157,8 @@ class DepartmentSpec:
 
 @dataclass(frozen=True, slots=True)
 class AgencySpec:
+    """An agency (機關) with its departments, as the file describes it."""
+
     code: str
     name: Text
     departments: tuple[DepartmentSpec, ...]
@@ -189,6 +195,8 @@ DEFAULT_OVERDUE_REASON = Text("案件處理中", "Being processed")
 
 @dataclass(frozen=True, slots=True)
 class ServiceSpec:
+    """A service with its SOP, defaults resolved; ``line`` is where it starts in the file."""
+
     code: str
     agency: str
     department: str
@@ -231,6 +239,8 @@ class ServiceSpec:
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:
+    """A whole validated catalogue file, in file order."""
+
     agencies: tuple[AgencySpec, ...]
     services: tuple[ServiceSpec, ...]
 
@@ -253,9 +263,11 @@ def read_catalogue(path: str | PathLike[str]) -> Catalogue:
     """Read and validate the catalogue file at ``path`` (UTF-8, a BOM is tolerated)."""
     filename = str(path)
     data = Path(path).read_bytes()
+    # Windows Notepad adds a BOM; accepting it spares the clerk a confusing error. It is
+    # stripped by hand so that a decoding error's offset counts the same bytes as the lines.
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        # Windows Notepad adds a BOM; accepting it spares the clerk a confusing error.
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         reason = "the file is not UTF-8 text: save it as UTF-8 (not Big5) and load it again"
@@ -549,7 +561,7 @@ class _Reader:
                 )
         if "email" in fields:
             email = self.string(fields["email"], where, "email")
-            if email and not _EMAIL_PATTERN.match(email):
+            if email and (len(email) > 254 or not _EMAIL_PATTERN.match(email)):
                 self.error(fields["email"], f"bad email '{email}' in {where}")
         address = self.text(fields["address"], where, "address") if "address" in fields else None
         hours = self.text(fields["hours"], where, "hours") if "hours" in fields else None

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import wraps
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -152,8 +153,10 @@ def calendar_import_dgpa(file: Path) -> None:
             )
     first, last = min(d.date for d in days), max(d.date for d in days)
     click.echo(f"Imported {len(days)} days ({first} to {last}) from {file.name}.")
-    click.echo(f"{len(changed)} days differ from the built-in calendar; "
-               f"{len(retimed)} open cases re-timed.")
+    click.echo(
+        f"{len(changed)} days differ from the built-in calendar; "
+        f"{len(retimed)} open cases re-timed."
+    )
 
 
 @calendar.command("close")
@@ -227,7 +230,7 @@ def deadline(
     except InvalidLimit as exc:
         raise click.BadParameter(str(exc), param_hint="--limit") from None
     spans = sorted(_parse_pause(p) for p in pauses)
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in pairwise(spans):
         if start < end:
             raise click.BadParameter("pauses overlap", param_hint="--pause")
     calendar = _calendar_for(agency_code)

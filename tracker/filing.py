@@ -92,6 +92,7 @@ def file_case(
     assert service is not None and service.current_version is not None
 
     day = local_date(received_at)
+    calendar = load_calendar(session, service.department.agency_id)
     case = Case(
         number=case_number(day, _next_sequence(session, day)),
         lookup_code=new_lookup_code(),
@@ -110,8 +111,8 @@ def file_case(
         updated_at=now,
         pauses=[],
     )
+    apply_deadline(case, calendar)
     session.add(case)
-    apply_deadline(case, load_calendar(session, service.department.agency_id))
     session.flush()
     record_event(
         session,

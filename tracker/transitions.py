@@ -49,20 +49,23 @@ _KEEP = None  # the action leaves the status as it is
 # action → {status it may be taken from: status it leads to (None: unchanged)}
 TRANSITIONS: dict[Action, dict[CaseStatus, CaseStatus | None]] = {
     Action.START: {S.RECEIVED: S.IN_PROGRESS},
-    Action.REQUEST_SUPPLEMENT: {S.RECEIVED: S.AWAITING_SUPPLEMENT, S.IN_PROGRESS: S.AWAITING_SUPPLEMENT},
+    Action.REQUEST_SUPPLEMENT: {
+        S.RECEIVED: S.AWAITING_SUPPLEMENT,
+        S.IN_PROGRESS: S.AWAITING_SUPPLEMENT,
+    },
     Action.RECEIVE_SUPPLEMENT: {S.AWAITING_SUPPLEMENT: S.IN_PROGRESS},
     # Extension needs a running clock: while paused there is no due date to move.
     Action.EXTEND: {S.RECEIVED: _KEEP, S.IN_PROGRESS: _KEEP},
-    Action.TRANSFER: {s: _KEEP for s in OPEN_STATUSES},
-    Action.TRANSFER_OUT: {s: S.TRANSFERRED for s in OPEN_STATUSES},
+    Action.TRANSFER: dict.fromkeys(OPEN_STATUSES, _KEEP),
+    Action.TRANSFER_OUT: dict.fromkeys(OPEN_STATUSES, S.TRANSFERRED),
     # Same-visit services (隨到隨辦) are completed straight from received.
     Action.COMPLETE: {S.RECEIVED: S.COMPLETED, S.IN_PROGRESS: S.COMPLETED},
     # Rejection after a lapsed supplement deadline comes from awaiting_supplement.
-    Action.REJECT: {s: S.REJECTED for s in OPEN_STATUSES},
-    Action.WITHDRAW: {s: S.WITHDRAWN for s in OPEN_STATUSES},
+    Action.REJECT: dict.fromkeys(OPEN_STATUSES, S.REJECTED),
+    Action.WITHDRAW: dict.fromkeys(OPEN_STATUSES, S.WITHDRAWN),
     Action.ADVANCE_STEP: {S.RECEIVED: S.IN_PROGRESS, S.IN_PROGRESS: _KEEP},
-    Action.SET_OVERDUE_INFO: {s: _KEEP for s in OPEN_STATUSES},
-    Action.NOTE: {s: _KEEP for s in CaseStatus},
+    Action.SET_OVERDUE_INFO: dict.fromkeys(OPEN_STATUSES, _KEEP),
+    Action.NOTE: dict.fromkeys(CaseStatus, _KEEP),
 }
 
 _WHY = {

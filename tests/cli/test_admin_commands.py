@@ -1,0 +1,176 @@
+"""The administration commands: each does its job, and refuses bad input changing nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from tests.cli.conftest import Run
+from tests.conftest import DATA
+from tracker.accounts import verify_password
+from tracker.cli import main
+from tracker.db import Database
+from tracker.models import ApiKey, CalendarDay, Closure, Service, ServiceVersion, User
+
+CATALOGUE = str(DATA / "test-catalogue.yaml")
+
+
+def _count(database: Database, model: type) -> int:
+    with database.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_commands_before_db_upgrade_say_what_to_do(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "TRACKER_INSTANCE": str(tmp_path)}
+    result = CliRunner().invoke(main, ["catalogue", "load", CATALOGUE], env=env)
+    assert result.exit_code != 0
+    assert "run 'tracker db upgrade' first" in result.output
+
+
+def test_db_upgrade_twice_is_harmless(run: Run) -> None:
+    assert run("db", "upgrade").exit_code == 0
+    second = run("db", "upgrade")
+    assert second.exit_code == 0
+    assert "revision 0001" in second.output
+
+
+def test_catalogue_load_twice_changes_nothing(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    first = run("catalogue", "load", CATALOGUE)
+    assert first.exit_code == 0, first.output
+    assert "added service five-wd (5wd)" in first.output
+    second = run("catalogue", "load", CATALOGUE)
+    assert second.exit_code == 0
+    assert "No changes" in second.output
+    assert _count(database, ServiceVersion) == _count(database, Service) == 6
+
+
+def test_a_changed_limit_is_a_new_version(run: Run, database: Database, tmp_path: Path) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", CATALOGUE)
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(Path(CATALOGUE).read_text().replace("time_limit: 14d", "time_limit: 10d"))
+    result = run("catalogue", "load", str(changed))
+    assert result.exit_code == 0
+    assert "new SOP version for service fourteen-d (14d → 10d)" in result.output
+    assert _count(database, ServiceVersion) == 7
+
+
+def test_a_bad_catalogue_names_file_and_line_and_changes_nothing(
+    run: Run, database: Database, tmp_path: Path
+) -> None:
+    run("db", "upgrade")
+    bad = tmp_path / "bad.yaml"
+    text = Path(CATALOGUE).read_text().replace("time_limit: 4h", "time_limit: four hours")
+    bad.write_text(text)
+    line = text.splitlines().index("    time_limit: four hours") + 1
+    result = run("catalogue", "load", str(bad))
+    assert result.exit_code != 0
+    assert f"bad.yaml:{line}:" in result.output
+    assert "nothing was changed" in result.output
+    assert _count(database, Service) == 0
+
+
+def test_a_missing_file_is_a_clear_error(run: Run) -> None:
+    run("db", "upgrade")
+    result = run("catalogue", "load", "/nonexistent/catalogue.yaml")
+    assert result.exit_code != 0
+    assert "cannot read" in result.output or "does not exist" in result.output
+
+
+def test_import_dgpa(run: Run, database: Database, tmp_path: Path) -> None:
+    run("db", "upgrade")
+    csv = tmp_path / "dgpa.csv"
+    csv.write_text(
+        "西元日期,星期,是否放假,備註\n20260414,二,2,颱風停止上班\n20260418,六,0,補行上班\n",
+        encoding="utf-8-sig",
+    )
+    result = run("calendar", "import-dgpa", str(csv))
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 days" in result.output
+    assert _count(database, CalendarDay) == 2
+    assert run("deadline", "--received", "2026-04-13", "--limit", "5wd").stdout.startswith(
+        "2026-04-20"  # 04-14 off, 04-18 (Sat) on: the same count, shifted
+    )
+
+
+def test_a_malformed_dgpa_file_changes_nothing(run: Run, database: Database, tmp_path: Path) -> None:
+    run("db", "upgrade")
+    csv = tmp_path / "dgpa.csv"
+    csv.write_text("西元日期,星期,是否放假,備註\n20260414,二,2,\n2026-04-15,三,0,\n")
+    result = run("calendar", "import-dgpa", str(csv))
+    assert result.exit_code != 0
+    assert "dgpa.csv" in result.output and ":3" in result.output
+    assert _count(database, CalendarDay) == 0
+
+
+def test_calendar_close_validates(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", CATALOGUE)
+    assert run("calendar", "close", "2026-13-01", "--reason", "x").exit_code != 0
+    assert run("calendar", "close", "2026-04-15").exit_code != 0  # --reason is required
+    unknown = run("calendar", "close", "2026-04-15", "--agency", "nowhere", "--reason", "颱風")
+    assert unknown.exit_code != 0
+    assert "there is no agency 'nowhere'" in unknown.output
+    assert _count(database, Closure) == 0
+    ok = run("calendar", "close", "2026-04-15", "--agency", "sanmin", "--reason", "颱風")
+    assert ok.exit_code == 0, ok.output
+    assert "Closed 2026-04-15 (sanmin)" in ok.output
+
+
+def test_user_create_generates_a_password(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", CATALOGUE)
+    result = run("user", "create", "wang", "--role", "clerk", "--department", "sanmin/social")
+    assert result.exit_code == 0, result.output
+    password = result.output.strip().splitlines()[-1]
+    with database.transaction() as s:
+        user = s.scalar(select(User).where(User.username == "wang"))
+        assert user is not None and user.department is not None
+        assert user.department.path == "sanmin/social"
+        assert user.password_hash.startswith("$argon2id$")
+        assert verify_password(user.password_hash, password)
+
+
+def test_user_create_asks_for_a_password_when_told(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    result = run("user", "create", "root", "--role", "admin", stdin="correct horse\ncorrect horse\n")
+    # CliRunner's stdin is not a terminal, so a password is generated: nothing is echoed back.
+    assert result.exit_code == 0
+    assert "correct horse" not in result.output
+
+
+def test_user_create_refusals(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", CATALOGUE)
+    assert run("user", "create", "x", "--role", "clerk", "--department", "sanmin/social").exit_code
+    no_dept = run("user", "create", "lin", "--role", "clerk")
+    assert no_dept.exit_code != 0
+    assert "belong to a department" in no_dept.output
+    bad_dept = run("user", "create", "lin", "--role", "clerk", "--department", "sanmin/zoo")
+    assert "no department 'sanmin/zoo'" in bad_dept.output
+    assert run("user", "create", "lin", "--role", "boss").exit_code != 0
+    run("user", "create", "lin", "--role", "admin")
+    taken = run("user", "create", "lin", "--role", "admin")
+    assert taken.exit_code != 0
+    assert "already taken" in taken.output
+    assert _count(database, User) == 1
+
+
+def test_apikey_create_prints_the_key_last_and_stores_a_hash(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    result = run("apikey", "create", "open311-gateway")
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    assert key.startswith("ctk_") and len(key) > 40
+    with database.transaction() as s:
+        row = s.scalar(select(ApiKey))
+        assert row is not None and row.scopes == "read,write"
+        assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
+        assert key not in (row.prefix + row.key_hash)[13:]
+    again = run("apikey", "create", "open311-gateway")
+    assert again.exit_code != 0
+    assert _count(database, ApiKey) == 1

@@ -1,0 +1,115 @@
+"""Declaring a closure re-times the open cases it touches, in one pass, with an event on each."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import create_case
+from tracker import case_actions as actions
+from tracker.closures import declare_closure
+from tracker.db import Database
+from tracker.errors import InvalidInput
+from tracker.models import Case, CaseEvent, Closure
+
+MON = datetime(2026, 4, 13, 2, tzinfo=UTC)  # Monday 2026-04-13 10:00 Taipei
+LATER = datetime(2026, 4, 14, 1, tzinfo=UTC)
+
+
+def _due(db: Database, case_id: int) -> date | None:
+    with db.transaction() as s:
+        return s.get(Case, case_id).due_date  # type: ignore[union-attr]
+
+
+def test_a_city_wide_closure_moves_touched_cases_only(catalogue_db: Database) -> None:
+    with catalogue_db.transaction() as s:
+        wd = create_case(s, "five-wd", now=MON).id  # due 04-20
+        cal = create_case(s, "fourteen-d", now=MON).id  # 04-27 (Mon)
+        month = create_case(s, "one-month", now=MON).id  # ends 05-13 (Wed)
+        done = create_case(s, "five-wd", now=MON).id
+        actions.complete(s, done, actor="c", now=MON)
+        untouched = create_case(s, "five-wd", now=datetime(2026, 4, 16, 2, tzinfo=UTC)).id
+    assert _due(catalogue_db, wd) == date(2026, 4, 20)
+
+    with catalogue_db.transaction() as s:
+        result = declare_closure(
+            s, date(2026, 4, 15), reason="颱風停止上班", actor="admin", now=LATER
+        )
+
+    assert {r.case_id for r in result.retimed} == {wd, cal, month}
+    assert _due(catalogue_db, wd) == date(2026, 4, 21)  # one working day fewer
+    assert _due(catalogue_db, cal) == date(2026, 4, 28)  # a closure suspends calendar days too
+    assert _due(catalogue_db, month) == date(2026, 5, 14)
+    assert _due(catalogue_db, done) == date(2026, 4, 20)  # closed cases keep their history
+    assert _due(catalogue_db, untouched) == date(2026, 4, 23)  # received after the closure
+    with catalogue_db.transaction() as s:
+        events = s.scalars(select(CaseEvent).where(CaseEvent.kind == "retimed")).all()
+        assert sorted(e.case_id for e in events) == sorted([wd, cal, month])
+        assert all(e.public and e.actor == "admin" for e in events)
+        by_case = {e.case_id: e.data for e in events}
+        assert by_case[wd]["old_due"] == "2026-04-20" and by_case[wd]["new_due"] == "2026-04-21"
+        assert s.get(Case, wd).version == 2  # type: ignore[union-attr]
+
+
+def test_an_agency_closure_leaves_other_agencies_alone(catalogue_db: Database) -> None:
+    with catalogue_db.transaction() as s:
+        sanmin = create_case(s, "five-wd", now=MON).id
+        yanchao = create_case(s, "one-month", now=MON).id
+    with catalogue_db.transaction() as s:
+        result = declare_closure(
+            s, date(2026, 4, 15), agency_code="sanmin", reason="停電", actor="a", now=LATER
+        )
+    assert [r.case_id for r in result.retimed] == [sanmin]
+    assert _due(catalogue_db, yanchao) == date(2026, 5, 13)
+
+
+def test_new_cases_see_the_closure(catalogue_db: Database) -> None:
+    with catalogue_db.transaction() as s:
+        declare_closure(s, date(2026, 4, 15), reason="颱風", actor="a", now=MON)
+    with catalogue_db.transaction() as s:
+        assert create_case(s, "five-wd", now=MON).due_date == date(2026, 4, 21)
+
+
+def test_a_paused_case_is_timed_when_documents_arrive(catalogue_db: Database) -> None:
+    with catalogue_db.transaction() as s:
+        case_id = create_case(s, "five-wd", now=MON).id
+        actions.request_supplement(s, case_id, ["x"], actor="c", now=LATER)
+    with catalogue_db.transaction() as s:
+        assert (
+            declare_closure(s, date(2026, 4, 22), reason="颱風", actor="a", now=LATER).retimed == []
+        )
+    with catalogue_db.transaction() as s:
+        # Day 1 is 04-14; pause (04-14, 04-20]; 04-21, 04-23, 04-24, 04-27 are days 2–5.
+        case = actions.receive_supplement(
+            s, case_id, actor="c", now=datetime(2026, 4, 20, 2, tzinfo=UTC)
+        )
+        assert case.due_date == date(2026, 4, 27)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"reason": " "}, "reason"),
+        ({"reason": "x", "agency_code": "nowhere"}, "agency"),
+    ],
+)
+def test_bad_closures_change_nothing(catalogue_db: Database, kwargs: dict, field: str) -> None:  # type: ignore[type-arg]
+    with catalogue_db.transaction() as s:
+        case_id = create_case(s, "five-wd", now=MON).id
+    with pytest.raises(InvalidInput) as refused, catalogue_db.transaction() as s:
+        declare_closure(s, date(2026, 4, 15), actor="a", now=LATER, **kwargs)
+    assert field in refused.value.fields
+    assert _due(catalogue_db, case_id) == date(2026, 4, 20)
+    with catalogue_db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Closure)) == 0
+
+
+def test_the_same_closure_twice_is_refused(catalogue_db: Database) -> None:
+    with catalogue_db.transaction() as s:
+        declare_closure(s, date(2026, 4, 15), reason="颱風", actor="a", now=LATER)
+    with pytest.raises(InvalidInput, match="already declared"), catalogue_db.transaction() as s:
+        declare_closure(
+            s, date(2026, 4, 15), agency_code="sanmin", reason="颱風", actor="a", now=LATER
+        )
