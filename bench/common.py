@@ -41,9 +41,7 @@ def closure_url() -> str:
     if "BENCH_CLOSURE_DATABASE_URL" in os.environ:
         return normalise_database_url(os.environ["BENCH_CLOSURE_DATABASE_URL"])
     url = make_url(bench_url())
-    return url.set(database=f"{url.database}{CLOSURE_SUFFIX}").render_as_string(
-        hide_password=False
-    )
+    return url.set(database=f"{url.database}{CLOSURE_SUFFIX}").render_as_string(hide_password=False)
 
 
 def libpq_url(url: str, database: str | None = None) -> str:

@@ -119,7 +119,9 @@ class Drafter:
         rng = self.rng
         service = rng.choice(self.services)
         channel = self._channel()
-        received = self._received(self.first_day + timedelta(rng.randrange(HISTORY_DAYS + 1)), channel)
+        received = self._received(
+            self.first_day + timedelta(rng.randrange(HISTORY_DAYS + 1)), channel
+        )
         pause = None
         if service.limit.is_day_based and rng.random() < PAUSED_CLOSED:
             pause = self._resumed_pause(received)
@@ -162,7 +164,9 @@ class Drafter:
         for _ in range(200):
             service = rng.choice(self.day_based)
             channel = self._channel()
-            received = self._received(self.today - timedelta(rng.randrange(TOUCHED_WINDOW_DAYS + 1)), channel)
+            received = self._received(
+                self.today - timedelta(rng.randrange(TOUCHED_WINDOW_DAYS + 1)), channel
+            )
             pause = self._resumed_pause(received) if rng.random() < PAUSED_RUNNING else None
             due_date, due_at = self._deadline(service, received, pause)
             if due_date is not None and due_date >= self.closure:
@@ -186,9 +190,13 @@ class Drafter:
         closed_at: datetime | None = None,
     ) -> Draft:
         if pause is None:
-            return Draft(received, service.index, status, channel, *due, None, None, None, closed_at)
+            return Draft(
+                received, service.index, status, channel, *due, None, None, None, closed_at
+            )
         supplement_due = self.supplement_due(service, pause[0])
-        return Draft(received, service.index, status, channel, *due, *pause, supplement_due, closed_at)
+        return Draft(
+            received, service.index, status, channel, *due, *pause, supplement_due, closed_at
+        )
 
     def _awaiting(self) -> Draft:
         """Documents requested and not yet in: the clock is stopped, so there is no due date."""
@@ -224,13 +232,15 @@ class Drafter:
         else:
             day = self._working_on_or_before.get(day, day)
             minute = rng.randrange(8 * 60, 17 * 60 + 30)
-        at = datetime.combine(day, time(), TAIPEI) + timedelta(minutes=minute, seconds=rng.random() * 60)
+        at = datetime.combine(day, time(), TAIPEI) + timedelta(
+            minutes=minute, seconds=rng.random() * 60
+        )
         at = at.astimezone(UTC)
         # Today's office hours may still lie ahead: such a case arrived a little before "now".
         return at if at <= self.now else self.now - timedelta(minutes=rng.randrange(1, 90))
 
     def _resumed_pause(self, received: datetime) -> tuple[datetime, datetime] | None:
-        """A supplement asked 1-5 days after receipt, documents in 2-9 days later (None: not yet)."""
+        """Supplement asked 1-5 days after receipt, documents in 2-9 days later (None: not yet)."""
         rng = self.rng
         start = received + timedelta(days=rng.randint(1, 5), minutes=rng.randrange(-120, 120))
         end = start + timedelta(days=rng.randint(2, 9), hours=rng.randint(1, 6))

@@ -35,9 +35,14 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105 - no l/1 or o/0
+
+
 def generate_password() -> str:
-    """A password a person can type: four groups of letters and digits."""
-    return "-".join(secrets.token_urlsafe(6)[:6] for _ in range(4))
+    """A password a person can type: four groups of five, 100 bits (e.g. ``k3mfa-...``)."""
+    return "-".join(
+        "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4)
+    )
 
 
 def create_user(

@@ -351,6 +351,7 @@ def demo() -> None:
     from tracker.accounts import create_user, generate_password
     from tracker.catalogue import load_catalogue
     from tracker.catalogue_file import read_catalogue
+    from tracker.deadlines import Deadline
     from tracker.filing import Application, file_case
     from tracker.identifiers import format_lookup_code
     from tracker.models import Case, User
@@ -386,7 +387,9 @@ def demo() -> None:
                     click.echo(f"  (skipped a sample: {exc})")
         click.echo("Cases:")
         for case in session.scalars(select(Case).order_by(Case.id)):
-            due = case.due_date.isoformat() if case.due_date else str(case.due_at)
+            due = (
+                Deadline(case.due_date, case.due_at).display() if case.due_at else "paused"
+            )
             click.echo(
                 f"  {case.number}  code {format_lookup_code(case.lookup_code)}  "
                 f"{case.service_version.name['zh-TW']}  due {due}  [{case.status.value}]"

@@ -97,7 +97,9 @@ def test_import_dgpa(run: Run, database: Database, tmp_path: Path) -> None:
     )
 
 
-def test_a_malformed_dgpa_file_changes_nothing(run: Run, database: Database, tmp_path: Path) -> None:
+def test_a_malformed_dgpa_file_changes_nothing(
+    run: Run, database: Database, tmp_path: Path
+) -> None:
     run("db", "upgrade")
     csv = tmp_path / "dgpa.csv"
     csv.write_text("西元日期,星期,是否放假,備註\n20260414,二,2,\n2026-04-15,三,0,\n")
@@ -135,12 +137,18 @@ def test_user_create_generates_a_password(run: Run, database: Database) -> None:
         assert verify_password(user.password_hash, password)
 
 
-def test_user_create_asks_for_a_password_when_told(run: Run, database: Database) -> None:
+def test_without_a_terminal_a_password_is_generated_not_read(run: Run, database: Database) -> None:
     run("db", "upgrade")
-    result = run("user", "create", "root", "--role", "admin", stdin="correct horse\ncorrect horse\n")
-    # CliRunner's stdin is not a terminal, so a password is generated: nothing is echoed back.
+    # Scripts pipe input; a password must never be taken from a pipe that may be logged.
+    result = run("user", "create", "root", "--role", "admin", stdin="correct horse battery\n")
     assert result.exit_code == 0
-    assert "correct horse" not in result.output
+    password = result.output.strip().splitlines()[-1]
+    assert password != "correct horse battery"
+    with database.transaction() as s:
+        user = s.scalar(select(User).where(User.username == "root"))
+        assert user is not None
+        assert verify_password(user.password_hash, password)
+        assert not verify_password(user.password_hash, "correct horse battery")
 
 
 def test_user_create_refusals(run: Run, database: Database) -> None:

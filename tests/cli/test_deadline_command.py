@@ -22,8 +22,14 @@ from tests.cli.conftest import Run
         ),
         (
             [
-                "--received", "2026-04-13", "--limit", "5wd",
-                "--pause", "2026-04-14/2026-04-20", "--clock", "restart",
+                "--received",
+                "2026-04-13",
+                "--limit",
+                "5wd",
+                "--pause",
+                "2026-04-14/2026-04-20",
+                "--clock",
+                "restart",
             ],
             "2026-04-27",
         ),

@@ -1,0 +1,69 @@
+"""Settings: defaults for development, every invalid value reported at once."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from config import SettingsError, load_settings
+
+
+def test_development_defaults(tmp_path: Path) -> None:
+    settings = load_settings({"TRACKER_INSTANCE": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'tracker.db'}"
+    assert settings.is_sqlite and not settings.twilio_enabled
+    assert settings.sms_quiet_hours == (time(21), time(9))
+    # The generated secret survives a restart, so sessions do too.
+    assert len(settings.secret_key) > 40
+    assert load_settings({"TRACKER_INSTANCE": str(tmp_path)}).secret_key == settings.secret_key
+
+
+def test_postgres_urls_work_as_given(tmp_path: Path) -> None:
+    for url in ("postgresql://app@db/tracker", "postgres://app@db/tracker"):
+        settings = load_settings({"DATABASE_URL": url, "TRACKER_INSTANCE": str(tmp_path)})
+        assert settings.database_url == "postgresql+psycopg://app@db/tracker"
+
+
+def test_quiet_hours_can_be_disabled(tmp_path: Path) -> None:
+    env = {"SMS_QUIET_HOURS": "", "TRACKER_INSTANCE": str(tmp_path)}
+    assert load_settings(env).sms_quiet_hours is None
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    env = {
+        "TRACKER_INSTANCE": str(tmp_path),
+        "DATABASE_URL": "mysql://x@y/z",
+        "REDIS_URL": "http://localhost",
+        "PUBLIC_BASE_URL": "ftp://example",
+        "TWILIO_ACCOUNT_SID": "AC123",
+        "SMTP_URL": "imap://mail",
+        "SMS_QUIET_HOURS": "25:00-09:00",
+    }
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env)
+    text = str(refused.value)
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_FROM",
+        "SMTP_URL",
+        "MAIL_FROM",
+        "SMS_QUIET_HOURS",
+    ):
+        assert name in text
+    assert len(refused.value.problems) == 8
+
+
+def test_the_cli_stops_with_the_list(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    env = {"TRACKER_INSTANCE": str(tmp_path), "SMS_QUIET_HOURS": "late"}
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 2
+    assert "SMS_QUIET_HOURS: 'late' is not HH:MM-HH:MM" in result.output
