@@ -40,9 +40,7 @@ _PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105 - no l/1 o
 
 def generate_password() -> str:
     """A password a person can type: four groups of five, 100 bits (e.g. ``k3mfa-...``)."""
-    return "-".join(
-        "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4)
-    )
+    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4))
 
 
 def create_user(

@@ -126,9 +126,8 @@ def calendar() -> None:
 @refusals
 def calendar_import_dgpa(file: Path) -> None:
     """Import the official DGPA office calendar CSV (UTF-8 or Big5)."""
-    from tracker.calendar_store import store_dgpa_days
+    from tracker.calendar_changes import import_dgpa_calendar
     from tracker.dgpa import DgpaFormatError, parse_dgpa
-    from tracker.retiming import retime_open_cases
 
     try:
         days = parse_dgpa(file.read_bytes(), str(file))
@@ -136,26 +135,13 @@ def calendar_import_dgpa(file: Path) -> None:
         _fail(f"the calendar was refused, nothing was changed:\n{exc}")
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}")
-    now = _now()
     with _transaction(_settings()) as session:
-        changed = store_dgpa_days(session, days, now)
-        retimed = []
-        if changed:
-            retimed = retime_open_cases(
-                session,
-                min(changed),
-                max(changed),
-                agency_id=None,
-                actor="system:calendar",
-                now=now,
-                note="The official office calendar was updated.",
-                cause={"calendar": file.name},
-            )
+        result = import_dgpa_calendar(session, days, source=file.name, actor="cli", now=_now())
     first, last = min(d.date for d in days), max(d.date for d in days)
     click.echo(f"Imported {len(days)} days ({first} to {last}) from {file.name}.")
     click.echo(
-        f"{len(changed)} days differ from the built-in calendar; "
-        f"{len(retimed)} open cases re-timed."
+        f"{len(result.changed_days)} days changed the calendar; "
+        f"{len(result.retimed)} open cases re-timed."
     )
 
 
@@ -166,7 +152,7 @@ def calendar_import_dgpa(file: Path) -> None:
 @refusals
 def calendar_close(day: datetime, agency_code: str | None, reason: str) -> None:
     """Declare the offices closed on DAY (YYYY-MM-DD) and re-time the open cases it touches."""
-    from tracker.closures import declare_closure
+    from tracker.calendar_changes import declare_closure
 
     with _transaction(_settings()) as session:
         result = declare_closure(
@@ -387,9 +373,7 @@ def demo() -> None:
                     click.echo(f"  (skipped a sample: {exc})")
         click.echo("Cases:")
         for case in session.scalars(select(Case).order_by(Case.id)):
-            due = (
-                Deadline(case.due_date, case.due_at).display() if case.due_at else "paused"
-            )
+            due = Deadline(case.due_date, case.due_at).display() if case.due_at else "paused"
             click.echo(
                 f"  {case.number}  code {format_lookup_code(case.lookup_code)}  "
                 f"{case.service_version.name['zh-TW']}  due {due}  [{case.status.value}]"

@@ -78,6 +78,11 @@ def compute_deadline(
     if pauses:
         last = pauses[-1]
         if last.end is None:
+            before = compute_deadline(received_at, limit, calendar, pauses[:-1], clock, extension)
+            # A request made after the case fell due cannot stop a clock that has run out: the
+            # case stays overdue (and its applicant informed) while the office waits.
+            if before is not None and before.overdue_at <= last.start:
+                return before
             return None  # nobody can know the due date until the documents arrive
         if clock == ClockPolicy.RESTART:
             # The arrival is a new receipt: the full limit again, and earlier pauses are spent.

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from tests.factories import create_case
 from tracker import case_actions as actions
-from tracker.closures import declare_closure
+from tracker.calendar_changes import declare_closure, import_dgpa_calendar
 from tracker.db import Database
+from tracker.dgpa import DgpaDay
 from tracker.errors import InvalidInput
 from tracker.models import Case, CaseEvent, Closure
 
@@ -113,3 +114,20 @@ def test_the_same_closure_twice_is_refused(catalogue_db: Database) -> None:
         declare_closure(
             s, date(2026, 4, 15), agency_code="sanmin", reason="颱風", actor="a", now=LATER
         )
+
+
+def test_a_dgpa_import_retimes_the_cases_whose_days_changed(catalogue_db: Database) -> None:
+    with catalogue_db.transaction() as s:
+        case_id = create_case(s, "five-wd", now=MON).id  # due 04-20
+    days = [
+        DgpaDay(date(2026, 4, 15), False, "颱風停止上班"),
+        DgpaDay(date(2026, 4, 16), True, ""),  # already a working day: no change
+    ]
+    with catalogue_db.transaction() as s:
+        result = import_dgpa_calendar(s, days, source="115.csv", actor="admin", now=LATER)
+    assert result.changed_days == [date(2026, 4, 15)]
+    assert [r.case_id for r in result.retimed] == [case_id]
+    assert _due(catalogue_db, case_id) == date(2026, 4, 21)
+    with catalogue_db.transaction() as s:
+        again = import_dgpa_calendar(s, days, source="115.csv", actor="admin", now=LATER)
+    assert again.changed_days == [] and again.retimed == []

@@ -180,12 +180,26 @@ def test_restart_of_a_month_limit_can_end_before_the_paused_one() -> None:
 def test_open_pause_means_no_deadline() -> None:
     waiting = [Pause(at("2026-04-14"), None)]
     assert compute_deadline(at("2026-04-13"), parse_limit("5wd"), TAIWAN, waiting) is None
+    early = [Pause(at("2026-04-13 12:00"), None)]
     assert (
-        compute_deadline(at("2026-04-13"), parse_limit("4h"), TAIWAN, waiting, ClockPolicy.RESTART)
+        compute_deadline(at("2026-04-13"), parse_limit("4h"), TAIWAN, early, ClockPolicy.RESTART)
         is None
     )
     done_then_waiting = [Pause(at("2026-04-14"), at("2026-04-15")), Pause(at("2026-04-16"), None)]
     assert compute_deadline(at("2026-04-13"), parse_limit("5wd"), TAIWAN, done_then_waiting) is None
+
+
+def test_a_request_after_the_case_fell_due_does_not_hide_that_it_is_overdue() -> None:
+    # 5wd from 04-13 is due 04-20; documents requested 04-22, still missing.
+    late = [Pause(at("2026-04-22"), None)]
+    deadline = compute_deadline(at("2026-04-13"), parse_limit("5wd"), TAIWAN, late)
+    assert deadline is not None and deadline.display() == "2026-04-20"
+    # On the due day itself the day still counts, so the clock stops as usual.
+    on_the_day = [Pause(at("2026-04-20"), None)]
+    assert compute_deadline(at("2026-04-13"), parse_limit("5wd"), TAIWAN, on_the_day) is None
+    hours = [Pause(at("2026-04-14"), None)]
+    deadline = compute_deadline(at("2026-04-13"), parse_limit("4h"), TAIWAN, hours)
+    assert deadline is not None and deadline.display() == "2026-04-13T14:00:00+08:00"
 
 
 # --- closures ---

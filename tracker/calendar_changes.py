@@ -1,14 +1,16 @@
-"""Declaring an office closure (停止上班, e.g. for a typhoon) and its effect on open cases."""
+"""Calendar changes that move deadlines: closures (停止上班, e.g. typhoons) and DGPA imports."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.calendar_store import bump_revision
+from tracker.calendar_store import bump_revision, store_dgpa_days
+from tracker.dgpa import DgpaDay
 from tracker.errors import InvalidInput
 from tracker.models import Agency, Closure
 from tracker.retiming import Retimed, retime_open_cases
@@ -63,3 +65,29 @@ def declare_closure(
         cause={"closure_day": day.isoformat(), "reason": reason},
     )
     return ClosureResult(closure.id, retimed)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    changed_days: list[date]
+    retimed: list[Retimed]
+
+
+def import_dgpa_calendar(
+    session: Session, days: Sequence[DgpaDay], *, source: str, actor: str, now: datetime
+) -> ImportResult:
+    """Store the official calendar and re-time open cases whose days it changed."""
+    changed = store_dgpa_days(session, days, now)
+    retimed: list[Retimed] = []
+    if changed:
+        retimed = retime_open_cases(
+            session,
+            min(changed),
+            max(changed),
+            agency_id=None,
+            actor=actor,
+            now=now,
+            note="The official office calendar was updated.",
+            cause={"calendar": source},
+        )
+    return ImportResult(changed, retimed)
