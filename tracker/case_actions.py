@@ -7,7 +7,8 @@ event, all in the caller's transaction: either everything happens or nothing doe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,16 +17,20 @@ from sqlalchemy.orm.attributes import flag_modified
 from tracker.calendar_store import load_calendar
 from tracker.case_deadlines import apply_deadline
 from tracker.case_store import lock_case, record_event
+from tracker.case_watch import rewatch
 from tracker.deadlines import compute_deadline
 from tracker.errors import IllegalTransition, InvalidInput
 from tracker.limits import InvalidLimit, TimeLimit, parse_limit
 from tracker.models import Agency, Case, Department, Pause
+from tracker.notices import queue_case_notice
 from tracker.text_rules import clean_text, required_text
 from tracker.transitions import Action, CaseStatus, next_status
 from tracker.tz import local_date, require_aware
 from tracker.workcalendar import WorkCalendar
 
 NOTE_MAX = 2000
+# The satisfaction survey invitation follows the ready notice after a day, not on its heels.
+SURVEY_DELAY = timedelta(days=1)
 
 
 def _begin(
@@ -60,7 +65,10 @@ def _finish(
     note: str | None,
     public: bool,
     data: dict[str, object] | None = None,
+    notice: str | None = None,
+    notice_values: dict[str, Any] | None = None,
 ) -> Case:
+    """Record the change: status, version, event, the watch, and the applicant's notice."""
     case.status = after
     case.updated_at = now
     # Every action bumps the version, even one that only adds an event (a note): a clerk acting
@@ -68,6 +76,9 @@ def _finish(
     flag_modified(case, "updated_at")
     if not case.is_open and case.closed_at is None:
         case.closed_at = now
+    rewatch(case, _calendar(session, case))
+    if notice is not None:
+        queue_case_notice(session, case, notice, trigger_at=now, now=now, extra=notice_values)
     record_event(
         session,
         case,
@@ -179,6 +190,8 @@ def request_supplement(
         note=_text("note", note),
         public=True,
         data={"items": clean_items, "supplement_due": deadline.isoformat()},
+        notice="supplement",
+        notice_values={"items": clean_items, "supplement_due": deadline.isoformat()},
     )
 
 
@@ -259,6 +272,8 @@ def extend(
             "old_due": old_due,
             "due": deadline.display() if deadline else None,
         },
+        notice="extension",
+        notice_values={"extension_reason": reason},
     )
 
 
@@ -332,6 +347,12 @@ def transfer(
         note=reason,
         public=True,
         data={"from": old, "to": target.path},
+        notice="transferred",
+        notice_values={
+            "transfer_to": target.name.get(case.language) or target.name["zh-TW"],
+            "transfer_reason": reason,
+            "new_contact": target.phone or "",
+        },
     )
 
 
@@ -360,6 +381,8 @@ def transfer_out(
         note=reason,
         public=True,
         data={"to": to},
+        notice="transferred",
+        notice_values={"transfer_to": to, "transfer_reason": reason, "new_contact": ""},
     )
 
 
@@ -375,7 +398,9 @@ def complete(
     """The case is done (辦結); the note is the result the applicant is told."""
     case, before, after = _begin(session, case_id, Action.COMPLETE, expected_version)
     case.current_step = len(case.service_version.steps) - 1
-    return _finish(
+    result = _text("note", note)
+    department = case.department
+    _finish(
         session,
         case,
         before,
@@ -383,9 +408,19 @@ def complete(
         actor=actor,
         kind="completed",
         now=now,
-        note=_text("note", note),
+        note=result,
         public=True,
+        notice="ready",
+        notice_values={
+            "result": result,
+            "pickup_place": _pick(department.address, case.language),
+            "pickup_hours": _pick(department.hours, case.language),
+        },
     )
+    queue_case_notice(
+        session, case, "survey", trigger_at=now, now=now, not_before=now + SURVEY_DELAY
+    )
+    return case
 
 
 def reject(
@@ -413,6 +448,8 @@ def reject(
         now=now,
         note=reason,
         public=True,
+        notice="rejected",
+        notice_values={"reason": reason},
     )
 
 
@@ -465,3 +502,9 @@ def add_note(
         note=_text("note", note, required=True),
         public=public,
     )
+
+
+def _pick(text: dict[str, str] | None, language: str) -> str:
+    if not text:
+        return ""
+    return text.get(language) or text.get("zh-TW") or ""

@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from tracker.calendar_store import load_calendar
 from tracker.case_deadlines import apply_deadline
 from tracker.case_store import record_event
+from tracker.case_watch import rewatch
 from tracker.contact import CHANNELS, LANGUAGES, NOTIFY_BY, normalise_email, normalise_phone
 from tracker.errors import InvalidInput
 from tracker.identifiers import case_number, new_lookup_code
 from tracker.models import Case, CaseCounter, Service
+from tracker.notices import queue_case_notice
 from tracker.text_rules import clean_text, required_text
 from tracker.transitions import CaseStatus
 from tracker.tz import local_date, require_aware
@@ -112,6 +114,7 @@ def file_case(
         pauses=[],
     )
     apply_deadline(case, calendar)
+    rewatch(case, calendar)
     session.add(case)
     session.flush()
     record_event(
@@ -124,6 +127,7 @@ def file_case(
         note=note or None,
         data={"channel": application.channel, "limit": service.current_version.time_limit},
     )
+    queue_case_notice(session, case, "receipt", trigger_at=received_at, now=now)
     return case
 
 

@@ -2,8 +2,9 @@
 
 One set-based pass: select the open cases whose period can contain the changed days, compute each
 distinct deadline once in Python (most cases share a service, a day of receipt and no pauses),
-then write every new due date with a single UPDATE ... FROM and every timeline event with a single
-INSERT ... SELECT, all in the caller's transaction.
+then write every new due date with a single UPDATE ... FROM, every timeline event with a single
+INSERT ... SELECT, and the applicants' new-date notices in one batch, all in the caller's
+transaction.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from tracker.limits import parse_limit
 from tracker.models import Case, CaseEvent, Department, ServiceVersion
 from tracker.models import Pause as PauseRow
 from tracker.models.base import UTCDateTime
+from tracker.notices import applicant_channels, insert_notices, notice_rows, values_of
 from tracker.transitions import OPEN_STATUSES
 from tracker.tz import local_date, start_of_local_day
+from tracker.watch_rules import WatchState, next_watch_at
 from tracker.workcalendar import WorkCalendar
 
 _BATCH = Table(
@@ -45,9 +48,11 @@ _BATCH = Table(
     Column("id", BigInteger, primary_key=True),
     Column("due_date", Date),
     Column("due_at", UTCDateTime()),
+    Column("watch_at", UTCDateTime()),
     Column("data", JSON),
     prefixes=["TEMPORARY"],
 )
+_JUST_BEFORE = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,10 @@ def retime_open_cases(
     note: str,
     cause: dict[str, Any],
 ) -> list[Retimed]:
-    """Recompute the deadlines of open cases touched by days in [first_day, last_day]."""
+    """Recompute the deadlines of open cases touched by days in [first_day, last_day].
+
+    Each applicant whose due date moved is sent a ``retimed`` notice with the new date.
+    """
     touched = _candidates(first_day, last_day, agency_id)
     rows = session.execute(touched).all()
     if not rows:
@@ -87,41 +95,80 @@ def retime_open_cases(
     calendars: dict[int, WorkCalendar] = {}
     computed: dict[tuple[Any, ...], Deadline | None] = {}
     changes: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
     result: list[Retimed] = []
-    for case_id, received_at, due_date, due_at, extension, limit_text, clock, agency in rows:
-        limit = parse_limit(limit_text)
-        case_pauses = tuple(pauses.get(case_id, ()))
+    for row in rows:
+        limit = parse_limit(row.time_limit)
+        case_pauses = tuple(pauses.get(row.id, ()))
         # For day and month limits only the day of receipt matters: cases filed the same day for
         # the same service share one computation.
-        receipt_key = local_date(received_at) if limit.is_day_based else received_at
-        key = (agency, limit_text, clock, extension, receipt_key, case_pauses)
+        receipt_key = local_date(row.received_at) if limit.is_day_based else row.received_at
+        key = (row.agency_id, row.time_limit, row.supplement_clock, row.extension, receipt_key,
+               case_pauses)  # fmt: skip
+        if row.agency_id not in calendars:
+            calendars[row.agency_id] = load_calendar(session, row.agency_id)
+        calendar = calendars[row.agency_id]
         if key not in computed:
-            if agency not in calendars:
-                calendars[agency] = load_calendar(session, agency)
             computed[key] = compute_deadline(
-                received_at,
+                row.received_at,
                 limit,
-                calendars[agency],
+                calendar,
                 pauses=case_pauses,
-                clock=ClockPolicy(clock),
-                extension=parse_limit(extension) if extension else None,
+                clock=ClockPolicy(row.supplement_clock),
+                extension=parse_limit(row.extension) if row.extension else None,
             )
         deadline = computed[key]
-        if deadline is None or (deadline.due_date, deadline.overdue_at) == (due_date, due_at):
+        if deadline is None or (deadline.due_date, deadline.overdue_at) == (
+            row.due_date,
+            row.due_at,
+        ):
             continue
-        old = Deadline(due_date, due_at).display()
+        old = Deadline(row.due_date, row.due_at).display()
         new = deadline.display()
+        state = WatchState(
+            status=row.status,
+            received_at=row.received_at,
+            limit=limit,
+            due_date=deadline.due_date,
+            due_at=deadline.overdue_at,
+            expected_completion=row.expected_completion,
+        )
         changes.append(
             {
-                "id": case_id,
+                "id": row.id,
                 "due_date": deadline.due_date,
                 "due_at": deadline.overdue_at,
+                "watch_at": next_watch_at(
+                    state, calendar, row.watched_until or row.received_at - _JUST_BEFORE
+                ),
                 "data": {**cause, "old_due": old, "new_due": new},
             }
         )
-        result.append(Retimed(case_id, old, new))
+        values = values_of(
+            number=row.number,
+            lookup_code=row.lookup_code,
+            applicant_name=row.applicant_name,
+            language=row.language,
+            service_name=row.service_name,
+            steps=row.steps,
+            current_step=row.current_step,
+            department_name=row.department_name,
+            department_phone=row.department_phone,
+            due=deadline,
+        )
+        notices += notice_rows(
+            case_id=row.id,
+            kind="retimed",
+            trigger_at=now,
+            now=now,
+            language=row.language,
+            values={**values, **cause, "old_due_date": old},
+            channels=applicant_channels(row.notify_by, row.applicant_phone, row.applicant_email),
+        )
+        result.append(Retimed(row.id, old, new))
     if changes:
         _write(session, changes, actor=actor, now=now, note=note)
+        insert_notices(session, notices)
     return result
 
 
@@ -132,13 +179,28 @@ def _candidates(first_day: date, last_day: date, agency_id: int | None) -> Any:
     query = (
         select(
             Case.id,
+            Case.number,
+            Case.lookup_code,
+            Case.status,
             Case.received_at,
             Case.due_date,
             Case.due_at,
             Case.extension,
+            Case.expected_completion,
+            Case.watched_until,
+            Case.current_step,
+            Case.language,
+            Case.notify_by,
+            Case.applicant_name,
+            Case.applicant_phone,
+            Case.applicant_email,
             ServiceVersion.time_limit,
             ServiceVersion.supplement_clock,
+            ServiceVersion.name.label("service_name"),
+            ServiceVersion.steps,
             Department.agency_id,
+            Department.name.label("department_name"),
+            Department.phone.label("department_phone"),
         )
         .join(ServiceVersion, Case.service_version_id == ServiceVersion.id)
         .join(Department, Case.department_id == Department.id)
@@ -166,6 +228,7 @@ def _write(
             .values(
                 due_date=_BATCH.c.due_date,
                 due_at=_BATCH.c.due_at,
+                watch_at=_BATCH.c.watch_at,
                 version=cases.c.version + 1,
                 updated_at=now,
             )

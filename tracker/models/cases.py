@@ -36,6 +36,13 @@ class Case(Base):
             postgresql_where=text(_OPEN_SQL),
             sqlite_where=text(_OPEN_SQL),
         ),
+        # The deadline watch reads only cases with something due: "WHERE watch_at <= now".
+        Index(
+            "ix_cases_watch_at",
+            "watch_at",
+            postgresql_where=text("watch_at IS NOT NULL"),
+            sqlite_where=text("watch_at IS NOT NULL"),
+        ),
         Index("ix_cases_department_status", "department_id", "status"),
         Index("ix_cases_applicant_phone", "applicant_phone"),
     )
@@ -67,6 +74,12 @@ class Case(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]
+    # The deadline watch: the next instant something is due for this case (NULL: nothing), and
+    # the instant up to which its triggers have been handled. Any change that moves a deadline
+    # recomputes watch_at from watched_until, so a trigger can be late but never skipped.
+    watch_at: Mapped[datetime | None]
+    watched_until: Mapped[datetime | None]
+    overdue_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # Optimistic check on top of the row lock: a stale in-memory copy can never overwrite.

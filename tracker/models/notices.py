@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tracker.models.base import Base, BigId
 
 PENDING_SQL = "status = 'pending'"
+SENDING_SQL = "status = 'sending'"
 
 
 class Notice(Base):
@@ -25,12 +26,22 @@ class Notice(Base):
             postgresql_where=text(PENDING_SQL),
             sqlite_where=text(PENDING_SQL),
         ),
+        # The self-healing sweep finds rows a crashed worker left in "sending".
+        Index(
+            "ix_notices_sending",
+            "claimed_at",
+            postgresql_where=text(SENDING_SQL),
+            sqlite_where=text(SENDING_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
+    # sms | email | letter (no usable channel: a "contact by phone or letter" task for the clerk)
     channel: Mapped[str] = mapped_column(String(10))
+    audience: Mapped[str] = mapped_column(String(10), default="applicant")  # or "staff"
+    trigger_at: Mapped[datetime]
     # (case, kind, trigger instant[, channel]): inserted with ON CONFLICT DO NOTHING, never
     # checked first, so two sweeps racing cannot both write it.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -41,7 +52,10 @@ class Notice(Base):
     created_at: Mapped[datetime]
     not_before: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     provider_status: Mapped[str | None] = mapped_column(String(30))
     error: Mapped[str | None] = mapped_column(Text)
+    # What was sent, as rendered: the clerk sees it, and the embedded outbox shows it.
+    rendered: Mapped[dict[str, Any] | None]

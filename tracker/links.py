@@ -1,0 +1,13 @@
+"""Addresses printed in notices and on receipts."""
+
+from __future__ import annotations
+
+
+def status_url(public_base_url: str, case_number: str) -> str:
+    """The citizen status page of a case; never with the lookup code (URLs end up in logs)."""
+    return f"{public_base_url.rstrip('/')}/s/{case_number}"
+
+
+def survey_url(public_base_url: str, case_number: str) -> str:
+    """The one-page satisfaction survey of a completed case."""
+    return f"{public_base_url.rstrip('/')}/survey/{case_number}"

@@ -1,0 +1,194 @@
+"""Writing notices to the outbox (DESIGN §4.6): one row per recipient channel, at most once.
+
+A notice is written in the same transaction as the change that causes it. Its dedupe key is
+(case, kind, trigger instant, channel) under a unique constraint, and rows are inserted with
+ON CONFLICT DO NOTHING: two writers racing (two sweeps, a retried task) cannot both add it.
+Rendering and sending happen later, in ``notifications``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from tracker.contact import mask_name
+from tracker.deadlines import Deadline
+from tracker.identifiers import format_lookup_code
+from tracker.models import Case, Notice
+
+# Kinds the applicant receives; the others go to the department's staff.
+APPLICANT_KINDS = frozenset(
+    {
+        "receipt",
+        "supplement",
+        "supplement_reminder",
+        "extension",
+        "overdue",
+        "ready",
+        "rejected",
+        "transferred",
+        "survey",
+        "retimed",
+    }
+)
+STAFF_KINDS = frozenset({"due_soon", "overdue_clerk", "supplement_lapsed"})
+
+PENDING, SENDING, SENT, DELIVERED, FAILED, TASK = (
+    "pending",
+    "sending",
+    "sent",
+    "delivered",
+    "failed",
+    "task",
+)
+FINAL_STATUSES = frozenset({DELIVERED, FAILED, TASK, "undelivered"})
+
+
+def dedupe_key(case_id: int, kind: str, trigger_at: datetime, channel: str) -> str:
+    """The identity of a notice: the same trigger never makes a second one."""
+    return f"{case_id}:{kind}:{trigger_at.isoformat()}:{channel}"
+
+
+def applicant_channels(
+    notify_by: str, phone: str | None, email: str | None
+) -> list[tuple[str, str | None]]:
+    """(channel, address) pairs the applicant asked for; a letter task when none is usable."""
+    found: list[tuple[str, str | None]] = []
+    if notify_by in ("sms", "both") and phone:
+        found.append(("sms", phone))
+    if notify_by in ("email", "both") and email:
+        found.append(("email", email))
+    return found or [("letter", None)]
+
+
+def staff_channels(department_email: str | None) -> list[tuple[str, str | None]]:
+    """Staff notices always reach the console; the department's mailbox too, if it has one."""
+    found: list[tuple[str, str | None]] = [("console", None)]
+    if department_email:
+        found.append(("email", department_email))
+    return found
+
+
+def notice_rows(
+    *,
+    case_id: int,
+    kind: str,
+    trigger_at: datetime,
+    now: datetime,
+    language: str,
+    values: Mapping[str, Any],
+    channels: Iterable[tuple[str, str | None]],
+    not_before: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows for one notice, one per channel."""
+    audience = "staff" if kind in STAFF_KINDS else "applicant"
+    return [
+        {
+            "case_id": case_id,
+            "kind": kind,
+            "channel": channel,
+            "audience": audience,
+            "dedupe_key": dedupe_key(case_id, kind, trigger_at, channel),
+            # A letter is a task for the clerk: nothing for the dispatcher to send.
+            "status": TASK if channel == "letter" else PENDING,
+            "recipient": address,
+            "language": language if audience == "applicant" else "zh-TW",
+            "payload": dict(values),
+            "trigger_at": trigger_at,
+            "created_at": now,
+            "not_before": not_before or now,
+            "attempts": 0,
+        }
+        for channel, address in channels
+    ]
+
+
+def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert-or-ignore on the dedupe key: never check first, let the constraint decide."""
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(Notice).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+
+
+def case_values(case: Case) -> dict[str, Any]:
+    """What every notice about ``case`` may say, in the applicant's language, as of now."""
+    return values_of(
+        number=case.number,
+        lookup_code=case.lookup_code,
+        applicant_name=case.applicant_name,
+        language=case.language,
+        service_name=case.service_version.name,
+        steps=case.service_version.steps,
+        current_step=case.current_step,
+        department_name=case.department.name,
+        department_phone=case.department.phone,
+        due=Deadline(case.due_date, case.due_at) if case.due_at else None,
+    )
+
+
+def values_of(
+    *,
+    number: str,
+    lookup_code: str,
+    applicant_name: str,
+    language: str,
+    service_name: Mapping[str, str],
+    steps: list[dict[str, str]],
+    current_step: int,
+    department_name: Mapping[str, str],
+    department_phone: str | None,
+    due: Deadline | None,
+) -> dict[str, Any]:
+    """The common notice values from plain columns (bulk writers have no ORM objects)."""
+    step = steps[min(current_step, len(steps) - 1)] if steps else {}
+    return {
+        "case_number": number,
+        "lookup_code": format_lookup_code(lookup_code),
+        "masked_name": mask_name(applicant_name),
+        "service_name": _pick(service_name, language),
+        "department_name": _pick(department_name, language),
+        "department_phone": department_phone or "",
+        "due_date": due.display() if due else "",
+        "status_text": _pick(step, language),
+    }
+
+
+def queue_case_notice(
+    session: Session,
+    case: Case,
+    kind: str,
+    *,
+    trigger_at: datetime,
+    now: datetime,
+    extra: Mapping[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> None:
+    """Write the notice ``kind`` about ``case`` to its applicant or its department's staff."""
+    values = {**case_values(case), **(extra or {})}
+    if kind in STAFF_KINDS:
+        channels = staff_channels(case.department.email)
+    else:
+        channels = applicant_channels(case.notify_by, case.applicant_phone, case.applicant_email)
+    insert_notices(
+        session,
+        notice_rows(
+            case_id=case.id,
+            kind=kind,
+            trigger_at=trigger_at,
+            now=now,
+            language=case.language,
+            values=values,
+            channels=channels,
+            not_before=not_before,
+        ),
+    )
+
+
+def _pick(text: Mapping[str, str], language: str) -> str:
+    return text.get(language) or text.get("zh-TW") or ""
