@@ -1,1 +1,1 @@
-
+"""Notices: templates and rendering (``render``), delivery channels (``channels``), dispatch."""

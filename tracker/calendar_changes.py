@@ -88,6 +88,6 @@ def import_dgpa_calendar(
             actor=actor,
             now=now,
             note="The official office calendar was updated.",
-            cause={"calendar": source},
+            cause={"calendar": source, "reason": "行政機關辦公日曆表更新"},
         )
     return ImportResult(changed, retimed)

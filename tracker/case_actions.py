@@ -273,7 +273,7 @@ def extend(
             "due": deadline.display() if deadline else None,
         },
         notice="extension",
-        notice_values={"extension_reason": reason},
+        notice_values={"reason": reason, "new_due_date": deadline.display() if deadline else ""},
     )
 
 
@@ -349,8 +349,8 @@ def transfer(
         data={"from": old, "to": target.path},
         notice="transferred",
         notice_values={
-            "transfer_to": target.name.get(case.language) or target.name["zh-TW"],
-            "transfer_reason": reason,
+            "transferred_to": _pick(target.name, case.language),
+            "reason": reason,
             "new_contact": target.phone or "",
         },
     )
@@ -382,7 +382,7 @@ def transfer_out(
         public=True,
         data={"to": to},
         notice="transferred",
-        notice_values={"transfer_to": to, "transfer_reason": reason, "new_contact": ""},
+        notice_values={"transferred_to": to, "reason": reason, "new_contact": ""},
     )
 
 

@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings, SettingsError, load_settings
 from tracker import migrate
 from tracker.errors import InvalidInput, TrackerError
-
-DEMO_CATALOGUE = Path(__file__).with_name("data") / "demo-catalogue.yaml"
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -327,58 +325,3 @@ def apikey_create(name: str, read_only: bool) -> None:
         )
     click.echo(f"Created API key '{row.name}' (scopes: {row.scopes}). It is shown only now:")
     click.echo(key)
-
-
-# --- demo -------------------------------------------------------------------------------------
-@main.command()
-@refusals
-def demo() -> None:
-    """Set up the embedded demo: database, demo catalogue, users and a few sample cases."""
-    from tracker.accounts import create_user, generate_password
-    from tracker.catalogue import load_catalogue
-    from tracker.catalogue_file import read_catalogue
-    from tracker.deadlines import Deadline
-    from tracker.filing import Application, file_case
-    from tracker.identifiers import format_lookup_code
-    from tracker.models import Case, User
-
-    settings = _settings()
-    click.echo(f"Database: {settings.database_url}")
-    migrate.upgrade(settings.database_url)
-    now = _now()
-    with _transaction(settings) as session:
-        for line in load_catalogue(session, read_catalogue(DEMO_CATALOGUE), now=now).lines():
-            click.echo(f"  catalogue: {line}")
-        for username, role, department in (
-            ("admin", "admin", None),
-            ("clerk", "clerk", "sanmin/social"),
-            ("supervisor", "supervisor", "sanmin/social"),
-        ):
-            if session.scalar(select(User.id).where(User.username == username)) is None:
-                password = generate_password()
-                create_user(
-                    session, username, role=role, department=department, password=password, now=now
-                )
-                click.echo(f"  user {username} ({role}) password: {password}")
-        if not session.scalar(select(func.count()).select_from(Case)):
-            samples = [
-                Application("low-income-household", "王小明", phone="0912-345-678"),
-                Application("household-transcript", "陳美玲", email="meiling@example.org"),
-                Application("demo-quick", "林志豪", phone="0987 654 321", language="en"),
-            ]
-            for application in samples:
-                try:
-                    file_case(session, application, actor="demo", now=now)
-                except InvalidInput as exc:  # a demo catalogue without that service
-                    click.echo(f"  (skipped a sample: {exc})")
-        click.echo("Cases:")
-        for case in session.scalars(select(Case).order_by(Case.id)):
-            due = Deadline(case.due_date, case.due_at).display() if case.due_at else "paused"
-            click.echo(
-                f"  {case.number}  code {format_lookup_code(case.lookup_code)}  "
-                f"{case.service_version.name['zh-TW']}  due {due}  [{case.status.value}]"
-            )
-    click.echo(
-        "The web console, citizen status pages and the deadline watch are not built yet; "
-        "'tracker --help' lists what you can do now."
-    )

@@ -11,3 +11,8 @@ def status_url(public_base_url: str, case_number: str) -> str:
 def survey_url(public_base_url: str, case_number: str) -> str:
     """The one-page satisfaction survey of a completed case."""
     return f"{public_base_url.rstrip('/')}/survey/{case_number}"
+
+
+def console_url(public_base_url: str, case_number: str) -> str:
+    """The case in the counter console, for staff notices."""
+    return f"{public_base_url.rstrip('/')}/counter/cases/{case_number}"

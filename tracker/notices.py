@@ -147,15 +147,17 @@ def values_of(
 ) -> dict[str, Any]:
     """The common notice values from plain columns (bulk writers have no ORM objects)."""
     step = steps[min(current_step, len(steps) - 1)] if steps else {}
+    # The names are the templates' (notifications.render.REQUIRED_VALUES); links are added at
+    # sending time, from the configured public address.
     return {
         "case_number": number,
         "lookup_code": format_lookup_code(lookup_code),
         "masked_name": mask_name(applicant_name),
-        "service_name": _pick(service_name, language),
-        "department_name": _pick(department_name, language),
-        "department_phone": department_phone or "",
+        "service": _pick(service_name, language),
+        "department": _pick(department_name, language),
+        "contact_phone": department_phone or "",
         "due_date": due.display() if due else "",
-        "status_text": _pick(step, language),
+        "current_step": _pick(step, language),
     }
 
 

@@ -162,7 +162,7 @@ def retime_open_cases(
             trigger_at=now,
             now=now,
             language=row.language,
-            values={**values, **cause, "old_due_date": old},
+            values={**values, **cause, "old_due_date": old, "new_due_date": new},
             channels=applicant_channels(row.notify_by, row.applicant_phone, row.applicant_email),
         )
         result.append(Retimed(row.id, old, new))

@@ -94,7 +94,7 @@ def _handle(
             "supplement_lapsed",
             trigger_at=trigger.at,
             now=now,
-            extra={"supplement_due": pause.supplement_due.isoformat()},
+            extra={"items": pause.items, "supplement_due": pause.supplement_due.isoformat()},
         )
 
 
@@ -134,7 +134,7 @@ def _overdue(
             "overdue_clerk",
             trigger_at=trigger.at,
             now=now,
-            extra={**values, "needs_confirmation": True},
+            extra={**values, "reason_is_default": by_rule or not reason_set},
         )
 
 

@@ -1,1 +1,34 @@
+"""The Flask app: ``gunicorn "web:create_app()"``."""
 
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Settings, load_settings
+from config.celery import celery_config
+from tracker.db import Database
+from workers.celery_app import celery_init_app
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app from the settings (the environment unless given)."""
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SETTINGS=settings,
+        CELERY=celery_config(settings),
+    )
+    # Behind one reverse proxy: the URL Twilio signed and the scheme are the proxy's.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.extensions["database"] = Database(settings.database_url)
+    if settings.redis_url:
+        celery_init_app(app)
+
+    from web.outbox import outbox
+    from web.webhooks import webhooks
+
+    app.register_blueprint(webhooks)
+    app.register_blueprint(outbox)
+    return app

@@ -1,0 +1,94 @@
+"""What every delivery channel promises: a small interface, a result, and two kinds of failure.
+
+A channel sends one message and either returns a ``SendResult`` or raises one of two errors, so
+the dispatcher can decide without knowing the provider (as GOV.UK Notify classifies before it
+retries):
+
+- ``TransientSendError``: try again later (timeouts, connection errors, HTTP 5xx and 429,
+  SMTP 4xx, and configuration problems such as rejected credentials, which a person can fix
+  while the notice waits);
+- ``PermanentSendError``: this message to this recipient will never go through (an invalid or
+  unsubscribed number, an address the mail server refuses with 5xx). The dispatcher does not
+  retry it; for SMS it falls back to email where there is one (DESIGN §4.6).
+
+Adding an SMS gateway — e.g. 三竹資訊 Mitake's HTTP API (``SmSend`` with ``username``,
+``password``, ``dstaddr``, ``smbody``, ``response`` for the delivery callback) or the
+government's 111 SMS platform — is one new module beside ``twilio_sms.py``:
+
+1. a class with ``send_sms(to, body, *, reference) -> SendResult``, returning the gateway's
+   message id as ``provider_id``;
+2. a ``classify`` step that turns the gateway's answers into ``TransientSendError`` or
+   ``PermanentSendError`` (Mitake, for one, answers HTTP 200 with a ``statuscode`` per message,
+   so the status code alone is not enough);
+3. a branch in ``channels_from_settings`` (``notifications/channels/__init__.py``) that picks it
+   when its settings are present, and a stand-in server under ``tests/support/`` to test it over
+   real HTTP.
+
+Nothing else changes: the dispatcher only knows ``SmsChannel``. Error reasons pass through
+``redact`` so that no phone number or email address reaches a log line or the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """A message the provider accepted: its id there (for status callbacks) and its status."""
+
+    provider_id: str
+    status: str
+
+
+class SendError(Exception):
+    """A message was not sent; ``reason`` says why, without personal data."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientSendError(SendError):
+    """Not sent this time; the same message may well go through later."""
+
+
+class PermanentSendError(SendError):
+    """Never going through to this recipient: do not retry. ``code`` is the provider's code."""
+
+    def __init__(self, code: int | str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+@runtime_checkable
+class SmsChannel(Protocol):
+    """Sends one SMS."""
+
+    def send_sms(self, to: str, body: str, *, reference: str) -> SendResult:
+        """Send ``body`` to the E.164 number ``to``; ``reference`` names the notice in logs."""
+        ...
+
+
+@runtime_checkable
+class EmailChannel(Protocol):
+    """Sends one email."""
+
+    def send_email(
+        self, to: str, subject: str, text: str, html: str, *, reference: str
+    ) -> SendResult:
+        """Send a text-and-HTML email to ``to``; ``reference`` names the notice in logs."""
+        ...
+
+
+_EMAIL = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\]@,;:\"']+")
+# Seven digits or more, with the spaces, dashes, dots and brackets people write between them.
+_PHONE = re.compile(r"\+?\d(?:[\s\-.()]*\d){6,}")
+
+
+def redact(text: str) -> str:
+    """``text`` with email addresses and phone-like numbers replaced (DESIGN §4.7)."""
+    return _PHONE.sub("[number]", _EMAIL.sub("[address]", text))

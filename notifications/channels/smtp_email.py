@@ -1,0 +1,161 @@
+"""Email through an SMTP server (``smtp://`` with STARTTLS when offered, or ``smtps://``)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import uuid
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import unquote, urlsplit
+
+from notifications.channels.base import PermanentSendError, SendResult, TransientSendError, redact
+
+_DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+
+
+class SmtpEmail:
+    """Sends multipart (plain text + HTML) UTF-8 email, one connection per message."""
+
+    name = "smtp"
+
+    def __init__(
+        self,
+        url: str,
+        mail_from: str,
+        timeout: float = 10,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+            raise ValueError("SMTP URL must be smtp://user:pass@host:port or smtps://...")
+        self.host: str = parts.hostname
+        self.port: int = parts.port or _DEFAULT_PORTS[parts.scheme]
+        self.implicit_tls = parts.scheme == "smtps"
+        # Percent-encoding lets a password hold '@', ':' or '/'.
+        self._user = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else ""
+        self.mail_from = mail_from
+        self.timeout = timeout
+        # A private CA (or a test's self-signed certificate) comes in here; default: system CAs.
+        self._ssl_context = ssl_context or ssl.create_default_context()
+        self._domain = mail_from.rpartition("@")[2] or "localhost"
+
+    def send_email(
+        self, to: str, subject: str, text: str, html: str, *, reference: str
+    ) -> SendResult:
+        """Send one email; the Message-ID (without brackets) is the provider id."""
+        message_id = self._message_id()
+        try:
+            message = self._message(to, subject, text, html, message_id)
+        except ValueError as exc:
+            # A line break or an impossible address in a header: no retry will fix it.
+            raise PermanentSendError("invalid-message", redact(str(exc))) from exc
+        smtp = self._connect()
+        try:
+            self._send(smtp, message, to)
+        finally:
+            _close(smtp)
+        return SendResult(provider_id=message_id.strip("<>"), status="sent")
+
+    def _message_id(self) -> str:
+        # 24 hex digits (96 random bits) keep the id unique and short enough for provider_id.
+        return f"<{uuid.uuid4().hex[:24]}@{self._domain}>"
+
+    def _message(
+        self, to: str, subject: str, text: str, html: str, message_id: str
+    ) -> EmailMessage:
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = self.mail_from
+        message["To"] = to
+        if message["To"].defects:
+            raise ValueError("the recipient address is not a valid email address")
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Message-ID"] = message_id
+        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+        message.set_content(text, charset="utf-8")
+        message.add_alternative(html, subtype="html", charset="utf-8")
+        return message
+
+    def _connect(self) -> smtplib.SMTP:
+        """Connect, secure the connection and log in; every failure here is transient."""
+        try:
+            smtp: smtplib.SMTP
+            if self.implicit_tls:
+                smtp = smtplib.SMTP_SSL(
+                    self.host,
+                    self.port,
+                    local_hostname=self._domain,
+                    timeout=self.timeout,
+                    context=self._ssl_context,
+                )
+            else:
+                # The sender's domain as the EHLO name: getfqdn() can stall on reverse DNS.
+                smtp = smtplib.SMTP(
+                    self.host, self.port, local_hostname=self._domain, timeout=self.timeout
+                )
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientSendError(
+                f"cannot connect to the mail server: {_describe(exc)}"
+            ) from exc
+        try:
+            smtp.ehlo()
+            if not self.implicit_tls and smtp.has_extn("starttls"):
+                smtp.starttls(context=self._ssl_context)
+                smtp.ehlo()
+            if self._user:
+                smtp.login(self._user, self._password)
+        except (smtplib.SMTPException, OSError) as exc:
+            _close(smtp)
+            # Refused credentials, a failed TLS handshake, AUTH not offered: configuration,
+            # which a person fixes while the notice waits. Not the recipient's fault.
+            raise TransientSendError(f"mail server set-up failed: {_describe(exc)}") from exc
+        return smtp
+
+    def _send(self, smtp: smtplib.SMTP, message: EmailMessage, to: str) -> None:
+        try:
+            smtp.send_message(message, from_addr=self.mail_from, to_addrs=[to])
+        except smtplib.SMTPRecipientsRefused as exc:
+            # One recipient per message, so its refusal is the whole answer.
+            code, reply = next(iter(exc.recipients.values()), (0, b""))
+            raise _by_code(code, "recipient refused", reply) from exc
+        except smtplib.SMTPSenderRefused as exc:
+            # MAIL FROM refused: our configuration (MAIL_FROM), not this recipient's problem.
+            raise TransientSendError(
+                f"the mail server refused the sender MAIL_FROM: {_describe(exc)}"
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            # The address needs SMTPUTF8 and this server cannot carry it: it never will.
+            raise PermanentSendError("smtputf8", redact(str(exc))) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise _by_code(exc.smtp_code, "message refused", exc.smtp_error) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientSendError(f"mail server connection failed: {_describe(exc)}") from exc
+
+
+def _by_code(code: int, what: str, reply: bytes | str) -> PermanentSendError | TransientSendError:
+    """SMTP reply codes: 5xx is a final no, 4xx (and anything odd) is 'try again later'."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    reason = f"{what}: {code} {redact(text)}".strip()
+    if 500 <= code < 600:
+        return PermanentSendError(code, reason)
+    return TransientSendError(reason)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error
+        text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+        return f"{exc.smtp_code} {redact(text)}"
+    return f"{type(exc).__name__}: {redact(str(exc))}"
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """Say QUIT, and never let a failed goodbye undo a message the server already took."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()

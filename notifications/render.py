@@ -1,0 +1,303 @@
+"""Notice texts from templates: one kind, one channel, one language in; the words to send out.
+
+Templates live in ``notifications/templates/<language>/``: ``<kind>.sms.txt`` (one line) and
+``<kind>.email.txt`` (blocks ``subject`` and ``body``). The HTML part of an email is made from the
+rendered plain text, as GOV.UK Notify does: every character of it is escaped first and only then
+are paragraphs, lists and links added, so the two parts always say the same and no value typed by
+a clerk or an applicant can become markup.
+
+Values are plain strings and lists of strings, prepared by the caller. Dates are ``YYYY-MM-DD``;
+the instants of hour and minute limits may come as ISO 8601 text and are shown as
+``YYYY-MM-DD HH:MM`` Taipei time (the ``when`` filter). ``REQUIRED_VALUES`` lists what each kind
+needs; ``OPTIONAL_VALUES`` what it may have, with the default used when it is left out. No value
+may carry the applicant's full name, phone number or email address (DESIGN §4.7): at most
+``masked_name``.
+
+SMS texts must fit two UCS-2 segments (``SMS_MAX_UNITS``). Long free text (a reason, the missing
+items, a service or department name) goes through the ``clip`` filter with a budget stated in the
+template; the whole text is behind the status link. A test renders every SMS template with
+worst-case values.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from markupsafe import Markup, escape
+
+from tracker.tz import TAIPEI
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+LANGUAGES = ("zh-TW", "en")
+DEFAULT_LANGUAGE = "zh-TW"
+CHANNELS = ("sms", "email")
+# Two concatenated UCS-2 segments: 2 × 67 UTF-16 code units (each segment keeps 3 for the header).
+SMS_MAX_UNITS = 134
+ELLIPSIS = "…"
+
+APPLICANT_KINDS = (
+    "receipt",
+    "supplement",
+    "supplement_reminder",
+    "extension",
+    "overdue",
+    "ready",
+    "rejected",
+    "transferred",
+    "survey",
+    "retimed",
+)
+# Sent to staff, never to applicants: email only.
+INTERNAL_KINDS = ("due_soon", "supplement_lapsed", "overdue_clerk")
+KINDS = APPLICANT_KINDS + INTERNAL_KINDS
+
+_CASE = ("case_number", "service", "department")
+_APPLICANT = (*_CASE, "status_url")
+_STAFF = (*_CASE, "console_url")
+
+REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
+    # case_number: 20261122-0042; service, department: names as the applicant knows them (the
+    # department signs the message); status_url: the citizen status page of this case.
+    "receipt": (*_APPLICANT, "due_date", "lookup_code"),
+    # items: list of every missing document; supplement_due: the supplement deadline.
+    "supplement": (*_APPLICANT, "items", "supplement_due"),
+    "supplement_reminder": (*_APPLICANT, "items", "supplement_due"),
+    # reason: why the extension (展延); new_due_date: the extended due date.
+    "extension": (*_APPLICANT, "reason", "new_due_date"),
+    # reason: why it is late; current_step: the SOP step it is at; expected_completion: a date.
+    "overdue": (*_APPLICANT, "reason", "current_step", "expected_completion"),
+    # result: the outcome in a sentence (核准, 已核發...).
+    "ready": (*_APPLICANT, "result"),
+    # reason: why it was rejected (駁回).
+    "rejected": (*_APPLICANT, "reason"),
+    # transferred_to: the department or agency now in charge; reason: why; new_contact: its
+    # phone or counter.
+    "transferred": (*_APPLICANT, "transferred_to", "reason", "new_contact"),
+    # survey_url: the one-question satisfaction survey of this case.
+    "survey": (*_CASE, "survey_url"),
+    # reason: the closure (颱風停止上班); new_due_date: the due date after re-timing.
+    "retimed": (*_APPLICANT, "reason", "new_due_date"),
+    # console_url: the case in the counter console.
+    "due_soon": (*_STAFF, "due_date"),
+    "supplement_lapsed": (*_STAFF, "items", "supplement_due"),
+    # reason, expected_completion: what the overdue notice told the applicant.
+    "overdue_clerk": (*_STAFF, "due_date", "reason", "expected_completion"),
+}
+
+_APPLICANT_OPTIONAL: dict[str, Any] = {
+    "masked_name": "",  # 王○明 (tracker.contact.mask_name), for the greeting
+    "contact_phone": "",  # the department's counter phone
+}
+OPTIONAL_VALUES: dict[str, dict[str, Any]] = {
+    **{kind: dict(_APPLICANT_OPTIONAL) for kind in APPLICANT_KINDS},
+    # pickup_place, pickup_hours: where and when to collect the result, when there is something
+    # to collect.
+    "ready": {**_APPLICANT_OPTIONAL, "pickup_place": "", "pickup_hours": ""},
+    # appeal_to: the appeal authority (訴願管轄機關); the templates default to 高雄市政府, which
+    # hears appeals against the city's own offices (訴願法 Art. 4).
+    "rejected": {**_APPLICANT_OPTIONAL, "appeal_to": ""},
+    # old_due_date: the due date before the closure moved it.
+    "retimed": {**_APPLICANT_OPTIONAL, "old_due_date": ""},
+    "due_soon": {"masked_name": ""},
+    "supplement_lapsed": {"masked_name": ""},
+    # reason_is_default: the reason and date were chosen by the rule, not the clerk: ask to confirm.
+    "overdue_clerk": {"masked_name": "", "reason_is_default": False},
+}
+
+_HTML_LANG = {"zh-TW": "zh-Hant-TW", "en": "en"}
+
+
+class MissingValues(ValueError):
+    """A notice cannot be rendered: the caller left out values this kind needs."""
+
+    def __init__(self, kind: str, missing: Iterable[str]) -> None:
+        self.kind = kind
+        self.missing = tuple(missing)
+        super().__init__(f"notice '{kind}' needs values: {', '.join(self.missing)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A rendered notice: ``sms`` for the SMS channel, ``subject``/``text``/``html`` for email."""
+
+    sms: str | None
+    subject: str | None
+    text: str | None
+    html: str | None
+
+
+def ucs2_units(text: str) -> int:
+    """How many UTF-16 code units ``text`` takes in a UCS-2 SMS (a CJK extension char takes 2)."""
+    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+
+
+def clip(value: Any, limit: int) -> str:
+    """The value on one line, cut to ``limit`` UTF-16 units with "…" when it is longer."""
+    if isinstance(value, list | tuple):
+        value = " ".join(str(item) for item in value)
+    text = oneline(value)
+    if ucs2_units(text) <= limit:
+        return text
+    kept: list[str] = []
+    used = 0
+    for ch in text:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if used + width > limit - 1:
+            break
+        kept.append(ch)
+        used += width
+    return "".join(kept).rstrip() + ELLIPSIS
+
+
+def oneline(value: Any) -> str:
+    """The value with its line breaks and runs of spaces made single spaces."""
+    return " ".join(str(value).split())
+
+
+def when(value: Any) -> str:
+    """A date as ``YYYY-MM-DD``; an instant (or its ISO text) as ``YYYY-MM-DD HH:MM`` in Taipei.
+
+    Hour and minute limits give instants like ``2026-04-13T14:00:00+08:00``: shorter and plainer
+    for a citizen, and the SMS budget counts on at most 16 characters.
+    """
+    if isinstance(value, str) and "T" in value:
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(TAIPEI)
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def resolve_language(language: str | None) -> str:
+    """``en``, ``en-GB`` → ``en``; ``zh-TW``, anything else or nothing → ``zh-TW``."""
+    if language and language.lower().startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        # Only the HTML layout is markup; SMS and plain text must show "<" as typed.
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=False,
+    )
+    env.filters["clip"] = clip
+    env.filters["oneline"] = oneline
+    env.filters["when"] = when
+    return env
+
+
+def _template(language: str, kind: str, channel: str) -> Template:
+    # A translation that is not written yet falls back to zh-TW rather than failing the notice.
+    names = [f"{language}/{kind}.{channel}.txt", f"{DEFAULT_LANGUAGE}/{kind}.{channel}.txt"]
+    return _environment().select_template(names)
+
+
+def _check(kind: str, channel: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    if kind not in REQUIRED_VALUES:
+        raise ValueError(f"unknown notice kind '{kind}'; known: {', '.join(KINDS)}")
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel '{channel}'; known: {', '.join(CHANNELS)}")
+    if channel == "sms" and kind in INTERNAL_KINDS:
+        raise ValueError(f"notice '{kind}' goes to staff by email only, never by SMS")
+    missing = [key for key in REQUIRED_VALUES[kind] if key not in values]
+    if missing:
+        raise MissingValues(kind, missing)
+    items = values.get("items", ())
+    # A string here would be listed one character per line.
+    if isinstance(items, str) or not all(isinstance(item, str) for item in items):
+        raise ValueError(f"notice '{kind}': 'items' must be a list of strings")
+    return {**OPTIONAL_VALUES.get(kind, {}), **values}
+
+
+def _block(template: Template, name: str, context: dict[str, Any]) -> str:
+    return "".join(template.blocks[name](template.new_context(context))).strip()
+
+
+def render(kind: str, channel: str, language: str, values: Mapping[str, Any]) -> Rendered:
+    """Render notice ``kind`` for ``channel`` (sms or email) in ``language`` (zh-TW fallback)."""
+    context = _check(kind, channel, values)
+    language = resolve_language(language)
+    template = _template(language, kind, channel)
+    if channel == "sms":
+        sms = template.render(context).strip()
+        if ucs2_units(sms) > SMS_MAX_UNITS:
+            # Longer still goes out (as a third segment); say so, with no personal data.
+            log.warning(
+                "SMS notice %s/%s is %d units, over the %d budget",
+                kind,
+                language,
+                ucs2_units(sms),
+                SMS_MAX_UNITS,
+            )
+        return Rendered(sms=sms, subject=None, text=None, html=None)
+    subject = " ".join(_block(template, "subject", context).split())
+    text = _block(template, "body", context) + "\n"
+    html = (
+        _environment()
+        .get_template("_layout.html")
+        .render(lang=_HTML_LANG[language], subject=subject, body=text_to_html(text))
+    )
+    return Rendered(sms=None, subject=subject, text=text, html=html)
+
+
+_URL = re.compile(r"https?://[!-~]+")
+# Punctuation that ends a sentence rather than belongs to the address before it.
+_URL_TRAILING = ".,;:!?)]}'\""
+_BULLET = re.compile(r"^\s*[-•]\s+")
+
+
+def _linkify(line: str) -> Markup:
+    """One line of text, escaped, with each http(s) address made a link."""
+    out = Markup("")
+    position = 0
+    for match in _URL.finditer(line):
+        url = match.group().rstrip(_URL_TRAILING)
+        end = match.start() + len(url)
+        out += escape(line[position : match.start()])
+        out += Markup('<a href="{0}">{0}</a>').format(url)
+        position = end
+    return out + escape(line[position:])
+
+
+def text_to_html(text: str) -> Markup:
+    """Plain text → HTML: blank lines part paragraphs, "- " lines make a list, links are links."""
+    blocks: list[Markup] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.rstrip() for line in paragraph.splitlines() if line.strip()]
+        # Runs of bullet lines become a list; the lines around them stay a paragraph.
+        for is_list, run in groupby(lines, key=lambda line: bool(_BULLET.match(line))):
+            run_lines = list(run)
+            if is_list:
+                items = Markup("").join(
+                    Markup("<li>{}</li>").format(_linkify(_BULLET.sub("", line)))
+                    for line in run_lines
+                )
+                blocks.append(Markup("<ul>{}</ul>").format(items))
+            else:
+                joined = Markup("<br>\n").join(_linkify(line) for line in run_lines)
+                blocks.append(Markup("<p>{}</p>").format(joined))
+    return Markup("\n").join(blocks)

@@ -1,0 +1,47 @@
+"""The work behind each periodic task, shared by the Celery tasks and the embedded demo loop."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from notifications.dispatch import Dispatcher, DispatchReport
+from tracker.db import Database
+from tracker.watch import sweep_batch
+
+log = logging.getLogger(__name__)
+
+SWEEP_BATCH = 1000
+DISPATCH_BATCH = 200
+
+
+def sweep_deadlines(database: Database, clock: Callable[[], datetime]) -> dict[str, int]:
+    """Handle every case whose watch is due, one committed batch at a time."""
+    totals: dict[str, int] = {"cases": 0}
+    while True:
+        with database.transaction() as session:
+            report = sweep_batch(session, now=clock(), batch_size=SWEEP_BATCH)
+        totals["cases"] += report.cases
+        for kind, count in report.handled.items():
+            totals[kind] = totals.get(kind, 0) + count
+        if report.cases < SWEEP_BATCH:
+            break
+    if totals["cases"]:
+        log.info("deadline watch: %s", totals)
+    return totals
+
+
+def dispatch_notices(dispatcher: Dispatcher, budget_seconds: float = 20.0) -> DispatchReport:
+    """Send due notices until none are left or the time budget is spent."""
+    total = DispatchReport()
+    started = time.monotonic()
+    while time.monotonic() - started < budget_seconds:
+        report = dispatcher.dispatch_once(DISPATCH_BATCH)
+        total.claimed += report.claimed
+        for outcome, count in report.outcomes.items():
+            total.outcomes[outcome] = total.outcomes.get(outcome, 0) + count
+        if report.claimed < DISPATCH_BATCH:
+            break
+    return total

@@ -1,0 +1,22 @@
+"""Periodic tasks: thin, safe to run twice, taking no arguments but the clock's reading."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from config.celery import TaskNames
+from notifications.dispatch import utc_now
+from workers import jobs
+from workers.resources import resources
+
+
+@shared_task(name=TaskNames.SWEEP)
+def sweep_deadlines() -> dict[str, int]:
+    """Write the notices of every trigger that has fallen due."""
+    return jobs.sweep_deadlines(resources().database, utc_now)
+
+
+@shared_task(name=TaskNames.REQUEUE)
+def requeue_stuck_notices() -> int:
+    """Re-queue notices a stopped worker left in "sending"."""
+    return resources().dispatcher.requeue_stuck()
