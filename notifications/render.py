@@ -194,6 +194,7 @@ def resolve_language(language: str | None) -> str:
 
 @cache
 def _environment() -> Environment:
+    """The Jinja environment: strict about missing values, escaping only HTML."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         # Only the HTML layout is markup; SMS and plain text must show "<" as typed.
@@ -211,12 +212,14 @@ def _environment() -> Environment:
 
 
 def _template(language: str, kind: str, channel: str) -> Template:
-    # A translation that is not written yet falls back to zh-TW rather than failing the notice.
+    """The template for this language, or the zh-TW one where it is not written yet."""
+    # A missing translation must not fail the notice: the applicant still gets it, in Chinese.
     names = [f"{language}/{kind}.{channel}.txt", f"{DEFAULT_LANGUAGE}/{kind}.{channel}.txt"]
     return _environment().select_template(names)
 
 
 def _check(kind: str, channel: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Refuse an unknown kind or channel and missing values; the values with defaults."""
     if kind not in REQUIRED_VALUES:
         raise ValueError(f"unknown notice kind '{kind}'; known: {', '.join(KINDS)}")
     if channel not in CHANNELS:
@@ -234,6 +237,7 @@ def _check(kind: str, channel: str, values: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _block(template: Template, name: str, context: dict[str, Any]) -> str:
+    """One block (``subject`` or ``body``) of an email template, rendered and trimmed."""
     return "".join(template.blocks[name](template.new_context(context))).strip()
 
 

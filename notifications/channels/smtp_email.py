@@ -61,12 +61,14 @@ class SmtpEmail:
         return SendResult(provider_id=message_id.strip("<>"), status="sent")
 
     def _message_id(self) -> str:
+        """A new Message-ID in our sender's domain."""
         # 24 hex digits (96 random bits) keep the id unique and short enough for provider_id.
         return f"<{uuid.uuid4().hex[:24]}@{self._domain}>"
 
     def _message(
         self, to: str, subject: str, text: str, html: str, message_id: str
     ) -> EmailMessage:
+        """The multipart/alternative message; ValueError for a header that cannot be."""
         message = EmailMessage()
         message["Subject"] = subject
         message["From"] = self.mail_from
@@ -116,6 +118,7 @@ class SmtpEmail:
         return smtp
 
     def _send(self, smtp: smtplib.SMTP, message: EmailMessage, to: str) -> None:
+        """MAIL, RCPT and DATA, with the server's refusals classified."""
         try:
             smtp.send_message(message, from_addr=self.mail_from, to_addrs=[to])
         except smtplib.SMTPRecipientsRefused as exc:
@@ -146,6 +149,7 @@ def _by_code(code: int, what: str, reply: bytes | str) -> PermanentSendError | T
 
 
 def _describe(exc: BaseException) -> str:
+    """An SMTP or socket error in a few words, without addresses."""
     if isinstance(exc, smtplib.SMTPResponseException):
         error = exc.smtp_error
         text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)

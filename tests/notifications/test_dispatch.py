@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -64,9 +63,9 @@ def dispatcher(
     smtp_sink: SmtpSink,
     tmp_path: Path,
     clock: Clock,
-) -> Iterator[Dispatcher]:
+) -> Dispatcher:
     settings = _settings(tmp_path, twilio_standin, smtp_sink)
-    yield Dispatcher(catalogue_db, channels_from_settings(settings), settings, clock=clock)
+    return Dispatcher(catalogue_db, channels_from_settings(settings), settings, clock=clock)
 
 
 def _file(db: Database, **fields: object) -> int:
@@ -207,7 +206,7 @@ def test_rows_left_sending_by_a_dead_worker_are_requeued(
     dispatcher: Dispatcher, catalogue_db: Database, twilio_standin: TwilioStandin, clock: Clock
 ) -> None:
     _file(catalogue_db)
-    [claimed] = dispatcher.claim(10)  # the worker dies before sending
+    assert len(dispatcher.claim(10)) == 1  # the worker dies before sending
     assert dispatcher.requeue_stuck() == 0  # a slow worker is not a dead one
     clock.advance(STUCK_AFTER + timedelta(seconds=1))
     assert dispatcher.requeue_stuck() == 1

@@ -1,0 +1,54 @@
+"""Fixtures: the Twilio stand-in and SMTP sinks, each a real server on 127.0.0.1, per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.smtp_sink import SmtpSink, TlsFiles, make_tls_files
+from tests.support.twilio_standin import TwilioStandin
+
+# The sink refuses these at RCPT: a final no, and a "try again later".
+GONE = "gone@example.org"
+BUSY = "busy@example.org"
+SMTP_USER, SMTP_PASSWORD = "notices", "p@ss:word/1"
+# How long the stand-in sleeps for an injected timeout, and the client timeout that it beats.
+STANDIN_SLEEP = 1.5
+CLIENT_TIMEOUT = 0.3
+
+
+@pytest.fixture
+def twilio_standin() -> Iterator[TwilioStandin]:
+    """A Twilio Messages API stand-in on a free loopback port."""
+    with TwilioStandin(timeout_seconds=STANDIN_SLEEP) as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A self-signed certificate for 127.0.0.1."""
+    directory: Path = tmp_path_factory.mktemp("tls")
+    return make_tls_files(directory)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A plain SMTP server that refuses GONE with 550 and BUSY with 451."""
+    with SmtpSink(refuse={GONE: 550, BUSY: 451}) as sink:
+        yield sink
+
+
+@pytest.fixture
+def starttls_sink(tls_files: TlsFiles) -> Iterator[SmtpSink]:
+    """An SMTP server offering STARTTLS and requiring AUTH."""
+    with SmtpSink(tls=tls_files, credentials=(SMTP_USER, SMTP_PASSWORD)) as sink:
+        yield sink
+
+
+@pytest.fixture
+def smtps_sink(tls_files: TlsFiles) -> Iterator[SmtpSink]:
+    """An SMTP server speaking TLS from the first byte (smtps://)."""
+    with SmtpSink(tls=tls_files, implicit_tls=True) as sink:
+        yield sink
