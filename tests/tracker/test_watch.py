@@ -97,7 +97,7 @@ def test_the_overdue_notice_goes_out_once_with_a_promise_by_rule(catalogue_db: D
         assert overdue is not None
         assert overdue.payload["reason"] == "案件處理中"  # the service's default reason
         assert overdue.payload["expected_completion"] == "2026-04-23"
-        assert overdue.payload["status_text"] == "收件"
+        assert overdue.payload["current_step"] == "收件"
         event = s.scalar(select(CaseEvent).where(CaseEvent.kind == "overdue"))
         assert event is not None and event.public and event.data["by_rule"] is True
 
