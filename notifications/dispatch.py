@@ -9,10 +9,15 @@ Every step is a status change in the database, so a task that runs twice does no
 
 Claiming is one UPDATE ... RETURNING over ``FOR UPDATE SKIP LOCKED`` rows (PostgreSQL), so any
 number of workers share the queue without taking a row twice. The provider is called outside any
-transaction; the only window in which a crash can repeat a send is between the provider accepting
-a message and our commit of "sent" (milliseconds). Rows left in "sending" by a crashed worker are
-re-queued by ``requeue_stuck`` after ``STUCK_AFTER`` — long enough that a slow but live send is
-never taken for a dead one.
+transaction. Rows left in "sending" by a crashed worker are re-queued by ``requeue_stuck`` after
+``STUCK_AFTER`` — long enough that a slow but live send is never taken for a dead one.
+
+The crash window. A worker that dies after the provider accepted a message but before our commit
+of "sent" (milliseconds), or a request that timed out after the provider accepted it, leaves a
+notice that may or may not have gone out. Such a notice is marked ``provider_status = "unknown"``,
+and before it is sent again the SMS channel asks Twilio's message list whether that exact body
+already went to that number since the notice was written; if so, it is recorded as sent instead.
+What remains: email (SMTP has no way to ask), and an SMS whose lookup itself fails.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(seconds=15)
 MAX_BACKOFF = timedelta(hours=1)
 STUCK_AFTER = timedelta(minutes=2)
+# A previous attempt may have reached the provider: look before sending again.
+MAYBE_SENT = "unknown"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -112,7 +119,7 @@ class Dispatcher:
             result = session.execute(
                 update(Notice)
                 .where(Notice.status == SENDING, Notice.claimed_at < cutoff)
-                .values(status=PENDING, not_before=self.clock())
+                .values(status=PENDING, not_before=self.clock(), provider_status=MAYBE_SENT)
             )
             count = result.rowcount or 0  # type: ignore[attr-defined]
         if count:
@@ -150,10 +157,15 @@ class Dispatcher:
                     return "held"
             rendered = render(notice.kind, notice.channel, notice.language, self._values(notice))
             channel, recipient, reference = notice.channel, notice.recipient, str(notice.id)
+            maybe_sent, since = notice.provider_status == MAYBE_SENT, notice.created_at
         try:
-            result = self._send(channel, recipient, rendered, reference)
+            result = None
+            if maybe_sent:
+                result = self._already_sent(channel, recipient, rendered, since)
+            if result is None:
+                result = self._send(channel, recipient, rendered, reference)
         except TransientSendError as exc:
-            return self._transient(notice_id, str(exc))
+            return self._transient(notice_id, str(exc), maybe_sent=exc.maybe_sent or maybe_sent)
         except PermanentSendError as exc:
             return self._failed(notice_id, f"{exc.code}: {exc.reason}", rendered)
         with self.db.transaction() as session:
@@ -195,11 +207,24 @@ class Dispatcher:
             )
         raise PermanentSendError("no-channel", f"unknown channel {channel!r}")
 
-    def _transient(self, notice_id: int, reason: str) -> str:
+    def _already_sent(
+        self, channel: str, recipient: str | None, rendered: Rendered, since: datetime
+    ) -> SendResult | None:
+        """What the provider says it already accepted, where it can tell (Twilio can)."""
+        find_sent = getattr(self.channels.sms, "find_sent", None)
+        if channel != "sms" or find_sent is None or not recipient or rendered.sms is None:
+            return None
+        found: SendResult | None = find_sent(recipient, rendered.sms, since)
+        if found is not None:
+            log.warning("notice to %s was already accepted as %s: not sent again", channel, found)
+        return found
+
+    def _transient(self, notice_id: int, reason: str, *, maybe_sent: bool = False) -> str:
         now = self.clock()
         with self.db.transaction() as session:
             notice = session.get(Notice, notice_id)
             assert notice is not None
+            notice.provider_status = MAYBE_SENT if maybe_sent else None
             if notice.attempts >= MAX_ATTEMPTS:
                 notice.status, notice.error = (
                     FAILED,

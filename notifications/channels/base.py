@@ -52,7 +52,15 @@ class SendError(Exception):
 
 
 class TransientSendError(SendError):
-    """Not sent this time; the same message may well go through later."""
+    """Not sent this time; the same message may well go through later.
+
+    ``maybe_sent``: the provider may have accepted it before the answer was lost (a timeout),
+    so look before sending again.
+    """
+
+    def __init__(self, reason: str, *, maybe_sent: bool = False) -> None:
+        super().__init__(reason)
+        self.maybe_sent = maybe_sent
 
 
 class PermanentSendError(SendError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -96,13 +98,39 @@ class TwilioSms:
         except requests.Timeout as exc:
             # Twilio may have accepted it before the answer was lost: a retry can duplicate the
             # SMS. A rare duplicate beats a notice that never arrives.
-            raise TransientSendError(f"Twilio timed out: {type(exc).__name__}") from exc
+            raise TransientSendError(
+                f"Twilio timed out: {type(exc).__name__}", maybe_sent=True
+            ) from exc
         except requests.RequestException as exc:
             raise TransientSendError(f"cannot reach Twilio: {type(exc).__name__}") from exc
         except (TwilioException, ValueError) as exc:
             # E.g. a 2xx answer whose body is not JSON: a broken proxy, worth another try.
             raise TransientSendError(f"unexpected answer from Twilio: {redact(str(exc))}") from exc
         return SendResult(provider_id=str(message.sid), status=str(message.status or "queued"))
+
+    def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """A message with this body Twilio accepted for ``to`` since ``since``, if there is one.
+
+        Before re-sending an SMS whose previous attempt may have gone through (a timeout, a
+        worker killed mid-send), the dispatcher asks Twilio: this is what keeps that crash window
+        from becoming a duplicate SMS.
+        """
+        try:
+            recent = self.client.messages.list(to=to, limit=50)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise classify_twilio_error(exc) from exc
+        except requests.RequestException as exc:
+            raise TransientSendError(f"cannot reach Twilio: {type(exc).__name__}") from exc
+        for message in recent:
+            created = _created(message)
+            if message.body == body and created is not None and created >= since:
+                return SendResult(provider_id=str(message.sid), status=str(message.status))
+        return None
+
+
+def _created(message: Any) -> datetime | None:
+    created = getattr(message, "date_created", None)
+    return created if isinstance(created, datetime) else None
 
 
 def classify_twilio_error(exc: TwilioRestException | TwilioServiceException) -> SendError:

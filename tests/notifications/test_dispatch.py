@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from config import Settings, load_settings
-from notifications.channels import channels_from_settings
+from notifications.channels import Channels, TwilioSms, channels_from_settings
 from notifications.dispatch import MAX_ATTEMPTS, STUCK_AFTER, Dispatcher
 from tests.factories import create_case
 from tests.notifications.conftest import GONE
@@ -49,6 +49,22 @@ def _settings(tmp_path: Path, standin: TwilioStandin, sink: SmtpSink, **extra: s
     }
     env.update(extra)
     return load_settings(env)
+
+
+def _impatient_dispatcher(
+    db: Database, standin: TwilioStandin, sink: SmtpSink, tmp_path: Path, clock: Clock
+) -> Dispatcher:
+    """A dispatcher whose Twilio client gives up after 0.3 s (the stand-in sleeps 1.5 s)."""
+    settings = _settings(tmp_path, standin, sink)
+    sms = TwilioSms(
+        standin.account_sid,
+        standin.auth_token,
+        from_number="+15005550006",
+        api_base=standin.base_url,
+        timeout=0.3,
+    )
+    channels = Channels(sms=sms, email=channels_from_settings(settings).email)
+    return Dispatcher(db, channels, settings, clock=clock)
 
 
 @pytest.fixture
@@ -125,13 +141,31 @@ def test_a_timeout_is_transient(
     tmp_path: Path,
     clock: Clock,
 ) -> None:
-    settings = _settings(tmp_path, twilio_standin, smtp_sink)
-    channels = channels_from_settings(settings)
-    channels.sms.timeout = 0.3  # type: ignore[attr-defined] - the stand-in sleeps 1.5 s
-    dispatcher = Dispatcher(catalogue_db, channels, settings, clock=clock)
+    dispatcher = _impatient_dispatcher(catalogue_db, twilio_standin, smtp_sink, tmp_path, clock)
     _file(catalogue_db)
     twilio_standin.script(Scripted.timeout())
     assert dispatcher.dispatch_once().outcomes == {"retry": 1}
+
+
+def test_a_send_that_timed_out_after_twilio_took_it_is_not_repeated(
+    catalogue_db: Database,
+    twilio_standin: TwilioStandin,
+    smtp_sink: SmtpSink,
+    tmp_path: Path,
+    clock: Clock,
+) -> None:
+    dispatcher = _impatient_dispatcher(catalogue_db, twilio_standin, smtp_sink, tmp_path, clock)
+    _file(catalogue_db)
+    twilio_standin.script(Scripted.accepted_too_late())
+    assert dispatcher.dispatch_once().outcomes == {"retry": 1}
+    [accepted] = twilio_standin.accepted
+    assert _notices(catalogue_db)[0].provider_status == "unknown"
+    clock.advance(timedelta(minutes=1))
+    # The retry looks at Twilio's message list first and finds the message it already took.
+    assert dispatcher.dispatch_once().outcomes == {"sent": 1}
+    assert len(twilio_standin.accepted) == 1
+    [row] = _notices(catalogue_db)
+    assert (row.status, row.provider_id) == ("sent", accepted.sid)
 
 
 def test_a_permanent_error_falls_back_to_email_without_retrying(

@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
 
@@ -87,6 +87,11 @@ class Scripted:
     def timeout(cls, seconds: float | None = None) -> Scripted:
         """An answer that comes too late (after ``seconds``, default: the server's setting)."""
         return cls(status=0, delay=-1.0 if seconds is None else seconds)
+
+    @classmethod
+    def accepted_too_late(cls, seconds: float | None = None) -> Scripted:
+        """The message is accepted, but the answer comes after the client timed out."""
+        return cls(status=201, delay=-1.0 if seconds is None else seconds)
 
 
 @dataclass
@@ -324,6 +329,27 @@ class TwilioStandin:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
 
+    def message_page(self, to: str | None) -> dict[str, Any]:
+        """One page of the Messages list as Twilio returns it: accepted messages, newest first."""
+        found = [r for r in reversed(self.accepted) if to is None or r.to == to]
+        messages = []
+        for received in found[:50]:
+            form = {"To": received.to or "", "Body": received.body or "", "From": received.from_}
+            message = self._message_json(received.sid or "", {k: v for k, v in form.items() if v})
+            message["date_created"] = format_datetime(received.at)
+            messages.append(message)
+        return {
+            "messages": messages,
+            "page": 0,
+            "page_size": 50,
+            "first_page_uri": None,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages.json",
+            "start": 0,
+            "end": len(messages),
+        }
+
     def snapshot(self) -> list[dict[str, Any]]:
         """What was received, as JSON-ready dicts (for the control endpoint)."""
         return [
@@ -388,9 +414,16 @@ def _handler_for(standin: TwilioStandin) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(length) if length else b""
 
         def do_GET(self) -> None:
-            """Control: what was received."""
-            if self.path == "/_standin/received":
+            """Control: what was received; and the Messages list (newest first, by To)."""
+            url = urlsplit(self.path)
+            if url.path == "/_standin/received":
                 self._send(200, standin.snapshot())
+            elif url.path == f"/2010-04-01/Accounts/{standin.account_sid}/Messages.json":
+                if not standin._authorised(self.headers.get("Authorization")):
+                    self._send(401, _error_body(401, 20003, ERRORS[20003][1]))
+                    return
+                query = parse_qs(url.query)
+                self._send(200, standin.message_page(query.get("To", [None])[0]))
             else:
                 self._send(404, _error_body(404, 20404, ERRORS[20404][1]))
 
@@ -435,10 +468,12 @@ def _handler_for(standin: TwilioStandin) -> type[BaseHTTPRequestHandler]:
             elif not (form.get("From") or form.get("MessagingServiceSid")):
                 missing = 21603
             answer = Scripted(400, missing) if missing else standin._choose(to or "")
-            if answer is None:
+            if answer is None or answer.status == 201:
                 sid = "SM" + uuid.uuid4().hex
                 received.status, received.sid = 201, sid
                 standin._record(received)
+                if answer is not None:  # accepted, but the answer comes after the client gave up
+                    standin._sleep(answer.delay or -1.0)
                 self._send(201, standin._message_json(sid, form))
                 return
             if answer.status == 0:  # a timeout: by the time it answers, the client has gone
