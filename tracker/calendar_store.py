@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -57,7 +57,7 @@ def load_calendar(session: Session, agency_id: int | None) -> WorkCalendar:
     return calendar
 
 
-def store_dgpa_days(session: Session, days: Iterable[DgpaDay], now: datetime) -> list[date]:
+def store_dgpa_days(session: Session, days: Sequence[DgpaDay], now: datetime) -> list[date]:
     """Upsert imported DGPA days; returns the days whose working status changed."""
     rows = [
         {"day": d.date, "is_working": d.is_working, "note": d.note[:200], "imported_at": now}
@@ -79,7 +79,7 @@ def store_dgpa_days(session: Session, days: Iterable[DgpaDay], now: datetime) ->
         ),
         rows,
     )
-    changed = [r["day"] for r in rows if before.is_working_day(r["day"]) != r["is_working"]]
+    changed = [d.date for d in days if before.is_working_day(d.date) != d.is_working]
     bump_revision(session)
     return changed
 

@@ -84,10 +84,10 @@ def load_catalogue(session: Session, catalogue: Catalogue, *, now: datetime) -> 
             departments[(agency.code, spec.code)] = department
     session.flush()
 
-    listed = set()
-    for spec in catalogue.services:
-        listed.add(spec.code)
-        _load_service(session, spec, departments[(spec.agency, spec.department)], now, report)
+    listed = {service_spec.code for service_spec in catalogue.services}
+    for service_spec in catalogue.services:
+        department = departments[(service_spec.agency, service_spec.department)]
+        _load_service(session, service_spec, department, now, report)
 
     for service in session.scalars(select(Service).where(Service.active.is_(True))):
         if service.code not in listed:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -139,7 +140,13 @@ def _default_notify_by(is_mobile: bool, email: str | None) -> str:
     return "email" if email else "none"
 
 
-def _field(errors: dict[str, str], name: str, check, value: str | None, max_length: int) -> str:  # type: ignore[no-untyped-def]
+def _field(
+    errors: dict[str, str],
+    name: str,
+    check: Callable[..., str],
+    value: str | None,
+    max_length: int,
+) -> str:
     try:
         return check(value, max_length=max_length)
     except ValueError as exc:
@@ -147,7 +154,7 @@ def _field(errors: dict[str, str], name: str, check, value: str | None, max_leng
         return ""
 
 
-def _next_sequence(session: Session, day) -> int:  # type: ignore[no-untyped-def]
+def _next_sequence(session: Session, day: date) -> int:
     """The day's next running number, handed out atomically (an upsert, never read-then-write)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(CaseCounter).values(day=day, last=1)
