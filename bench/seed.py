@@ -19,7 +19,7 @@ import json
 import random
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -40,7 +40,15 @@ from bench.common import (
     log,
     write_record,
 )
-from bench.seed_rows import Draft, Drafter, ServiceInfo, closure_day
+from bench.seed_rows import (
+    Draft,
+    Drafter,
+    ServiceInfo,
+    Watch,
+    closure_day,
+    has_watch,
+)
+from config.settings import normalise_database_url
 from tracker.calendar_store import load_calendar
 from tracker.catalogue import load_catalogue
 from tracker.catalogue_file import read_catalogue
@@ -48,7 +56,7 @@ from tracker.db import Database
 from tracker.deadlines import ClockPolicy
 from tracker.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH, case_number
 from tracker.limits import parse_limit
-from tracker.migrate import upgrade
+from tracker.migrate import current_revision, upgrade
 from tracker.models import Service
 from tracker.tz import local_date
 from tracker.workcalendar import WorkCalendar
@@ -65,6 +73,9 @@ CASE_COLUMNS = (
     "status", "current_step", "received_at", "due_date", "due_at", "closed_at", "created_at",
     "updated_at", "version",
 )  # fmt: skip
+# The deadline watch's state (migration 0002 added all but the promise); seeded when the schema
+# and the code have the watch, in the order Watch.columns gives them.
+WATCH_COLUMNS = ("expected_completion", "watch_at", "watched_until", "overdue_since")
 EVENT_COLUMNS = ("id", "case_id", "at", "actor", "kind", "public", "data")
 PAUSE_COLUMNS = ("id", "case_id", "requested_at", "resumed_at", "items", "supplement_due")
 FOREIGN_KEYS = (  # (table, column, referenced table) for everything COPY writes
@@ -145,12 +156,16 @@ def _opt(value: date | datetime | None) -> str:
 
 
 def case_lines(
-    drafts: Sequence[Draft], services: Sequence[ServiceInfo], rng: random.Random
+    drafts: Sequence[Draft],
+    services: Sequence[ServiceInfo],
+    rng: random.Random,
+    watch: Callable[[Draft, ServiceInfo], tuple[date | datetime | None, ...]] | None,
 ) -> Iterator[str]:
     """One ``cases`` row per draft; ids follow the sorted order, numbers restart each day.
 
     Lines are formatted by hand rather than through psycopg's row adapters: at a million rows
-    the per-value dispatch costs more than the database spends on the row.
+    the per-value dispatch costs more than the database spends on the row. ``watch`` gives the
+    deadline watch's columns (WATCH_COLUMNS) where the schema has them.
     """
     counters: dict[date, int] = {}
     for case_id, d in enumerate(drafts, start=1):
@@ -174,13 +189,16 @@ def case_lines(
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
         code = "".join(rng.choices(LOOKUP_ALPHABET, k=LOOKUP_LENGTH))
         language = "zh-TW" if rng.random() < 0.95 else "en"
-        yield (
+        line = (
             f"{case_id}\t{case_number(day, sequence)}\t{code}\t{service.id}\t"
             f"{service.version_id}\t{service.department_id}\t{d.channel}\t{name}\t"
             f"{phone or NULL}\t{email or NULL}\t{language}\t{notify_by}\t{d.status}\t{step}\t"
             f"{received}\t{_opt(d.due_date)}\t{_opt(d.due_at)}\t{_opt(d.closed_at)}\t"
             f"{received}\t{updated.isoformat()}\t{version}"
         )
+        if watch is not None:
+            line += "\t" + "\t".join(map(_opt, watch(d, service)))
+        yield line
 
 
 def copy_lines(
@@ -242,6 +260,7 @@ def seed(
 
     recreate_database(url)
     upgrade(url)
+    schema = current_revision(url) or "none"
     db = Database(url)
     try:
         with db.transaction() as session:
@@ -265,7 +284,9 @@ def seed(
         # the COPY time at 100,000 rows); skip them while loading and check every reference
         # set-wise afterwards instead, in the same transaction.
         conn.execute("SET session_replication_role = replica")
-        rate = copy_lines(conn, "cases", CASE_COLUMNS, case_lines(drafts, services, rng), cases)
+        columns, watch = _watch_columns(conn, now, calendar)
+        lines = case_lines(drafts, services, rng, watch)
+        rate = copy_lines(conn, "cases", CASE_COLUMNS + columns, lines, cases)
         copy_lines(conn, "case_events", EVENT_COLUMNS, event_lines(drafts, services), cases)
         paused = [(i, d) for i, d in enumerate(drafts, start=1) if d.pause_start is not None]
         copy_lines(conn, "pauses", PAUSE_COLUMNS, pause_lines(paused), len(paused))
@@ -301,10 +322,32 @@ def seed(
         catalogue=str(catalogue.relative_to(ROOT)),
         max_case_id=cases,
         rows_per_second=round(rate),
+        schema=schema,
     )
     write_record(url, record)
     log(f"seeded {database_name(url)} in {seconds:,.1f} s ({len(paused):,} pauses)")
     return record
+
+
+def _watch_columns(
+    conn: psycopg.Connection, now: datetime, calendar: WorkCalendar
+) -> tuple[
+    tuple[str, ...], Callable[[Draft, ServiceInfo], tuple[date | datetime | None, ...]] | None
+]:
+    """The deadline watch's columns and how to fill them, if both schema and code have them.
+
+    Left NULL, open cases would be invisible to the watch's ``watch_at <= now`` scan and its
+    partial index would be empty: a table unlike any production one.
+    """
+    present = {
+        name
+        for (name,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases'"
+        )
+    }
+    if not set(WATCH_COLUMNS) <= present or not has_watch():
+        return (), None
+    return WATCH_COLUMNS, Watch(now, calendar).columns
 
 
 def event_lines(drafts: Sequence[Draft], services: Sequence[ServiceInfo]) -> Iterator[str]:
@@ -344,7 +387,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     args = parser.parse_args()
     record = seed(
-        args.url or bench_url(),
+        normalise_database_url(args.url) if args.url else bench_url(),
         cases=args.cases,
         open_=args.open,
         touched=args.touched,

@@ -4,8 +4,9 @@ Drafts are drawn first (service, receipt, status, pause, deadline, closing), the
 so that ids, case numbers and the table's physical order grow with time as they do in production.
 A few rules keep the closure figure exact:
 
-- ``touched`` open cases are received in the two weeks before the seed's "now" and are due on or
-  after the closure day D (a working day a few days ahead), so declaring D closed re-times them;
+- ``touched`` open cases are received in the two weeks before the seed's "now", are due on or
+  after the closure day D (a working day a few days ahead) and have a due date that declaring D
+  closed moves, so the re-timing writes exactly that many;
 - every other running open case is due before D, so the closure's candidate query skips it;
 - cases waiting for documents have no due date at all (the clock is stopped).
 """
@@ -20,8 +21,14 @@ from typing import NamedTuple
 
 from tracker.deadlines import ClockPolicy, Pause, compute_deadline
 from tracker.limits import TimeLimit
+from tracker.transitions import CaseStatus
 from tracker.tz import TAIPEI, local_date, start_of_local_day
 from tracker.workcalendar import WorkCalendar
+
+try:  # the deadline watch (migration 0002) is newer than the first schema
+    from tracker.watch_rules import WatchState, default_expected_completion, next_watch_at
+except ImportError:  # pragma: no cover - an older checkout
+    WatchState = None  # type: ignore[assignment,misc]
 
 HISTORY_DAYS = 540  # about 18 months of receipts
 TOUCHED_WINDOW_DAYS = 14
@@ -94,6 +101,10 @@ class Drafter:
             raise ValueError("the catalogue has no day or month limits: nothing a closure moves")
         self.calendar, self.now, self.closure, self.rng = calendar, now, closure, rng
         self.closure_starts = start_of_local_day(closure)
+        # The calendar as it will be once the benchmark declares D closed.
+        self.closed_calendar = WorkCalendar(
+            overrides=calendar.overrides, closures=[*calendar.closures, closure]
+        )
         self.today = local_date(now)
         self.first_day = self.today - timedelta(HISTORY_DAYS)
         # Counter, phone and mail receipts happen in office hours on working days: a day drawn
@@ -169,7 +180,14 @@ class Drafter:
             )
             pause = self._resumed_pause(received) if rng.random() < PAUSED_RUNNING else None
             due_date, due_at = self._deadline(service, received, pause)
-            if due_date is not None and due_date >= self.closure:
+            # Running over D is not enough: a calendar-day limit whose last day moves onto a
+            # weekend ends on the same Monday either way. Keep only cases the closure moves, so
+            # that "touched" is exactly what the re-timing has to write.
+            if (
+                due_date is not None
+                and due_date >= self.closure
+                and self._deadline(service, received, pause, closed=True)[0] != due_date
+            ):
                 status = "in_progress" if pause else rng.choices(*self._running)[0]
                 return self._draft(service, received, status, channel, (due_date, due_at), pause)
         raise RuntimeError(
@@ -247,25 +265,39 @@ class Drafter:
         return (start, end) if end <= self.now else None
 
     def _deadline(
-        self, service: ServiceInfo, received: datetime, pause: tuple[datetime, datetime] | None
+        self,
+        service: ServiceInfo,
+        received: datetime,
+        pause: tuple[datetime, datetime] | None,
+        *,
+        closed: bool = False,
     ) -> tuple[date | None, datetime | None]:
-        """The engine's deadline; day and month limits depend only on local days, so memoise."""
+        """The engine's deadline (``closed``: once D is declared closed).
+
+        Day and month limits depend only on local days, so they are memoised per service,
+        receipt day and pause days: a million cases need a few tens of thousands of computations.
+        """
         pauses = (Pause(*pause),) if pause else ()
+        calendar = self.closed_calendar if closed else self.calendar
         if not service.limit.is_day_based:
-            return self._compute(service, received, pauses)
-        key: tuple[object, ...] = (service.index, local_date(received))
+            return self._compute(service, received, pauses, calendar)
+        key: tuple[object, ...] = (closed, service.index, local_date(received))
         if pause:
             key += (local_date(pause[0]), local_date(pause[1]))
         found = self._deadlines.get(key)
         if found is None:
-            found = self._deadlines[key] = self._compute(service, received, pauses)
+            found = self._deadlines[key] = self._compute(service, received, pauses, calendar)
         return found
 
     def _compute(
-        self, service: ServiceInfo, received: datetime, pauses: tuple[Pause, ...]
+        self,
+        service: ServiceInfo,
+        received: datetime,
+        pauses: tuple[Pause, ...],
+        calendar: WorkCalendar,
     ) -> tuple[date | None, datetime | None]:
         deadline = compute_deadline(
-            received, service.limit, self.calendar, pauses=pauses, clock=service.clock
+            received, service.limit, calendar, pauses=pauses, clock=service.clock
         )
         return (deadline.due_date, deadline.overdue_at) if deadline else (None, None)
 
@@ -273,3 +305,58 @@ class Drafter:
     def memo_size(self) -> int:
         """Distinct deadlines computed (the rest came from the memo)."""
         return len(self._deadlines)
+
+
+class Watch:
+    """The deadline watch's columns as a watch running until ``now`` would have left them.
+
+    Every trigger up to ``now`` counts as handled: an overdue case was told when it fell due and
+    promised a completion by the documented rule, promised again each time a promise passed
+    (``tracker.watch``), and now waits for its next trigger after ``now``.
+    """
+
+    def __init__(self, now: datetime, calendar: WorkCalendar) -> None:
+        self.now, self.calendar, self.today = now, calendar, local_date(now)
+        self._promises: dict[tuple[int, date], date] = {}
+
+    def columns(self, draft: Draft, service: ServiceInfo) -> tuple[date | datetime | None, ...]:
+        """``expected_completion, watch_at, watched_until, overdue_since`` (WATCH_COLUMNS)."""
+        overdue = draft.due_at is not None and draft.due_at <= (draft.closed_at or self.now)
+        overdue_since = draft.due_at if overdue else None
+        if draft.closed_at is not None:
+            return None, None, None, overdue_since
+        promised = self._promise(draft, service) if overdue else None
+        waiting = draft.pause_end is None  # an open pause: documents still missing
+        state = WatchState(
+            status=CaseStatus(draft.status),
+            received_at=draft.received_at,
+            limit=service.limit,
+            due_date=draft.due_date,
+            due_at=draft.due_at,
+            expected_completion=promised,
+            supplement_requested_at=draft.pause_start if waiting else None,
+            supplement_due=draft.supplement_due if waiting else None,
+        )
+        return promised, next_watch_at(state, self.calendar, self.now), self.now, overdue_since
+
+    def _promise(self, draft: Draft, service: ServiceInfo) -> date:
+        assert draft.due_at is not None
+        first = default_expected_completion(
+            draft.due_date or local_date(draft.due_at), draft.due_at, service.limit, self.calendar
+        )
+        # From the first promise on, the chain depends only on it: memoise, since a case months
+        # overdue has been promised again dozens of times.
+        key = (service.index, first)
+        found = self._promises.get(key)
+        if found is None:
+            found = first
+            while found < self.today:
+                again = start_of_local_day(found + _DAY)
+                found = default_expected_completion(found, again, service.limit, self.calendar)
+            self._promises[key] = found
+        return found
+
+
+def has_watch() -> bool:
+    """Whether this checkout has the deadline watch's rules."""
+    return WatchState is not None

@@ -113,7 +113,10 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(Notice).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+    # Core, not the ORM: the ORM splits a batch wherever a value is None (a letter task has no
+    # recipient), which turned a 100,000-row closure into thousands of statements.
+    statement = insert(Notice.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    session.execute(statement, rows)
 
 
 def case_values(case: Case) -> dict[str, Any]:

@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,6 +29,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from tracker.calendar_store import load_calendar
@@ -92,6 +94,21 @@ def retime_open_cases(
     for case_id, started, ended in pause_rows:
         pauses[case_id].append(Pause(started, ended))
 
+    # The texts of the few services and departments involved, read once rather than per case.
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(ServiceVersion).where(
+                ServiceVersion.id.in_({r.service_version_id for r in rows})
+            )
+        )
+    }
+    departments = {
+        d.id: d
+        for d in session.scalars(
+            select(Department).where(Department.id.in_({r.department_id for r in rows}))
+        )
+    }
     calendars: dict[int, WorkCalendar] = {}
     computed: dict[tuple[Any, ...], Deadline | None] = {}
     changes: list[dict[str, Any]] = []
@@ -144,16 +161,17 @@ def retime_open_cases(
                 "data": {**cause, "old_due": old, "new_due": new},
             }
         )
+        version, department = versions[row.service_version_id], departments[row.department_id]
         values = values_of(
             number=row.number,
             lookup_code=row.lookup_code,
             applicant_name=row.applicant_name,
             language=row.language,
-            service_name=row.service_name,
-            steps=row.steps,
+            service_name=version.name,
+            steps=version.steps,
             current_step=row.current_step,
-            department_name=row.department_name,
-            department_phone=row.department_phone,
+            department_name=department.name,
+            department_phone=department.phone,
             due=deadline,
         )
         notices += notice_rows(
@@ -194,13 +212,11 @@ def _candidates(first_day: date, last_day: date, agency_id: int | None) -> Any:
             Case.applicant_name,
             Case.applicant_phone,
             Case.applicant_email,
+            Case.service_version_id,
+            Case.department_id,
             ServiceVersion.time_limit,
             ServiceVersion.supplement_clock,
-            ServiceVersion.name.label("service_name"),
-            ServiceVersion.steps,
             Department.agency_id,
-            Department.name.label("department_name"),
-            Department.phone.label("department_phone"),
         )
         .join(ServiceVersion, Case.service_version_id == ServiceVersion.id)
         .join(Department, Case.department_id == Department.id)
@@ -220,7 +236,7 @@ def _write(
     _BATCH.drop(connection, checkfirst=True)
     _BATCH.create(connection)
     try:
-        connection.execute(insert(_BATCH), changes)
+        _fill_batch(connection, changes)
         cases = Case.__table__
         connection.execute(
             update(cases)
@@ -252,3 +268,27 @@ def _write(
         _BATCH.drop(connection)
     # Cases held in this session no longer match the rows: reload them on next access.
     session.expire_all()
+
+
+def _fill_batch(connection: Connection, changes: list[dict[str, Any]]) -> None:
+    """Load the new deadlines into the batch table: COPY on PostgreSQL, many-row INSERT else."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(_BATCH), changes)
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    columns = "id, due_date, due_at, watch_at, data"
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY retime_batch ({columns}) FROM STDIN") as copy,
+    ):
+        for change in changes:
+            copy.write_row(
+                (
+                    change["id"],
+                    change["due_date"],
+                    change["due_at"],
+                    change["watch_at"],
+                    json.dumps(change["data"], ensure_ascii=False),
+                )
+            )

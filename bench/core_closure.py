@@ -1,0 +1,229 @@
+"""Closure re-timing: ``tracker.closures.declare_closure`` over a million open cases.
+
+Every run is the real thing, one transaction committed. Between runs (untimed) the database is
+put back as the seed left it: the changed cases are copied back from a snapshot taken before
+the first run, the events, notices and the closure are deleted, the calendar revision is bumped
+(so cached calendars forget the closure) and VACUUM ANALYZE clears the dead rows, so each run
+starts from the same state. The baseline is the plain ``UPDATE cases SET updated_at =
+updated_at`` of the same ids, committed: the least a re-timing of those rows could cost.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+import psycopg
+from sqlalchemy import CursorResult, text
+
+from bench.common import libpq_url, log, profile_report
+from bench.sqltimer import StatementTimes, timed_statements
+from tracker.db import Database
+from tracker.workcalendar import WorkCalendar
+
+try:  # tracker.closures became tracker.calendar_changes (commit 3ab0ea6)
+    from tracker.calendar_changes import declare_closure
+except ImportError:  # pragma: no cover - an older checkout
+    from tracker.closures import declare_closure  # type: ignore[no-redef]
+
+ACTOR = "bench"
+REASON = "颱風停止上班 (benchmark)"
+
+
+@dataclass(frozen=True)
+class ClosureRun:
+    """One committed closure and its baseline."""
+
+    retimed: int
+    seconds: float
+    commit_seconds: float
+    baseline_seconds: float
+    wal_bytes: int  # written by the closure's transaction (and anything else meanwhile)
+    statements: StatementTimes
+
+
+@dataclass(frozen=True)
+class ClosureFigures:
+    day: date
+    candidates: int
+    runs: list[ClosureRun]
+    profile: str | None
+
+    @property
+    def median_seconds(self) -> float:
+        """Median closure time over the runs."""
+        return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def median_baseline(self) -> float:
+        """Median baseline time over the runs."""
+        return statistics.median(r.baseline_seconds for r in self.runs)
+
+
+# The rows a closure of :d may change, kept as they were so every run can be undone exactly,
+# whatever columns re-timing writes now or later (due dates, version, the watch's columns).
+SNAPSHOT = "bench_closure_snapshot"
+_CANDIDATES = (
+    "status IN ('received', 'in_progress', 'awaiting_supplement')"
+    " AND due_at > (:d)::timestamp AT TIME ZONE 'Asia/Taipei'"
+    " AND received_at < (:d + 1)::timestamp AT TIME ZONE 'Asia/Taipei'"
+)
+
+
+def count_candidates(db: Database, day: date) -> int:
+    """Open running cases whose period contains ``day``: what the closure has to look at."""
+    with db.engine.connect() as conn:
+        query = text(f"SELECT count(*) FROM cases WHERE {_CANDIDATES}")
+        return int(conn.execute(query, {"d": day}).scalar_one())
+
+
+def prepare(db: Database, day: date, since: datetime) -> None:
+    """Undo an interrupted earlier run, then snapshot the rows a closure of ``day`` may change."""
+    with db.engine.begin() as conn:
+        has_snapshot = conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": SNAPSHOT})
+        closed = conn.scalar(text("SELECT count(*) FROM closures WHERE day = :d"), {"d": day})
+    if has_snapshot:
+        if restore(db, day, since):
+            log("closure: put back an interrupted earlier run")
+            vacuum(db)
+    elif closed:
+        raise RuntimeError(f"{day} is already closed and there is no snapshot: run with --reseed")
+    with db.engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE IF EXISTS {SNAPSHOT}"))
+        conn.execute(
+            text(f"CREATE UNLOGGED TABLE {SNAPSHOT} AS SELECT * FROM cases WHERE {_CANDIDATES}"),
+            {"d": day},
+        )
+        conn.execute(text(f"ALTER TABLE {SNAPSHOT} ADD PRIMARY KEY (id)"))
+
+
+def drop_snapshot(db: Database) -> None:
+    """Leave the database as seeded once every run has been undone."""
+    with db.engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE IF EXISTS {SNAPSHOT}"))
+
+
+def restore(db: Database, day: date, since: datetime) -> int:
+    """Undo the benchmark's closure of ``day`` (run since ``since``); returns the cases put back."""
+    with db.transaction() as session:
+        columns = [
+            name
+            for (name,) in session.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_name = 'cases' AND column_name <> 'id' ORDER BY ordinal_position"
+                )
+            )
+        ]
+        targets = ", ".join(columns)
+        sources = ", ".join(f"s.{name}" for name in columns)
+        # Re-timing bumps the version of every case it changes: only those need putting back.
+        updated = session.execute(
+            text(
+                f"UPDATE cases c SET ({targets}) = ({sources}) FROM {SNAPSHOT} s"
+                " WHERE c.id = s.id AND c.version <> s.version"
+            )
+        )
+        restored = cast("CursorResult[Any]", updated).rowcount
+        session.execute(
+            text("DELETE FROM case_events WHERE kind = 'retimed' AND actor = :actor"),
+            {"actor": ACTOR},
+        )
+        # DESIGN 4.2: applicants are told their new date; whatever notices the run queued go too.
+        session.execute(text("DELETE FROM notices WHERE created_at >= :since"), {"since": since})
+        session.execute(text("DELETE FROM closures WHERE day = :d"), {"d": day})
+        # Cached calendars are keyed by this revision: they must forget the closure.
+        session.execute(text("UPDATE calendar_revision SET revision = revision + 1"))
+    return restored
+
+
+def vacuum(db: Database) -> None:
+    """Clear dead rows so the next run meets the tables as the seed left them, then CHECKPOINT.
+
+    A run's notices are deleted again, but VACUUM leaves their index pages behind: after a few
+    runs the outbox's unique index had grown to 150 MB over an empty table. REINDEX puts it back.
+    A closure writes some 400 MiB of WAL and its undo as much again, close to what the default
+    ``max_wal_size`` allows between checkpoints: without the CHECKPOINT, one requested by the
+    previous run's WAL would land inside the next timed run, or not, at random.
+    """
+    with psycopg.connect(libpq_url(db.url), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) cases, case_events, closures, notices")
+        conn.execute("REINDEX TABLE notices")
+        conn.execute("CHECKPOINT")
+
+
+def _declare(db: Database, day: date) -> tuple[int, float, float, list[int]]:
+    started = time.perf_counter()
+    with db.sessions() as session:
+        result = declare_closure(session, day, reason=REASON, actor=ACTOR, now=datetime.now(UTC))
+        before_commit = time.perf_counter()
+        session.commit()
+    finished = time.perf_counter()
+    ids = [r.case_id for r in result.retimed]
+    return len(ids), finished - started, finished - before_commit, ids
+
+
+def _wal_position(db: Database) -> int:
+    """Bytes of WAL written since the cluster began: differences give what a step wrote."""
+    with db.engine.connect() as conn:
+        return int(conn.scalar(text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")) or 0)
+
+
+def _baseline(db: Database, ids: list[int]) -> float:
+    started = time.perf_counter()
+    with db.engine.connect() as conn:
+        conn.execute(
+            text("UPDATE cases SET updated_at = updated_at WHERE id = ANY(:ids)"), {"ids": ids}
+        )
+        conn.commit()
+    return time.perf_counter() - started
+
+
+def measure_closure(
+    db: Database, day: date, *, seeded_at: datetime, runs: int, profile: bool
+) -> ClosureFigures:
+    """``runs`` committed closures of ``day``, each with its baseline, the database restored."""
+    prepare(db, day, seeded_at)
+    vacuum(db)  # for the CHECKPOINT: the seed or an earlier measure left WAL behind
+    # The holidays package computes each year once per process: not what a closure costs.
+    WorkCalendar().working_days_between(day - timedelta(days=800), day + timedelta(days=800))
+    candidates = count_candidates(db, day)
+    log(f"closure: {candidates:,} candidate cases for {day}")
+    results: list[ClosureRun] = []
+    for run in range(1, runs + 1):
+        since = datetime.now(UTC)
+        wal_before = _wal_position(db)
+        with timed_statements(db.engine) as statements:
+            retimed, seconds, commit_seconds, ids = _declare(db, day)
+        wal_bytes = _wal_position(db) - wal_before
+        log(
+            f"closure: run {run}/{runs}: {retimed:,} re-timed in {seconds:.2f} s, "
+            f"{wal_bytes / 2**20:,.0f} MiB of WAL; restoring"
+        )
+        if restore(db, day, since) != retimed:
+            raise RuntimeError("the restore did not put back every re-timed case")
+        vacuum(db)
+        baseline = _baseline(db, ids)
+        vacuum(db)
+        log(f"closure: run {run}/{runs}: baseline UPDATE of {len(ids):,} rows in {baseline:.2f} s")
+        results.append(
+            ClosureRun(retimed, seconds, commit_seconds, baseline, wal_bytes, statements)
+        )
+    profile_text = None
+    if profile:
+        log("closure: profiled run (not counted)")
+        since = datetime.now(UTC)
+        profiler = cProfile.Profile()
+        profiler.runcall(_declare, db, day)
+        restore(db, day, since)
+        vacuum(db)
+        out = io.StringIO()
+        profile_report(profiler, out)
+        profile_text = out.getvalue()
+    drop_snapshot(db)
+    return ClosureFigures(day, candidates, results, profile_text)
