@@ -34,6 +34,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup, escape
 
+from tracker.notices import APPLICANT_KINDS, STAFF_KINDS
 from tracker.tz import TAIPEI
 
 log = logging.getLogger(__name__)
@@ -46,20 +47,8 @@ CHANNELS = ("sms", "email")
 SMS_MAX_UNITS = 134
 ELLIPSIS = "…"
 
-APPLICANT_KINDS = (
-    "receipt",
-    "supplement",
-    "supplement_reminder",
-    "extension",
-    "overdue",
-    "ready",
-    "rejected",
-    "transferred",
-    "survey",
-    "retimed",
-)
 # Sent to staff, never to applicants: email only.
-INTERNAL_KINDS = ("due_soon", "supplement_lapsed", "overdue_clerk")
+INTERNAL_KINDS = STAFF_KINDS
 KINDS = APPLICANT_KINDS + INTERNAL_KINDS
 
 _CASE = ("case_number", "service", "department")

@@ -7,6 +7,7 @@ event, all in the caller's transaction: either everything happens or nothing doe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -33,16 +34,73 @@ NOTE_MAX = 2000
 SURVEY_DELAY = timedelta(days=1)
 
 
+@dataclass
+class _Step:
+    """One action under way: the locked case, the status it had and the one it gets."""
+
+    session: Session
+    case: Case
+    before: CaseStatus
+    after: CaseStatus
+    actor: str
+    now: datetime
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The calendar of the agency now handling the case."""
+        return load_calendar(self.session, self.case.department.agency_id)
+
+    def finish(
+        self,
+        kind: str,
+        *,
+        note: str | None,
+        public: bool,
+        data: dict[str, object] | None = None,
+        notice: str | None = None,
+        notice_values: dict[str, Any] | None = None,
+    ) -> Case:
+        """Record the change: status, version, event, the watch, and the applicant's notice."""
+        case, now = self.case, self.now
+        case.status = self.after
+        case.updated_at = now
+        # Every action bumps the version, even one that only adds an event (a note): a clerk
+        # acting on a screen that predates it should look again.
+        flag_modified(case, "updated_at")
+        if not case.is_open and case.closed_at is None:
+            case.closed_at = now
+        rewatch(case, self.calendar)
+        if notice is not None:
+            queue_case_notice(
+                self.session, case, notice, trigger_at=now, now=now, extra=notice_values
+            )
+        record_event(
+            self.session,
+            case,
+            actor=self.actor,
+            kind=kind,
+            at=now,
+            note=note or None,
+            public=public,
+            from_status=self.before,
+            data=data,
+        )
+        self.session.flush()
+        return case
+
+
 def _begin(
-    session: Session, case_id: int, action: Action, expected_version: int | None
-) -> tuple[Case, CaseStatus, CaseStatus]:
+    session: Session,
+    case_id: int,
+    action: Action,
+    *,
+    actor: str,
+    now: datetime,
+    expected_version: int | None,
+) -> _Step:
+    """Lock the case and check that ``action`` is allowed from its status."""
     case = lock_case(session, case_id, expected_version)
-    before = case.status
-    return case, before, next_status(before, action)
-
-
-def _calendar(session: Session, case: Case) -> WorkCalendar:
-    return load_calendar(session, case.department.agency_id)
+    return _Step(session, case, case.status, next_status(case.status, action), actor, now)
 
 
 def _text(name: str, value: str | None, *, required: bool = False) -> str:
@@ -51,47 +109,6 @@ def _text(name: str, value: str | None, *, required: bool = False) -> str:
         return check(value, max_length=NOTE_MAX)
     except ValueError as exc:
         raise InvalidInput({name: str(exc)}) from None
-
-
-def _finish(
-    session: Session,
-    case: Case,
-    before: CaseStatus,
-    after: CaseStatus,
-    *,
-    actor: str,
-    kind: str,
-    now: datetime,
-    note: str | None,
-    public: bool,
-    data: dict[str, object] | None = None,
-    notice: str | None = None,
-    notice_values: dict[str, Any] | None = None,
-) -> Case:
-    """Record the change: status, version, event, the watch, and the applicant's notice."""
-    case.status = after
-    case.updated_at = now
-    # Every action bumps the version, even one that only adds an event (a note): a clerk acting
-    # on a screen that predates it should look again.
-    flag_modified(case, "updated_at")
-    if not case.is_open and case.closed_at is None:
-        case.closed_at = now
-    rewatch(case, _calendar(session, case))
-    if notice is not None:
-        queue_case_notice(session, case, notice, trigger_at=now, now=now, extra=notice_values)
-    record_event(
-        session,
-        case,
-        actor=actor,
-        kind=kind,
-        at=now,
-        note=note or None,
-        public=public,
-        from_status=before,
-        data=data,
-    )
-    session.flush()
-    return case
 
 
 def start(
@@ -105,15 +122,11 @@ def start(
     expected_version: int | None = None,
 ) -> Case:
     """Start work on a received case."""
-    case, before, after = _begin(session, case_id, Action.START, expected_version)
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="started",
-        now=now,
+    step = _begin(
+        session, case_id, Action.START, actor=actor, now=now, expected_version=expected_version
+    )
+    return step.finish(
+        "started",
         note=_text("note", note),
         public=public,
     )
@@ -131,23 +144,19 @@ def advance_step(
     expected_version: int | None = None,
 ) -> Case:
     """Move the case to step ``step`` (0-based) of its SOP."""
-    case, before, after = _begin(session, case_id, Action.ADVANCE_STEP, expected_version)
-    steps = case.service_version.steps
+    action = _begin(
+        session,
+        case_id,
+        Action.ADVANCE_STEP,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    )
+    steps = action.case.service_version.steps
     if not 0 <= step < len(steps):
         raise InvalidInput({"step": f"must be between 1 and {len(steps)}"})
-    case.current_step = step
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="step",
-        now=now,
-        note=_text("note", note),
-        public=public,
-        data={"step": step},
-    )
+    action.case.current_step = step
+    return action.finish("step", note=_text("note", note), public=public, data={"step": step})
 
 
 def request_supplement(
@@ -162,12 +171,20 @@ def request_supplement(
     expected_version: int | None = None,
 ) -> Case:
     """Ask for every missing document at once (補正); the clock stops until they arrive."""
-    case, before, after = _begin(session, case_id, Action.REQUEST_SUPPLEMENT, expected_version)
+    step = _begin(
+        session,
+        case_id,
+        Action.REQUEST_SUPPLEMENT,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    )
+    case = step.case
     clean_items = [_text("items", item) for item in items]
     clean_items = [item for item in clean_items if item]
     if not clean_items:
         raise InvalidInput({"items": "list every missing document (at least one)"})
-    calendar = _calendar(session, case)
+    calendar = step.calendar
     if deadline is None:
         limit = parse_limit(case.service_version.supplement_deadline)
         computed = compute_deadline(now, limit, calendar)
@@ -179,14 +196,8 @@ def request_supplement(
         Pause(requested_at=now, items=clean_items, supplement_due=deadline, resumed_at=None)
     )
     apply_deadline(case, calendar)
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="supplement_requested",
-        now=now,
+    return step.finish(
+        "supplement_requested",
         note=_text("note", note),
         public=True,
         data={"items": clean_items, "supplement_due": deadline.isoformat()},
@@ -205,18 +216,20 @@ def receive_supplement(
     expected_version: int | None = None,
 ) -> Case:
     """The documents arrived: the clock runs again (or restarts, as the SOP says)."""
-    case, before, after = _begin(session, case_id, Action.RECEIVE_SUPPLEMENT, expected_version)
+    step = _begin(
+        session,
+        case_id,
+        Action.RECEIVE_SUPPLEMENT,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    )
+    case = step.case
     pause = case.pauses[-1]
     pause.resumed_at = max(require_aware(now, "now"), pause.requested_at)
-    deadline = apply_deadline(case, _calendar(session, case))
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="supplement_received",
-        now=now,
+    deadline = apply_deadline(case, step.calendar)
+    return step.finish(
+        "supplement_received",
         note=_text("note", note),
         public=True,
         data={"due": deadline.display() if deadline else None},
@@ -234,7 +247,10 @@ def extend(
     expected_version: int | None = None,
 ) -> Case:
     """Extend once (展延), before the case is overdue, by at most its original limit."""
-    case, before, after = _begin(session, case_id, Action.EXTEND, expected_version)
+    step = _begin(
+        session, case_id, Action.EXTEND, actor=actor, now=now, expected_version=expected_version
+    )
+    case = step.case
     reason = _text("reason", reason, required=True)
     limit = parse_limit(case.service_version.time_limit)
     try:
@@ -256,15 +272,9 @@ def extend(
     old_due = case.due_date.isoformat() if case.due_date else None
     case.extension = str(amount)
     case.extension_reason = reason
-    deadline = apply_deadline(case, _calendar(session, case))
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="extended",
-        now=now,
+    deadline = apply_deadline(case, step.calendar)
+    return step.finish(
+        "extended",
         note=reason,
         public=True,
         data={
@@ -288,20 +298,22 @@ def set_overdue_info(
     expected_version: int | None = None,
 ) -> Case:
     """Record why the case is late and when it is expected to be done (逾期原因, 預計完成時間)."""
-    case, before, after = _begin(session, case_id, Action.SET_OVERDUE_INFO, expected_version)
+    step = _begin(
+        session,
+        case_id,
+        Action.SET_OVERDUE_INFO,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    )
+    case = step.case
     reason = _text("reason", reason, required=True)
     if expected_completion < local_date(now):
         raise InvalidInput({"expected_completion": "cannot be in the past"})
     case.overdue_reason = reason
     case.expected_completion = expected_completion
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="overdue_info",
-        now=now,
+    return step.finish(
+        "overdue_info",
         note=reason,
         public=True,
         data={"expected_completion": expected_completion.isoformat()},
@@ -319,7 +331,10 @@ def transfer(
     expected_version: int | None = None,
 ) -> Case:
     """Hand the case to another of our departments (``agency/department``); it stays open."""
-    case, before, after = _begin(session, case_id, Action.TRANSFER, expected_version)
+    step = _begin(
+        session, case_id, Action.TRANSFER, actor=actor, now=now, expected_version=expected_version
+    )
+    case = step.case
     reason = _text("reason", reason, required=True)
     agency_code, _, dept_code = department.partition("/")
     target = session.scalar(
@@ -335,15 +350,9 @@ def transfer(
     case.department = target
     case.assigned_user_id = None
     # Another agency means another calendar: its closures now apply.
-    apply_deadline(case, _calendar(session, case))
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="transferred",
-        now=now,
+    apply_deadline(case, step.calendar)
+    return step.finish(
+        "transferred",
         note=reason,
         public=True,
         data={"from": old, "to": target.path},
@@ -367,17 +376,18 @@ def transfer_out(
     expected_version: int | None = None,
 ) -> Case:
     """Send the case to an agency outside this system (移文); our part of it ends."""
-    case, before, after = _begin(session, case_id, Action.TRANSFER_OUT, expected_version)
+    step = _begin(
+        session,
+        case_id,
+        Action.TRANSFER_OUT,
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    )
     reason = _text("reason", reason, required=True)
     to = _text("agency", agency_name, required=True)
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="transferred_out",
-        now=now,
+    return step.finish(
+        "transferred_out",
         note=reason,
         public=True,
         data={"to": to},
@@ -396,18 +406,15 @@ def complete(
     expected_version: int | None = None,
 ) -> Case:
     """The case is done (辦結); the note is the result the applicant is told."""
-    case, before, after = _begin(session, case_id, Action.COMPLETE, expected_version)
+    step = _begin(
+        session, case_id, Action.COMPLETE, actor=actor, now=now, expected_version=expected_version
+    )
+    case = step.case
     case.current_step = len(case.service_version.steps) - 1
     result = _text("note", note)
     department = case.department
-    _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="completed",
-        now=now,
+    step.finish(
+        "completed",
         note=result,
         public=True,
         notice="ready",
@@ -433,19 +440,16 @@ def reject(
     expected_version: int | None = None,
 ) -> Case:
     """Reject (駁回) with the reason the applicant is told."""
-    case, before, after = _begin(session, case_id, Action.REJECT, expected_version)
+    step = _begin(
+        session, case_id, Action.REJECT, actor=actor, now=now, expected_version=expected_version
+    )
+    case = step.case
     reason = _text("reason", reason, required=True)
     if case.pauses and case.pauses[-1].resumed_at is None:
         # The pause ends with the case, so reports never count a rejected case as still paused.
         case.pauses[-1].resumed_at = now
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="rejected",
-        now=now,
+    return step.finish(
+        "rejected",
         note=reason,
         public=True,
         notice="rejected",
@@ -463,17 +467,14 @@ def withdraw(
     expected_version: int | None = None,
 ) -> Case:
     """The applicant withdrew the application (撤回)."""
-    case, before, after = _begin(session, case_id, Action.WITHDRAW, expected_version)
+    step = _begin(
+        session, case_id, Action.WITHDRAW, actor=actor, now=now, expected_version=expected_version
+    )
+    case = step.case
     if case.pauses and case.pauses[-1].resumed_at is None:
         case.pauses[-1].resumed_at = now
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="withdrawn",
-        now=now,
+    return step.finish(
+        "withdrawn",
         note=_text("note", note),
         public=True,
     )
@@ -490,15 +491,11 @@ def add_note(
     expected_version: int | None = None,
 ) -> Case:
     """A public note (the applicant sees it) or an internal one."""
-    case, before, after = _begin(session, case_id, Action.NOTE, expected_version)
-    return _finish(
-        session,
-        case,
-        before,
-        after,
-        actor=actor,
-        kind="note",
-        now=now,
+    step = _begin(
+        session, case_id, Action.NOTE, actor=actor, now=now, expected_version=expected_version
+    )
+    return step.finish(
+        "note",
         note=_text("note", note, required=True),
         public=public,
     )

@@ -21,22 +21,21 @@ from tracker.deadlines import Deadline
 from tracker.identifiers import format_lookup_code
 from tracker.models import Case, Notice
 
-# Kinds the applicant receives; the others go to the department's staff.
-APPLICANT_KINDS = frozenset(
-    {
-        "receipt",
-        "supplement",
-        "supplement_reminder",
-        "extension",
-        "overdue",
-        "ready",
-        "rejected",
-        "transferred",
-        "survey",
-        "retimed",
-    }
+# Kinds the applicant receives (DESIGN §4.6); the others go to the department's staff. Every
+# kind has its templates in notifications/templates/.
+APPLICANT_KINDS = (
+    "receipt",
+    "supplement",
+    "supplement_reminder",
+    "extension",
+    "overdue",
+    "ready",
+    "rejected",
+    "transferred",
+    "survey",
+    "retimed",
 )
-STAFF_KINDS = frozenset({"due_soon", "overdue_clerk", "supplement_lapsed"})
+STAFF_KINDS = ("due_soon", "supplement_lapsed", "overdue_clerk")
 
 PENDING, SENDING, SENT, DELIVERED, FAILED, TASK = (
     "pending",
