@@ -147,7 +147,9 @@ class Dispatcher:
             if notice is None or notice.status != SENDING:
                 return "skipped"  # handled elsewhere meanwhile (a re-queue and a slow worker)
             if notice.channel == "console":
-                notice.status, notice.sent_at = DELIVERED, now
+                # Staff read it in the console, worded as the email to the department is.
+                shown = render(notice.kind, "email", notice.language, self._values(notice))
+                notice.status, notice.sent_at, notice.rendered = DELIVERED, now, _as_dict(shown)
                 return "console"
             if notice.channel == "sms":
                 held = quiet_until(now, self.settings.sms_quiet_hours)

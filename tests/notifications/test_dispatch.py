@@ -260,7 +260,9 @@ def test_console_notices_need_no_provider(
     with catalogue_db.transaction() as s:
         sweep_batch(s, now=clock.now)
     assert dispatcher.dispatch_once().outcomes == {"console": 1}
-    assert _notices(catalogue_db)[-1].status == "delivered"
+    warning = _notices(catalogue_db)[-1]
+    assert warning.status == "delivered"
+    assert warning.rendered and "20260413-0001" in warning.rendered["subject"]
 
 
 def test_two_dispatchers_at_once_send_each_notice_once(
