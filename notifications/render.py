@@ -31,7 +31,15 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from tracker.notices import APPLICANT_KINDS, STAFF_KINDS
@@ -45,6 +53,8 @@ DEFAULT_LANGUAGE = "zh-TW"
 CHANNELS = ("sms", "email")
 # Two concatenated UCS-2 segments: 2 × 67 UTF-16 code units (each segment keeps 3 for the header).
 SMS_MAX_UNITS = 134
+# Free-text limits in SMS templates are tried at these multiples, widest first; 1 always fits.
+SMS_CLIP_SCALES = (4.0, 3.0, 2.5, 2.0, 1.5, 1.25, 1.0)
 ELLIPSIS = "…"
 
 # Sent to staff, never to applicants: email only.
@@ -149,6 +159,13 @@ def clip(value: Any, limit: int) -> str:
     return "".join(kept).rstrip() + ELLIPSIS
 
 
+@pass_context
+def _scaled_clip(context: Context, value: Any, limit: int) -> str:
+    # The limits in the templates are what fits with worst-case values; when the real values are
+    # shorter, render() first tries the same template with every limit raised (clip_scale).
+    return clip(value, int(limit * context.get("clip_scale", 1)))
+
+
 def oneline(value: Any) -> str:
     """The value with its line breaks and runs of spaces made single spaces."""
     return " ".join(str(value).split())
@@ -194,7 +211,7 @@ def _environment() -> Environment:
         keep_trailing_newline=False,
         auto_reload=False,
     )
-    env.filters["clip"] = clip
+    env.filters["clip"] = _scaled_clip
     env.filters["oneline"] = oneline
     env.filters["when"] = when
     return env
@@ -236,7 +253,11 @@ def render(kind: str, channel: str, language: str, values: Mapping[str, Any]) ->
     language = resolve_language(language)
     template = _template(language, kind, channel)
     if channel == "sms":
-        sms = template.render(context).strip()
+        # Cut free text only as much as this message needs: the widest limits that still fit.
+        for scale in SMS_CLIP_SCALES:
+            sms = template.render({**context, "clip_scale": scale}).strip()
+            if ucs2_units(sms) <= SMS_MAX_UNITS:
+                break
         if ucs2_units(sms) > SMS_MAX_UNITS:
             # Longer still goes out (as a third segment); say so, with no personal data.
             log.warning(
