@@ -13,7 +13,7 @@ COPY tracker ./tracker
 COPY notifications ./notifications
 COPY workers ./workers
 COPY web ./web
-RUN pip install . "gunicorn>=22,<24"
+RUN pip install .
 
 USER tracker
 EXPOSE 8000

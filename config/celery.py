@@ -66,7 +66,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_transport_options": {"visibility_timeout": 300},
         "beat_schedule": BEAT_SCHEDULE,
         # One active beat among many, guarded by a lock in Redis (celery-redbeat).
-        "beat_scheduler": "redbeat.RedBeatScheduler",
+        "beat_scheduler": "workers.beat:ResilientRedBeatScheduler",
         "redbeat_redis_url": redis_url,
         "redbeat_lock_timeout": 30,
         "beat_max_loop_interval": 5,

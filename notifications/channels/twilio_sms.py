@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -49,6 +49,9 @@ class _RoutedClient(Client):
         target = urlsplit(super().get_hostname(uri))
         path = self._base.path.rstrip("/") + target.path
         return urlunsplit((self._base.scheme, self._base.netloc, path, target.query, ""))
+
+
+CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
 class TwilioSms:
@@ -115,16 +118,21 @@ class TwilioSms:
         worker killed mid-send), the dispatcher asks Twilio: this is what keeps that crash window
         from becoming a duplicate SMS.
         """
+        # Twilio's dates have whole seconds and its clock is not ours: allow for both. No earlier
+        # message can have this exact body, which names the case and the notice.
+        earliest = since - CLOCK_TOLERANCE
         try:
-            recent = self.client.messages.list(to=to, limit=50)
+            # Newest first, page by page, only back to when the notice was written.
+            for message in self.client.messages.stream(to=to, page_size=100):
+                created = _created(message)
+                if created is not None and created < earliest:
+                    break
+                if message.body == body:
+                    return SendResult(provider_id=str(message.sid), status=str(message.status))
         except (TwilioRestException, TwilioServiceException) as exc:
             raise classify_twilio_error(exc) from exc
         except requests.RequestException as exc:
             raise TransientSendError(f"cannot reach Twilio: {type(exc).__name__}") from exc
-        for message in recent:
-            created = _created(message)
-            if message.body == body and created is not None and created >= since:
-                return SendResult(provider_id=str(message.sid), status=str(message.status))
         return None
 
 

@@ -329,25 +329,29 @@ class TwilioStandin:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
 
-    def message_page(self, to: str | None) -> dict[str, Any]:
+    def message_page(self, to: str | None, *, page: int = 0, page_size: int = 50) -> dict[str, Any]:
         """One page of the Messages list as Twilio returns it: accepted messages, newest first."""
         found = [r for r in reversed(self.accepted) if to is None or r.to == to]
+        first = page * page_size
         messages = []
-        for received in found[:50]:
+        for received in found[first : first + page_size]:
             form = {"To": received.to or "", "Body": received.body or "", "From": received.from_}
             message = self._message_json(received.sid or "", {k: v for k, v in form.items() if v})
             message["date_created"] = format_datetime(received.at)
             messages.append(message)
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        more = first + page_size < len(found)
+        query = urlencode({k: v for k, v in {"To": to, "PageSize": page_size}.items() if v})
         return {
             "messages": messages,
-            "page": 0,
-            "page_size": 50,
-            "first_page_uri": None,
-            "next_page_uri": None,
-            "previous_page_uri": None,
-            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages.json",
-            "start": 0,
-            "end": len(messages),
+            "page": page,
+            "page_size": page_size,
+            "first_page_uri": f"{uri}?{query}&Page=0",
+            "next_page_uri": f"{uri}?{query}&Page={page + 1}" if more else None,
+            "previous_page_uri": f"{uri}?{query}&Page={page - 1}" if page else None,
+            "uri": f"{uri}?{query}&Page={page}",
+            "start": first,
+            "end": first + len(messages),
         }
 
     def snapshot(self) -> list[dict[str, Any]]:
@@ -422,8 +426,15 @@ def _handler_for(standin: TwilioStandin) -> type[BaseHTTPRequestHandler]:
                 if not standin._authorised(self.headers.get("Authorization")):
                     self._send(401, _error_body(401, 20003, ERRORS[20003][1]))
                     return
-                query = parse_qs(url.query)
-                self._send(200, standin.message_page(query.get("To", [None])[0]))
+                query = {key: values[0] for key, values in parse_qs(url.query).items()}
+                self._send(
+                    200,
+                    standin.message_page(
+                        query.get("To"),
+                        page=int(query.get("Page", 0)),
+                        page_size=int(query.get("PageSize", 50)),
+                    ),
+                )
             else:
                 self._send(404, _error_body(404, 20404, ERRORS[20404][1]))
 

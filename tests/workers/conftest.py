@@ -1,0 +1,171 @@
+"""Fixtures for tests that run the real processes (DESIGN §5.3, §6).
+
+A test here gets PostgreSQL (its per-process test database, emptied, with
+``tests/data/watch-catalogue.yaml`` loaded), a PRIVATE ``redis-server`` on a free loopback port
+(never the shared 6379: other test runs use it, and these tests stop and kill theirs), the Twilio
+stand-in and an SMTP sink in the test process, the children's environment, and ``processes`` to
+start the worker, beat, gunicorn and the ``tracker`` command (tests/workers/harness.py).
+
+Every child is stopped when the test ends, also when it fails, and the logs of a failed test are
+attached to its report. Nothing here skips: without PostgreSQL or ``redis-server`` these tests
+fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Generator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.support.smtp_sink import SmtpSink
+from tests.support.twilio_standin import TwilioStandin
+from tests.workers.harness import (
+    MAIL_FROM,
+    TWILIO_FROM,
+    WATCH_CATALOGUE,
+    Processes,
+    RedisServer,
+    SlowTwilioStandin,
+    database_url_for_children,
+    free_port,
+)
+from tracker.catalogue import load_catalogue
+from tracker.catalogue_file import read_catalogue
+from tracker.db import Database
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker here, beside the only tests that use it (pyproject stays as it is)."""
+    config.addinivalue_line(
+        "markers",
+        "processes: runs real worker/beat/web processes against PostgreSQL and a private Redis "
+        "(slow; needs redis-server and PostgreSQL, fails without them)",
+    )
+
+
+@pytest.fixture
+def watch_db(pg_database: Database) -> Database:
+    """The per-process PostgreSQL test database, emptied, with the watch catalogue loaded."""
+    with pg_database.transaction() as session:
+        load_catalogue(session, read_catalogue(WATCH_CATALOGUE), now=datetime.now(UTC))
+    return pg_database
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A fresh private Redis for this test (never the shared instance on 6379)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed; the process tests need it (no skipping)")
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(binary, free_port(), directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def twilio_standin() -> Iterator[SlowTwilioStandin]:
+    """A Twilio Messages API stand-in on a free loopback port, in the test process."""
+    standin = SlowTwilioStandin()
+    standin.start()
+    try:
+        yield standin
+    finally:
+        standin.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """An SMTP server on loopback that accepts everything."""
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def web_port() -> int:
+    """The port gunicorn listens on, if the test starts it (PUBLIC_BASE_URL points there)."""
+    return free_port()
+
+
+@pytest.fixture
+def process_env(
+    watch_db: Database,
+    redis_server: RedisServer,
+    twilio_standin: TwilioStandin,
+    smtp_sink: SmtpSink,
+    web_port: int,
+    tmp_path: Path,
+) -> dict[str, str]:
+    """Every child's environment: the settings of DESIGN §5.4, aimed at this test's parts."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # Whatever the developer's shell configures must not leak into the children.
+        if not key.startswith(("DATABASE_", "REDIS_", "TWILIO_", "SMTP_", "MAIL_", "SMS_"))
+        and key not in ("PUBLIC_BASE_URL", "TRACKER_INSTANCE", "SECRET_KEY")
+    }
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    env.update(
+        {
+            "DATABASE_URL": database_url_for_children(watch_db.url),
+            "REDIS_URL": redis_server.url,
+            "TWILIO_ACCOUNT_SID": twilio_standin.account_sid,
+            "TWILIO_AUTH_TOKEN": twilio_standin.auth_token,
+            "TWILIO_FROM": TWILIO_FROM,
+            "TWILIO_API_BASE": twilio_standin.base_url,
+            "SMTP_URL": smtp_sink.url(),
+            "MAIL_FROM": MAIL_FROM,
+            # Empty disables quiet hours: the time of day the tests run at must not matter.
+            "SMS_QUIET_HOURS": "",
+            # Twilio's status callbacks (the stand-in plays them) reach the web process here.
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+            "TRACKER_INSTANCE": str(instance),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+_PROCESSES = pytest.StashKey[Processes]()
+_REDIS = pytest.StashKey[RedisServer]()
+
+
+@pytest.fixture
+def processes(
+    request: pytest.FixtureRequest, process_env: dict[str, str], tmp_path: Path
+) -> Iterator[Processes]:
+    """Start children with ``processes.worker()``, ``.beat()``, ``.web(port)``, ``.tracker()``."""
+    procs = Processes(process_env, tmp_path / "logs")
+    request.node.stash[_PROCESSES] = procs
+    request.node.stash[_REDIS] = request.getfixturevalue("redis_server")
+    try:
+        yield procs
+    finally:
+        procs.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the children's logs (and Redis's) to the report of a test that failed."""
+    report = yield
+    if not report.failed:
+        return report
+    procs = item.stash.get(_PROCESSES, None)
+    if procs is not None:
+        for title, text in procs.report():
+            report.sections.append((title, text))
+    server = item.stash.get(_REDIS, None)
+    if server is not None:
+        report.sections.append(("redis log", "\n".join(server.log().splitlines()[-40:])))
+    return report
