@@ -31,6 +31,9 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tracker_bench"
 # The closure figure needs every case open: a second database, so the two kinds of seed can sit
 # side by side and neither has to be rebuilt for the other figure.
 CLOSURE_SUFFIX = "_closure"
+# The workers' figures (bench/workers.py) change cases and the outbox while they run: databases of
+# their own, so a core run and a workers run never meet on the same rows.
+WATCH_SUFFIX = "_watch"
 
 
 def bench_url() -> str:
@@ -44,6 +47,21 @@ def closure_url() -> str:
         return normalise_database_url(os.environ["BENCH_CLOSURE_DATABASE_URL"])
     url = make_url(bench_url())
     return url.set(database=f"{url.database}{CLOSURE_SUFFIX}").render_as_string(hide_password=False)
+
+
+def watch_url(suffix: str = "") -> str:
+    """An all-open database for the workers' figures (``BENCH_WATCH_DATABASE_URL``).
+
+    ``suffix`` names a sibling on the same server (the smaller database of the scaling figure).
+    """
+    base = os.environ.get("BENCH_WATCH_DATABASE_URL")
+    if base is None:
+        url = make_url(bench_url())
+        base = url.set(database=f"{url.database}{WATCH_SUFFIX}").render_as_string(
+            hide_password=False
+        )
+    url = make_url(normalise_database_url(base))
+    return url.set(database=f"{url.database}{suffix}").render_as_string(hide_password=False)
 
 
 def libpq_url(url: str, database: str | None = None) -> str:
