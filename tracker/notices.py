@@ -163,6 +163,33 @@ def values_of(
     }
 
 
+def case_notice_rows(
+    case: Case,
+    kind: str,
+    *,
+    trigger_at: datetime,
+    now: datetime,
+    extra: Mapping[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows of notice ``kind`` about ``case``, to its applicant or its staff."""
+    values = {**case_values(case), **(extra or {})}
+    if kind in STAFF_KINDS:
+        channels = staff_channels(case.department.email)
+    else:
+        channels = applicant_channels(case.notify_by, case.applicant_phone, case.applicant_email)
+    return notice_rows(
+        case_id=case.id,
+        kind=kind,
+        trigger_at=trigger_at,
+        now=now,
+        language=case.language,
+        values=values,
+        channels=channels,
+        not_before=not_before,
+    )
+
+
 def queue_case_notice(
     session: Session,
     case: Case,
@@ -174,24 +201,10 @@ def queue_case_notice(
     not_before: datetime | None = None,
 ) -> None:
     """Write the notice ``kind`` about ``case`` to its applicant or its department's staff."""
-    values = {**case_values(case), **(extra or {})}
-    if kind in STAFF_KINDS:
-        channels = staff_channels(case.department.email)
-    else:
-        channels = applicant_channels(case.notify_by, case.applicant_phone, case.applicant_email)
-    insert_notices(
-        session,
-        notice_rows(
-            case_id=case.id,
-            kind=kind,
-            trigger_at=trigger_at,
-            now=now,
-            language=case.language,
-            values=values,
-            channels=channels,
-            not_before=not_before,
-        ),
+    rows = case_notice_rows(
+        case, kind, trigger_at=trigger_at, now=now, extra=extra, not_before=not_before
     )
+    insert_notices(session, rows)
 
 
 def _pick(text: Mapping[str, str], language: str) -> str:

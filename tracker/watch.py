@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from tracker.case_store import record_event
 from tracker.case_watch import handled_until, rewatch, watch_state
 from tracker.limits import parse_limit
 from tracker.models import Case
-from tracker.notices import queue_case_notice
+from tracker.notices import case_notice_rows, insert_notices
 from tracker.tz import local_date
 from tracker.watch_rules import Trigger, default_expected_completion, triggers
 from tracker.workcalendar import WorkCalendar
@@ -45,62 +46,71 @@ def sweep_batch(session: Session, *, now: datetime, batch_size: int = 500) -> Sw
         query = query.with_for_update(skip_locked=True, of=Case)
     report = SweepReport()
     calendars: dict[int, WorkCalendar] = {}
-    for case in session.scalars(query).unique():
-        agency = case.department.agency_id
-        if agency not in calendars:
-            calendars[agency] = load_calendar(session, agency)
-        calendar = calendars[agency]
-        since = handled_until(case)
-        for trigger in triggers(watch_state(case), calendar):
-            # A warning that the case is about to fall due is noise once it has.
-            stale = trigger.kind == "due_soon" and case.due_at is not None and case.due_at <= now
-            if since < trigger.at <= now and not stale:
-                _handle(session, case, trigger, calendar, now)
-                report.count(trigger.kind)
-        case.watched_until = now
-        rewatch(case, calendar)
-        report.cases += 1
+    notices: list[dict[str, Any]] = []
+    # One flush and one notice insert per batch, not per case: the batch is one transaction.
+    with session.no_autoflush:
+        for case in session.scalars(query).unique():
+            _sweep_case(session, case, calendars, now, notices, report)
+    insert_notices(session, notices)
     session.flush()
     return report
 
 
+def _sweep_case(
+    session: Session,
+    case: Case,
+    calendars: dict[int, WorkCalendar],
+    now: datetime,
+    notices: list[dict[str, Any]],
+    report: SweepReport,
+) -> None:
+    """Handle the case's triggers in (handled until, now] and point its watch at the next."""
+    agency = case.department.agency_id
+    if agency not in calendars:
+        calendars[agency] = load_calendar(session, agency)
+    calendar = calendars[agency]
+    since = handled_until(case)
+    for trigger in triggers(watch_state(case), calendar):
+        # A warning that the case is about to fall due is noise once it has.
+        stale = trigger.kind == "due_soon" and case.due_at is not None and case.due_at <= now
+        if since < trigger.at <= now and not stale:
+            notices += _handle(session, case, trigger, calendar, now)
+            report.count(trigger.kind)
+    case.watched_until = now
+    rewatch(case, calendar)
+    report.cases += 1
+
+
 def _handle(
     session: Session, case: Case, trigger: Trigger, calendar: WorkCalendar, now: datetime
-) -> None:
+) -> list[dict[str, Any]]:
+    """Act on one trigger; returns the notice rows it causes."""
     if trigger.kind == "overdue":
-        _overdue(session, case, trigger, calendar, now)
-    elif trigger.kind == "due_soon":
-        queue_case_notice(session, case, "due_soon", trigger_at=trigger.at, now=now)
-    elif trigger.kind == "supplement_reminder":
-        pause = case.pauses[-1]
-        values = {"items": pause.items, "supplement_due": pause.supplement_due.isoformat()}
-        queue_case_notice(
-            session, case, "supplement_reminder", trigger_at=trigger.at, now=now, extra=values
+        return _overdue(session, case, trigger, calendar, now)
+    if trigger.kind == "due_soon":
+        return case_notice_rows(case, "due_soon", trigger_at=trigger.at, now=now)
+    pause = case.pauses[-1]
+    values = {"items": pause.items, "supplement_due": pause.supplement_due.isoformat()}
+    if trigger.kind == "supplement_reminder":
+        return case_notice_rows(
+            case, "supplement_reminder", trigger_at=trigger.at, now=now, extra=values
         )
-    elif trigger.kind == "supplement_lapsed":
-        pause = case.pauses[-1]
-        record_event(
-            session,
-            case,
-            actor=ACTOR,
-            kind="supplement_lapsed",
-            at=now,
-            note=f"補正期限 {pause.supplement_due.isoformat()} 已過，尚未收到文件。",
-            data={"supplement_due": pause.supplement_due.isoformat()},
-        )
-        queue_case_notice(
-            session,
-            case,
-            "supplement_lapsed",
-            trigger_at=trigger.at,
-            now=now,
-            extra={"items": pause.items, "supplement_due": pause.supplement_due.isoformat()},
-        )
+    # supplement_lapsed: the clerk decides what next (remind again, or reject).
+    record_event(
+        session,
+        case,
+        actor=ACTOR,
+        kind="supplement_lapsed",
+        at=now,
+        note=f"補正期限 {values['supplement_due']} 已過，尚未收到文件。",
+        data={"supplement_due": values["supplement_due"]},
+    )
+    return case_notice_rows(case, "supplement_lapsed", trigger_at=trigger.at, now=now, extra=values)
 
 
 def _overdue(
     session: Session, case: Case, trigger: Trigger, calendar: WorkCalendar, now: datetime
-) -> None:
+) -> list[dict[str, Any]]:
     """逾期主動告知: tell the applicant why, where the case stands, and when it will be done."""
     if case.overdue_since is None:
         case.overdue_since = trigger.at
@@ -126,16 +136,16 @@ def _overdue(
         note=reason,
         data={**values, "trigger_at": trigger.at.isoformat(), "by_rule": by_rule},
     )
-    queue_case_notice(session, case, "overdue", trigger_at=trigger.at, now=now, extra=values)
+    rows = case_notice_rows(case, "overdue", trigger_at=trigger.at, now=now, extra=values)
     if by_rule or not reason_set:
-        queue_case_notice(
-            session,
+        rows += case_notice_rows(
             case,
             "overdue_clerk",
             trigger_at=trigger.at,
             now=now,
-            extra={**values, "reason_is_default": by_rule or not reason_set},
+            extra={**values, "reason_is_default": True},
         )
+    return rows
 
 
 def _pick(text: dict[str, str], language: str) -> str:
