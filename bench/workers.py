@@ -31,7 +31,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
-from bench.common import SeedRecord, database_name, log, machine, server_version, watch_url
+from bench.common import (
+    ROOT,
+    SeedRecord,
+    database_name,
+    log,
+    machine,
+    server_version,
+    watch_url,
+)
 from bench.core import ensure_seeded
 from bench.workers_dispatch import (
     DispatchFigures,
@@ -145,6 +153,24 @@ class Watchdog:
             f"other heavy processes seen in {len(self.busy)} of {self.samples} samples while "
             f"measuring (e.g. `{self.busy[0]}`)"
         )
+
+
+def code_version() -> str:
+    """The commit measured, and whether the code under test differed from it (read-only git)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "tracker", "notifications", "workers", "config"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.split("\n")
+    except OSError:
+        return "unknown (no git)"
+    dirty = [line[3:] for line in changed if line.strip()]
+    return f"`{head}`" + (f" with uncommitted changes to {', '.join(dirty)}" if dirty else "")
 
 
 def main() -> None:
@@ -261,6 +287,7 @@ def report(
     print(f"- machine: {machine()}; {quiet}")
     print(f"- database: {server_version(urls['large'])}, default configuration")
     print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
+    print(f"- code: {code_version()}")
     for key, (record, now) in records.items():
         when = "in this run" if now else f"on {record.seeded_at[:10]}"
         print(

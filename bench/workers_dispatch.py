@@ -26,7 +26,11 @@ from __future__ import annotations
 import json
 import random
 import re
+import shutil
+import signal
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -267,9 +271,6 @@ def kicking(redis_url: str, every: float) -> Iterator[None]:
 
 def _blast(stack: Stack, sms: int, email: int, texts: Path) -> tuple[int, float]:
     """The baseline: two sender processes; returns (messages accepted, seconds)."""
-    import subprocess
-    import sys
-
     start_at = time.time() + 5  # after both have imported the SDK
     procs = [
         subprocess.Popen(
@@ -394,11 +395,6 @@ def _profile_run(db: Database, stack: Stack, worker_pid: int, notices: int) -> s
     ``--gil`` only the thread holding the GIL (where the Python CPU goes, which bounds a process
     of 8 sending threads).
     """
-    import shutil
-    import signal
-    import subprocess
-    import sys
-
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists():
         return "py-spy is not installed (`.venv/bin/pip install py-spy`): no profile"

@@ -366,7 +366,7 @@ def started(stack: Stack, *parts: str) -> Iterator[Stack]:
 
 def _smtp_sink() -> None:
     """Serve the tests' SMTP sink until SIGTERM; say how many messages it took on the way out."""
-    from tests.support.smtp_sink import SmtpSink
+    from tests.support.smtp_sink import SmtpSink  # only this child needs aiosmtpd
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -382,7 +382,7 @@ def _blast(args: argparse.Namespace) -> None:
     As many threads as the Dispatcher uses per batch; SMS and email interleaved in the same mix
     as the outbox. Prints one JSON line: start, end (epoch seconds) and counts.
     """
-    from notifications.channels import SmtpEmail, TwilioSms
+    from notifications.channels import SmtpEmail, TwilioSms  # only this child needs the SDK
 
     sms = TwilioSms(
         TWILIO_SID,
