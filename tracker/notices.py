@@ -12,10 +12,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Column, MetaData, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tracker.bulk import staged
 from tracker.contact import mask_name
 from tracker.deadlines import Deadline
 from tracker.identifiers import format_lookup_code
@@ -111,11 +113,49 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert-or-ignore on the dedupe key: never check first, let the constraint decide."""
     if not rows:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # Core, not the ORM: the ORM splits a batch wherever a value is None (a letter task has no
-    # recipient), which turned a 100,000-row closure into thousands of statements.
-    statement = insert(Notice.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    session.execute(statement, rows)
+    notices = Notice.__table__
+    if session.get_bind().dialect.name != "postgresql":
+        statement = sqlite_insert(notices).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        session.execute(statement, rows)
+        return
+    if len(rows) < _STAGE_FROM:
+        # Core, not the ORM: the ORM splits a batch wherever a value is None (a letter task has
+        # no recipient), which turned a 100,000-row closure into thousands of statements.
+        statement = pg_insert(notices).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        session.execute(statement, rows)
+        return
+    # A sweep or a closure writes thousands: COPY them aside and insert them in one statement.
+    connection = session.connection()
+    with staged(connection, _STAGE, rows) as stage:
+        connection.execute(
+            pg_insert(notices)
+            .from_select(list(_STAGED_COLUMNS), select(*stage.columns))
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+
+
+_STAGED_COLUMNS = (
+    "case_id",
+    "kind",
+    "channel",
+    "audience",
+    "dedupe_key",
+    "status",
+    "recipient",
+    "language",
+    "payload",
+    "trigger_at",
+    "created_at",
+    "not_before",
+    "attempts",
+)
+_STAGE = Table(
+    "notice_stage",
+    MetaData(),
+    *(Column(name, Notice.__table__.c[name].type) for name in _STAGED_COLUMNS),
+    prefixes=["TEMPORARY"],
+)
+_STAGE_FROM = 200
 
 
 def case_values(case: Case) -> dict[str, Any]:

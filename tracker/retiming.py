@@ -9,7 +9,6 @@ transaction.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,9 +28,9 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from tracker.bulk import staged
 from tracker.calendar_store import load_calendar
 from tracker.deadlines import ClockPolicy, Deadline, Pause, compute_deadline
 from tracker.limits import parse_limit
@@ -233,18 +232,15 @@ def _write(
     session: Session, changes: list[dict[str, Any]], *, actor: str, now: datetime, note: str
 ) -> None:
     connection = session.connection()
-    _BATCH.drop(connection, checkfirst=True)
-    _BATCH.create(connection)
-    try:
-        _fill_batch(connection, changes)
+    with staged(connection, _BATCH, changes) as batch:
         cases = Case.__table__
         connection.execute(
             update(cases)
-            .where(cases.c.id == _BATCH.c.id)
+            .where(cases.c.id == batch.c.id)
             .values(
-                due_date=_BATCH.c.due_date,
-                due_at=_BATCH.c.due_at,
-                watch_at=_BATCH.c.watch_at,
+                due_date=batch.c.due_date,
+                due_at=batch.c.due_at,
+                watch_at=batch.c.watch_at,
                 version=cases.c.version + 1,
                 updated_at=now,
             )
@@ -254,41 +250,15 @@ def _write(
             insert(events).from_select(
                 ["case_id", "at", "actor", "kind", "public", "note", "data"],
                 select(
-                    _BATCH.c.id,
+                    batch.c.id,
                     literal(now, UTCDateTime()),
                     literal(actor, Text),
                     literal("retimed", Text),
                     true(),
                     literal(note, Text),
-                    _BATCH.c.data,
+                    batch.c.data,
                 ),
             )
         )
-    finally:
-        _BATCH.drop(connection)
     # Cases held in this session no longer match the rows: reload them on next access.
     session.expire_all()
-
-
-def _fill_batch(connection: Connection, changes: list[dict[str, Any]]) -> None:
-    """Load the new deadlines into the batch table: COPY on PostgreSQL, many-row INSERT else."""
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(_BATCH), changes)
-        return
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    columns = "id, due_date, due_at, watch_at, data"
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY retime_batch ({columns}) FROM STDIN") as copy,
-    ):
-        for change in changes:
-            copy.write_row(
-                (
-                    change["id"],
-                    change["due_date"],
-                    change["due_at"],
-                    change["watch_at"],
-                    json.dumps(change["data"], ensure_ascii=False),
-                )
-            )

@@ -5,28 +5,63 @@ index, so a tick costs the number of cases due, not the number open — and, in 
 handles their triggers, marks them handled and writes every notice they cause. Notices carry a
 dedupe key with the trigger instant, so two sweeps racing (or a sweep re-run after a crash) write
 each notice once. On PostgreSQL concurrent sweeps also skip each other's locked rows.
+
+The batch is set-based, like closure re-timing: the due cases are read as plain rows (no ORM
+objects), the pure rules in ``tracker.watch_rules`` decide in Python, and the writes are one
+``UPDATE ... FROM`` a staged table, one multi-row INSERT of timeline events and one of notices.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    MetaData,
+    Row,
+    Table,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
+from tracker.bulk import staged
 from tracker.calendar_store import load_calendar
-from tracker.case_store import record_event
-from tracker.case_watch import handled_until, rewatch, watch_state
-from tracker.limits import parse_limit
-from tracker.models import Case
-from tracker.notices import case_notice_rows, insert_notices
+from tracker.deadlines import Deadline
+from tracker.limits import TimeLimit, parse_limit
+from tracker.models import Case, CaseEvent, Department, Pause, ServiceVersion
+from tracker.models.base import UTCDateTime
+from tracker.notices import (
+    STAFF_KINDS,
+    applicant_channels,
+    insert_notices,
+    notice_rows,
+    staff_channels,
+    values_of,
+)
 from tracker.tz import local_date
-from tracker.watch_rules import Trigger, default_expected_completion, triggers
+from tracker.watch_rules import Trigger, WatchState, default_expected_completion, triggers
 from tracker.workcalendar import WorkCalendar
 
 ACTOR = "system:watch"
+_JUST_BEFORE = timedelta(microseconds=1)
+
+# What a sweep changes on each case it handled.
+_SWEPT = Table(
+    "sweep_batch",
+    MetaData(),
+    Column("id", BigInteger, primary_key=True),
+    Column("watch_at", UTCDateTime()),
+    Column("overdue_since", UTCDateTime()),
+    Column("expected_completion", Date),
+    prefixes=["TEMPORARY"],
+)
 
 
 @dataclass
@@ -39,79 +74,230 @@ class SweepReport:
         self.handled[kind] = self.handled.get(kind, 0) + 1
 
 
+@dataclass
+class _Writes:
+    """Everything one batch will write, gathered before a single round of statements."""
+
+    now: datetime
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+    def event(
+        self, case_id: int, kind: str, note: str, data: dict[str, Any], *, public: bool
+    ) -> None:
+        """One timeline line by the watch."""
+        self.events.append(
+            {
+                "case_id": case_id,
+                "at": self.now,
+                "actor": ACTOR,
+                "kind": kind,
+                "from_status": None,
+                "to_status": None,
+                "public": public,
+                "note": note,
+                "data": data,
+            }
+        )
+
+
+@dataclass
+class _Due:
+    """A due case as the sweep sees it; ``overdue_since`` and the promise change as it goes."""
+
+    row: Row[Any]
+    version: ServiceVersion
+    department: Department
+    pause: Pause | None  # the latest supplement request, open or not
+    limit: TimeLimit
+    overdue_since: datetime | None
+    expected_completion: date | None
+
+    def state(self) -> WatchState:
+        """The facts the watch rules need."""
+        row, pause = self.row, self.pause if self.pause and self.pause.resumed_at is None else None
+        return WatchState(
+            status=row.status,
+            received_at=row.received_at,
+            limit=self.limit,
+            due_date=row.due_date,
+            due_at=row.due_at,
+            expected_completion=self.expected_completion,
+            supplement_requested_at=pause.requested_at if pause else None,
+            supplement_due=pause.supplement_due if pause else None,
+        )
+
+    def notices(
+        self, kind: str, trigger_at: datetime, now: datetime, **extra: Any
+    ) -> list[dict[str, Any]]:
+        """The outbox rows of notice ``kind`` about this case."""
+        row, version, department = self.row, self.version, self.department
+        values = values_of(
+            number=row.number,
+            lookup_code=row.lookup_code,
+            applicant_name=row.applicant_name,
+            language=row.language,
+            service_name=version.name,
+            steps=version.steps,
+            current_step=row.current_step,
+            department_name=department.name,
+            department_phone=department.phone,
+            due=_deadline(row),
+        )
+        if kind in STAFF_KINDS:
+            channels = staff_channels(department.email)
+        else:
+            channels = applicant_channels(row.notify_by, row.applicant_phone, row.applicant_email)
+        return notice_rows(
+            case_id=row.id,
+            kind=kind,
+            trigger_at=trigger_at,
+            now=now,
+            language=row.language,
+            values={**values, **extra},
+            channels=channels,
+        )
+
+
 def sweep_batch(session: Session, *, now: datetime, batch_size: int = 500) -> SweepReport:
     """Handle up to ``batch_size`` cases whose watch is due, in the caller's transaction."""
-    query = select(Case).where(Case.watch_at <= now).order_by(Case.watch_at).limit(batch_size)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Case)
+    rows = session.execute(_due_cases(session, now, batch_size)).all()
     report = SweepReport()
+    if not rows:
+        return report
+    due = _load(session, rows)
     calendars: dict[int, WorkCalendar] = {}
-    notices: list[dict[str, Any]] = []
-    # One flush and one notice insert per batch, not per case: the batch is one transaction.
-    with session.no_autoflush:
-        for case in session.scalars(query).unique():
-            _sweep_case(session, case, calendars, now, notices, report)
-    insert_notices(session, notices)
-    session.flush()
+    writes = _Writes(now)
+    for case in due:
+        agency = case.department.agency_id
+        if agency not in calendars:
+            calendars[agency] = load_calendar(session, agency)
+        _sweep_case(case, calendars[agency], writes, report)
+    _write(session, writes)
     return report
 
 
-def _sweep_case(
-    session: Session,
-    case: Case,
-    calendars: dict[int, WorkCalendar],
-    now: datetime,
-    notices: list[dict[str, Any]],
-    report: SweepReport,
-) -> None:
+def _due_cases(session: Session, now: datetime, batch_size: int) -> Any:
+    query = (
+        select(
+            Case.id,
+            Case.number,
+            Case.lookup_code,
+            Case.status,
+            Case.received_at,
+            Case.due_date,
+            Case.due_at,
+            Case.expected_completion,
+            Case.overdue_reason,
+            Case.overdue_since,
+            Case.watched_until,
+            Case.current_step,
+            Case.language,
+            Case.notify_by,
+            Case.applicant_name,
+            Case.applicant_phone,
+            Case.applicant_email,
+            Case.service_version_id,
+            Case.department_id,
+        )
+        .where(Case.watch_at <= now)
+        .order_by(Case.watch_at)
+        .limit(batch_size)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return query
+
+
+def _load(session: Session, rows: Sequence[Row[Any]]) -> list[_Due]:
+    """The rows with their service version, department and latest pause, read once per batch."""
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(ServiceVersion).where(
+                ServiceVersion.id.in_({r.service_version_id for r in rows})
+            )
+        )
+    }
+    departments = {
+        d.id: d
+        for d in session.scalars(
+            select(Department).where(Department.id.in_({r.department_id for r in rows}))
+        )
+    }
+    latest: dict[int, Pause] = {}
+    # Ordered by request time, so the last one seen for a case is its latest (as Case.pauses[-1]).
+    for pause in session.scalars(
+        select(Pause)
+        .where(Pause.case_id.in_([r.id for r in rows]))
+        .order_by(Pause.case_id, Pause.requested_at)
+    ):
+        latest[pause.case_id] = pause
+    return [
+        _Due(
+            row=row,
+            version=versions[row.service_version_id],
+            department=departments[row.department_id],
+            pause=latest.get(row.id),
+            limit=parse_limit(versions[row.service_version_id].time_limit),
+            overdue_since=row.overdue_since,
+            expected_completion=row.expected_completion,
+        )
+        for row in rows
+    ]
+
+
+def _sweep_case(case: _Due, calendar: WorkCalendar, writes: _Writes, report: SweepReport) -> None:
     """Handle the case's triggers in (handled until, now] and point its watch at the next."""
-    agency = case.department.agency_id
-    if agency not in calendars:
-        calendars[agency] = load_calendar(session, agency)
-    calendar = calendars[agency]
-    since = handled_until(case)
-    for trigger in triggers(watch_state(case), calendar):
+    now, row = writes.now, case.row
+    since = row.watched_until or row.received_at - _JUST_BEFORE
+    for trigger in triggers(case.state(), calendar):
         # A warning that the case is about to fall due is noise once it has.
-        stale = trigger.kind == "due_soon" and case.due_at is not None and case.due_at <= now
+        stale = trigger.kind == "due_soon" and row.due_at is not None and row.due_at <= now
         if since < trigger.at <= now and not stale:
-            notices += _handle(session, case, trigger, calendar, now)
+            _handle(case, trigger, calendar, writes)
             report.count(trigger.kind)
-    case.watched_until = now
-    rewatch(case, calendar)
+    # Triggers up to now are handled: the next one strictly after now is where the watch goes.
+    next_at = next((t.at for t in triggers(case.state(), calendar) if t.at > now), None)
+    writes.cases.append(
+        {
+            "id": row.id,
+            "watch_at": next_at,
+            "overdue_since": case.overdue_since,
+            "expected_completion": case.expected_completion,
+        }
+    )
     report.cases += 1
 
 
-def _handle(
-    session: Session, case: Case, trigger: Trigger, calendar: WorkCalendar, now: datetime
-) -> list[dict[str, Any]]:
-    """Act on one trigger; returns the notice rows it causes."""
+def _handle(case: _Due, trigger: Trigger, calendar: WorkCalendar, writes: _Writes) -> None:
+    """Act on one trigger: its timeline line, if any, and its notices."""
+    now = writes.now
     if trigger.kind == "overdue":
-        return _overdue(session, case, trigger, calendar, now)
+        _overdue(case, trigger, calendar, writes)
+        return
     if trigger.kind == "due_soon":
-        return case_notice_rows(case, "due_soon", trigger_at=trigger.at, now=now)
-    pause = case.pauses[-1]
-    values = {"items": pause.items, "supplement_due": pause.supplement_due.isoformat()}
-    if trigger.kind == "supplement_reminder":
-        return case_notice_rows(
-            case, "supplement_reminder", trigger_at=trigger.at, now=now, extra=values
+        writes.notices += case.notices("due_soon", trigger.at, now)
+        return
+    assert case.pause is not None
+    due = case.pause.supplement_due.isoformat()
+    values = {"items": case.pause.items, "supplement_due": due}
+    if trigger.kind == "supplement_lapsed":
+        # The clerk decides what next (remind again, or reject).
+        writes.event(
+            case.row.id,
+            "supplement_lapsed",
+            f"補正期限 {due} 已過，尚未收到文件。",
+            {"supplement_due": due},
+            public=False,
         )
-    # supplement_lapsed: the clerk decides what next (remind again, or reject).
-    record_event(
-        session,
-        case,
-        actor=ACTOR,
-        kind="supplement_lapsed",
-        at=now,
-        note=f"補正期限 {values['supplement_due']} 已過，尚未收到文件。",
-        data={"supplement_due": values["supplement_due"]},
-    )
-    return case_notice_rows(case, "supplement_lapsed", trigger_at=trigger.at, now=now, extra=values)
+    writes.notices += case.notices(trigger.kind, trigger.at, now, **values)
 
 
-def _overdue(
-    session: Session, case: Case, trigger: Trigger, calendar: WorkCalendar, now: datetime
-) -> list[dict[str, Any]]:
+def _overdue(case: _Due, trigger: Trigger, calendar: WorkCalendar, writes: _Writes) -> None:
     """逾期主動告知: tell the applicant why, where the case stands, and when it will be done."""
+    now, row = writes.now, case.row
     if case.overdue_since is None:
         case.overdue_since = trigger.at
     promised = case.expected_completion
@@ -119,33 +305,53 @@ def _overdue(
     if by_rule:
         # No promise recorded, or the promise has passed: promise by the documented rule and ask
         # the clerk to confirm it.
-        base: date = promised or case.due_date or local_date(trigger.at)
-        limit = parse_limit(case.service_version.time_limit)
-        case.expected_completion = default_expected_completion(base, trigger.at, limit, calendar)
-    assert case.expected_completion is not None
-    reason_set = bool(case.overdue_reason)
-    reason = case.overdue_reason or _pick(case.service_version.overdue_reason, case.language)
-    values = {"reason": reason, "expected_completion": case.expected_completion.isoformat()}
-    record_event(
-        session,
-        case,
-        actor=ACTOR,
-        kind="overdue",
-        at=now,
-        public=True,
-        note=reason,
-        data={**values, "trigger_at": trigger.at.isoformat(), "by_rule": by_rule},
-    )
-    rows = case_notice_rows(case, "overdue", trigger_at=trigger.at, now=now, extra=values)
-    if by_rule or not reason_set:
-        rows += case_notice_rows(
-            case,
-            "overdue_clerk",
-            trigger_at=trigger.at,
-            now=now,
-            extra={**values, "reason_is_default": True},
+        base: date = promised or row.due_date or local_date(trigger.at)
+        case.expected_completion = default_expected_completion(
+            base, trigger.at, case.limit, calendar
         )
-    return rows
+    assert case.expected_completion is not None
+    reason = row.overdue_reason or _pick(case.version.overdue_reason, row.language)
+    values = {"reason": reason, "expected_completion": case.expected_completion.isoformat()}
+    writes.event(
+        row.id,
+        "overdue",
+        reason,
+        {**values, "trigger_at": trigger.at.isoformat(), "by_rule": by_rule},
+        public=True,
+    )
+    writes.notices += case.notices("overdue", trigger.at, now, **values)
+    if by_rule or not row.overdue_reason:
+        writes.notices += case.notices(
+            "overdue_clerk", trigger.at, now, **values, reason_is_default=True
+        )
+
+
+def _write(session: Session, writes: _Writes) -> None:
+    """Mark the cases handled, append the timeline lines, queue the notices: three statements."""
+    connection = session.connection()
+    cases = Case.__table__
+    with staged(connection, _SWEPT, writes.cases) as swept:
+        connection.execute(
+            update(cases)
+            .where(cases.c.id == swept.c.id)
+            .values(
+                watched_until=writes.now,
+                watch_at=swept.c.watch_at,
+                overdue_since=swept.c.overdue_since,
+                expected_completion=swept.c.expected_completion,
+                # An open console form on this case is now stale: the promise may have changed.
+                version=cases.c.version + 1,
+            )
+        )
+    if writes.events:
+        connection.execute(insert(CaseEvent.__table__), writes.events)
+    insert_notices(session, writes.notices)
+    # Cases held in this session no longer match the rows: reload them on next access.
+    session.expire_all()
+
+
+def _deadline(row: Row[Any]) -> Deadline | None:
+    return Deadline(row.due_date, row.due_at) if row.due_at else None
 
 
 def _pick(text: dict[str, str], language: str) -> str:

@@ -200,3 +200,37 @@ def test_two_sweeps_over_the_same_due_case_write_one_notice(catalogue_db: Databa
     _sweep(catalogue_db, "2026-04-21 00:02")
     overdue = [n for n in _notices(catalogue_db, case_id) if n[0] == "overdue"]
     assert overdue == [("overdue", "sms", "pending")]
+
+
+def test_a_big_batch_of_notices_is_written_once(catalogue_db: Database) -> None:
+    # Enough rows to take the staged (COPY) path on PostgreSQL; duplicates inside the batch and
+    # a second run of the same batch add nothing.
+    from tracker.notices import insert_notices, notice_rows
+
+    case_id = _file(catalogue_db)
+    rows = [
+        row
+        for minute in range(150)
+        for row in notice_rows(
+            case_id=case_id,
+            kind="overdue",
+            trigger_at=FILED + timedelta(minutes=minute),
+            now=FILED,
+            language="en",
+            values={"case_number": "20260413-0001", "reason": "審核中 <b>"},
+            channels=[("sms", "+886912345678"), ("letter", None)],
+        )
+    ]
+    with catalogue_db.transaction() as s:
+        insert_notices(s, rows + rows[:10])
+    with catalogue_db.transaction() as s:
+        insert_notices(s, rows)
+    with catalogue_db.transaction() as s:
+        written = s.scalars(
+            select(Notice).where(Notice.case_id == case_id, Notice.kind == "overdue")
+        ).all()
+    assert len(written) == 300
+    letter = next(n for n in written if n.channel == "letter")
+    assert (letter.status, letter.recipient, letter.language) == ("task", None, "en")
+    assert letter.payload["reason"] == "審核中 <b>"
+    assert {n.trigger_at for n in written} == {FILED + timedelta(minutes=m) for m in range(150)}

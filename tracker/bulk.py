@@ -1,0 +1,46 @@
+"""Set-based writes: stage many rows in a temporary table, then change the real table at once.
+
+Thousands of per-row UPDATEs cost a round trip each; one ``UPDATE ... FROM`` a staged table costs
+one. On PostgreSQL the stage is filled with COPY, elsewhere with one many-row INSERT.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import JSON, Table, insert
+from sqlalchemy.engine import Connection
+
+
+@contextmanager
+def staged(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Iterator[Table]:
+    """``table`` (a TEMPORARY one) created and filled with ``rows`` for the block, then dropped."""
+    table.drop(connection, checkfirst=True)
+    table.create(connection)
+    try:
+        _fill(connection, table, rows)
+        yield table
+    finally:
+        table.drop(connection)
+
+
+def _fill(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), list(rows))
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    columns = list(table.columns)
+    as_json = [isinstance(column.type, JSON) for column in columns]
+    names = ", ".join(column.name for column in columns)
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row[c.name], ensure_ascii=False) if j else row[c.name]
+                    for c, j in zip(columns, as_json, strict=True)
+                ]
+            )
