@@ -24,16 +24,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
 from config import Settings
 from notifications.channels import Channels
-from notifications.channels.base import PermanentSendError, SendResult, TransientSendError
+from notifications.channels.base import (
+    PermanentSendError,
+    SendError,
+    SendResult,
+    TransientSendError,
+)
 from notifications.fallback import fall_back
 from notifications.quiet_hours import quiet_until
 from notifications.render import Rendered, render
@@ -72,6 +78,33 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A notice this worker claimed: what it takes to send it, and the claim's own mark."""
+
+    id: int
+    kind: str
+    channel: str
+    language: str
+    recipient: str | None
+    payload: dict[str, Any]
+    provider_status: str | None
+    created_at: datetime
+    claimed_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """One claimed notice after its send: a result, or the error that stopped it."""
+
+    notice: Claimed
+    rendered: Rendered
+    result: SendResult | None = None
+    error: SendError | None = None
+    maybe_sent: bool = False
+
+
 class Dispatcher:
     """Claims due notices and delivers them through the configured channels."""
 
@@ -90,8 +123,14 @@ class Dispatcher:
         self.clock = clock
         self.threads = threads
 
+    def close(self) -> None:
+        """Let go of the providers' idle connections (the end of a dispatch run)."""
+        close_idle = getattr(self.channels.email, "close_idle", None)
+        if close_idle is not None:
+            close_idle()
+
     # -- claiming ---------------------------------------------------------------------------
-    def claim(self, limit: int) -> list[int]:
+    def claim(self, limit: int) -> list[Claimed]:
         """Mark up to ``limit`` due pending notices as ours ("sending") and commit that."""
         now = self.clock()
         due = (
@@ -107,10 +146,11 @@ class Dispatcher:
             update(notices)
             .where(notices.c.id.in_(due.scalar_subquery()))
             .values(status=SENDING, claimed_at=now, attempts=notices.c.attempts + 1)
-            .returning(notices.c.id)
+            .returning(*(notices.c[name] for name in Claimed.__slots__))
         )
         with self.db.transaction() as session:
-            return sorted(session.execute(claim).scalars())
+            rows = session.execute(claim).all()
+        return sorted((Claimed(*row) for row in rows), key=lambda claimed: claimed.id)
 
     def requeue_stuck(self) -> int:
         """Put back rows a dead worker left in "sending" (the self-healing sweep)."""
@@ -128,63 +168,73 @@ class Dispatcher:
 
     # -- delivering -------------------------------------------------------------------------
     def dispatch_once(self, batch: int = 200) -> DispatchReport:
-        """Claim one batch and deliver it, several at a time."""
+        """Claim one batch and deliver it, several at a time, recording outcomes as they come.
+
+        Only this thread talks to the database: the sending threads hand back results, which
+        are written a few at a time as they finish, so a crash leaves at most the handful in
+        flight unrecorded (not the whole batch).
+        """
         report = DispatchReport()
-        ids = self.claim(batch)
-        report.claimed = len(ids)
-        if not ids:
+        claimed = self.claim(batch)
+        report.claimed = len(claimed)
+        if not claimed:
             return report
-        with ThreadPoolExecutor(max_workers=min(self.threads, len(ids))) as pool:
-            for outcome in pool.map(self.deliver, ids):
-                report.count(outcome)
+        now = self.clock()
+        to_send, done = self._prepare(claimed, now)
+        if done:
+            self._record(done, now, report)
+        if not to_send:
+            return report
+        with ThreadPoolExecutor(max_workers=min(self.threads, len(to_send))) as pool:
+            running = {pool.submit(self._attempt, notice, rendered) for notice, rendered in to_send}
+            while running:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                self._record([future.result() for future in finished], self.clock(), report)
         return report
 
-    def deliver(self, notice_id: int) -> str:
-        """Deliver one claimed notice and record the outcome; returns what happened."""
-        now = self.clock()
-        with self.db.transaction() as session:
-            notice = session.get(Notice, notice_id)
-            if notice is None or notice.status != SENDING:
-                return "skipped"  # handled elsewhere meanwhile (a re-queue and a slow worker)
+    def _prepare(
+        self, claimed: list[Claimed], now: datetime
+    ) -> tuple[list[tuple[Claimed, Rendered]], list[_Attempt | _Held]]:
+        """Render each notice; settle at once those that need no provider (console, quiet)."""
+        to_send: list[tuple[Claimed, Rendered]] = []
+        done: list[_Attempt | _Held] = []
+        held = quiet_until(now, self.settings.sms_quiet_hours)
+        for notice in claimed:
+            if notice.channel == "sms" and held is not None:
+                done.append(_Held(notice, held))
+                continue
+            # Staff read console notices in the console, worded as the email to the department.
+            channel = "email" if notice.channel == "console" else notice.channel
+            try:
+                rendered = render(notice.kind, channel, notice.language, self._values(notice))
+            except (KeyError, ValueError) as exc:
+                # A template that cannot be filled never will be: fail it, do not loop on it.
+                error = PermanentSendError("template", f"{type(exc).__name__}: {exc}")
+                done.append(_Attempt(notice, Rendered(None, None, None, None), error=error))
+                continue
             if notice.channel == "console":
-                # Staff read it in the console, worded as the email to the department is.
-                shown = render(notice.kind, "email", notice.language, self._values(notice))
-                notice.status, notice.sent_at, notice.rendered = DELIVERED, now, _as_dict(shown)
-                return "console"
-            if notice.channel == "sms":
-                held = quiet_until(now, self.settings.sms_quiet_hours)
-                if held is not None:
-                    notice.status, notice.not_before = PENDING, held
-                    notice.attempts -= 1  # waiting is not a failed try
-                    return "held"
-            rendered = render(notice.kind, notice.channel, notice.language, self._values(notice))
-            channel, recipient, reference = notice.channel, notice.recipient, str(notice.id)
-            maybe_sent, since = notice.provider_status == MAYBE_SENT, notice.created_at
+                done.append(_Attempt(notice, rendered, SendResult("", "console")))
+            else:
+                to_send.append((notice, rendered))
+        return to_send, done
+
+    def _attempt(self, notice: Claimed, rendered: Rendered) -> _Attempt:
+        """Send one notice (in a sending thread): no database here, only the provider."""
+        maybe_sent = notice.provider_status == MAYBE_SENT
         try:
             result = None
             if maybe_sent:
-                result = self._already_sent(channel, recipient, rendered, since)
+                result = self._already_sent(notice.channel, notice.recipient, rendered, notice)
             if result is None:
-                result = self._send(channel, recipient, rendered, reference)
+                result = self._send(notice.channel, notice.recipient, rendered, str(notice.id))
         except TransientSendError as exc:
-            return self._transient(notice_id, str(exc), maybe_sent=exc.maybe_sent or maybe_sent)
+            return _Attempt(notice, rendered, error=exc, maybe_sent=exc.maybe_sent or maybe_sent)
         except PermanentSendError as exc:
-            return self._failed(notice_id, f"{exc.code}: {exc.reason}", rendered)
-        with self.db.transaction() as session:
-            notice = session.get(Notice, notice_id)
-            assert notice is not None
-            # The local outbox has nobody to confirm delivery later: it is delivered now.
-            final = result.status in ("delivered", "outbox")
-            notice.status = DELIVERED if final else SENT
-            notice.provider_id = result.provider_id
-            notice.provider_status = result.status
-            notice.sent_at = now
-            notice.error = None
-            notice.rendered = _as_dict(rendered)
-        log.info("notice %s (%s, %s) sent", notice_id, channel, reference)
-        return "sent"
+            return _Attempt(notice, rendered, error=exc)
+        log.info("notice %s (%s) sent", notice.id, notice.channel)
+        return _Attempt(notice, rendered, result)
 
-    def _values(self, notice: Notice) -> dict[str, Any]:
+    def _values(self, notice: Claimed) -> dict[str, Any]:
         values = dict(notice.payload)
         number = values.get("case_number")
         if number:
@@ -210,44 +260,129 @@ class Dispatcher:
         raise PermanentSendError("no-channel", f"unknown channel {channel!r}")
 
     def _already_sent(
-        self, channel: str, recipient: str | None, rendered: Rendered, since: datetime
+        self, channel: str, recipient: str | None, rendered: Rendered, notice: Claimed
     ) -> SendResult | None:
         """What the provider says it already accepted, where it can tell (Twilio can)."""
         find_sent = getattr(self.channels.sms, "find_sent", None)
         if channel != "sms" or find_sent is None or not recipient or rendered.sms is None:
             return None
-        found: SendResult | None = find_sent(recipient, rendered.sms, since)
+        found: SendResult | None = find_sent(recipient, rendered.sms, notice.created_at)
         if found is not None:
-            log.warning("notice to %s was already accepted as %s: not sent again", channel, found)
+            log.warning("notice %s was already accepted as %s: not sent again", notice.id, found)
         return found
 
-    def _transient(self, notice_id: int, reason: str, *, maybe_sent: bool = False) -> str:
-        now = self.clock()
+    # -- recording --------------------------------------------------------------------------
+    def _record(
+        self, outcomes: list[_Attempt | _Held], now: datetime, report: DispatchReport
+    ) -> None:
+        """Write a few outcomes in one transaction; rows no longer ours are left alone."""
+        accepted: list[dict[str, Any]] = []
         with self.db.transaction() as session:
-            notice = session.get(Notice, notice_id)
-            assert notice is not None
-            notice.provider_status = MAYBE_SENT if maybe_sent else None
-            if notice.attempts >= MAX_ATTEMPTS:
-                notice.status, notice.error = (
-                    FAILED,
-                    f"gave up after {notice.attempts} tries: {reason}",
-                )
-                fall_back(session, notice, now)
-                return "gave_up"
-            notice.status = PENDING
-            notice.not_before = now + backoff(notice.attempts)
-            notice.error = reason
+            for outcome in outcomes:
+                if isinstance(outcome, _Held):
+                    report.count(self._hold(session, outcome))
+                elif outcome.result is not None:
+                    accepted.append(_accepted_row(outcome, now))
+                    report.count("console" if outcome.notice.channel == "console" else "sent")
+                else:
+                    report.count(self._refused(session, outcome, now))
+            if accepted:
+                # One statement for all; a row a re-queue took meanwhile matches nothing.
+                session.execute(_RECORD_ACCEPTED, accepted)
+
+    def _hold(self, session: Session, held: _Held) -> str:
+        """Quiet hours: back to pending until they end; waiting is not a failed try."""
+        session.execute(
+            _ours(held.notice).values(
+                status=PENDING, not_before=held.until, attempts=Notice.attempts - 1
+            )
+        )
+        return "held"
+
+    def _refused(self, session: Session, attempt: _Attempt, now: datetime) -> str:
+        """A transient error: retry later (or give up after the last try); permanent: fail."""
+        notice = session.scalar(
+            select(Notice).where(*_claim_is_ours(attempt.notice)).with_for_update()
+        )
+        if notice is None:
+            return "skipped"  # re-queued meanwhile: the new claim decides
+        error = attempt.error
+        assert error is not None
+        if isinstance(error, PermanentSendError):
+            notice.status, notice.error = FAILED, f"{error.code}: {error.reason}"
+            notice.rendered = _as_dict(attempt.rendered) or None
+            fall_back(session, notice, now)
+            return "failed"
+        notice.provider_status = MAYBE_SENT if attempt.maybe_sent else None
+        if notice.attempts >= MAX_ATTEMPTS:
+            notice.status = FAILED
+            notice.error = f"gave up after {notice.attempts} tries: {error.reason}"
+            fall_back(session, notice, now)
+            return "gave_up"
+        notice.status = PENDING
+        notice.not_before = now + backoff(notice.attempts)
+        notice.error = error.reason
         return "retry"
 
-    def _failed(self, notice_id: int, reason: str, rendered: Rendered) -> str:
-        now = self.clock()
-        with self.db.transaction() as session:
-            notice = session.get(Notice, notice_id)
-            assert notice is not None
-            notice.status, notice.error = FAILED, reason
-            notice.rendered = _as_dict(rendered)
-            fall_back(session, notice, now)
-        return "failed"
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """An SMS claimed during quiet hours: it waits until ``until``."""
+
+    notice: Claimed
+    until: datetime
+
+
+def _claim_is_ours(notice: Claimed) -> tuple[Any, ...]:
+    """The row is still in the state our claim left it (a re-queue and re-claim change it)."""
+    return (
+        Notice.id == notice.id,
+        Notice.status == SENDING,
+        Notice.claimed_at == notice.claimed_at,
+        Notice.attempts == notice.attempts,
+    )
+
+
+def _ours(notice: Claimed) -> Any:
+    return update(Notice).where(*_claim_is_ours(notice))
+
+
+_table = Notice.__table__
+# Many accepted notices in one executemany, each only if the claim is still ours.
+_RECORD_ACCEPTED = (
+    update(_table)
+    .where(
+        _table.c.id == bindparam("notice_id"),
+        _table.c.status == SENDING,
+        _table.c.claimed_at == bindparam("claim_at"),
+        _table.c.attempts == bindparam("claim_attempts"),
+    )
+    .values(
+        status=bindparam("new_status"),
+        provider_id=bindparam("new_provider_id"),
+        provider_status=bindparam("new_provider_status"),
+        sent_at=bindparam("new_sent_at"),
+        rendered=bindparam("new_rendered"),
+        error=None,
+    )
+)
+
+
+def _accepted_row(attempt: _Attempt, now: datetime) -> dict[str, Any]:
+    assert attempt.result is not None
+    result = attempt.result
+    # Console notices, and the local outbox, have nobody to confirm delivery later: delivered now.
+    final = result.status in ("delivered", "outbox", "console")
+    return {
+        "notice_id": attempt.notice.id,
+        "claim_at": attempt.notice.claimed_at,
+        "claim_attempts": attempt.notice.attempts,
+        "new_status": DELIVERED if final else SENT,
+        "new_provider_id": result.provider_id or None,
+        "new_provider_status": result.status if result.status != "console" else None,
+        "new_sent_at": now,
+        "new_rendered": _as_dict(attempt.rendered),
+    }
 
 
 def _as_dict(rendered: Rendered) -> dict[str, Any]:

@@ -37,11 +37,14 @@ def dispatch_notices(dispatcher: Dispatcher, budget_seconds: float = 20.0) -> Di
     """Send due notices until none are left or the time budget is spent."""
     total = DispatchReport()
     started = time.monotonic()
-    while time.monotonic() - started < budget_seconds:
-        report = dispatcher.dispatch_once(DISPATCH_BATCH)
-        total.claimed += report.claimed
-        for outcome, count in report.outcomes.items():
-            total.outcomes[outcome] = total.outcomes.get(outcome, 0) + count
-        if report.claimed < DISPATCH_BATCH:
-            break
+    try:
+        while time.monotonic() - started < budget_seconds:
+            report = dispatcher.dispatch_once(DISPATCH_BATCH)
+            total.claimed += report.claimed
+            for outcome, count in report.outcomes.items():
+                total.outcomes[outcome] = total.outcomes.get(outcome, 0) + count
+            if report.claimed < DISPATCH_BATCH:
+                break
+    finally:
+        dispatcher.close()
     return total

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -15,8 +17,18 @@ from notifications.channels.base import PermanentSendError, SendResult, Transien
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 
 
+# A connection is reused while it is fresh: servers drop idle sessions (RFC 5321 suggests after
+# 5 minutes) and some cap the messages per session.
+REUSE_IDLE_SECONDS = 10.0
+REUSE_MESSAGES = 100
+
+
 class SmtpEmail:
-    """Sends multipart (plain text + HTML) UTF-8 email, one connection per message."""
+    """Sends multipart (plain text + HTML) UTF-8 email over a few reused connections.
+
+    Thread-safe: each sending thread takes an idle connection (or opens one) and gives it back
+    after a message that went through. ``close_idle`` says goodbye to the idle ones.
+    """
 
     name = "smtp"
 
@@ -42,6 +54,8 @@ class SmtpEmail:
         # A private CA (or a test's self-signed certificate) comes in here; default: system CAs.
         self._ssl_context = ssl_context or ssl.create_default_context()
         self._domain = mail_from.rpartition("@")[2] or "localhost"
+        self._idle: list[tuple[smtplib.SMTP, float, int]] = []  # connection, since, messages
+        self._lock = threading.Lock()
 
     def send_email(
         self, to: str, subject: str, text: str, html: str, *, reference: str
@@ -53,12 +67,48 @@ class SmtpEmail:
         except ValueError as exc:
             # A line break or an impossible address in a header: no retry will fix it.
             raise PermanentSendError("invalid-message", redact(str(exc))) from exc
-        smtp = self._connect()
+        smtp, messages = self._checkout()
         try:
             self._send(smtp, message, to)
-        finally:
+        except BaseException:
+            # After a refusal or a broken connection its state is unknown: never reuse it.
             _close(smtp)
+            raise
+        self._checkin(smtp, messages + 1)
         return SendResult(provider_id=message_id.strip("<>"), status="sent")
+
+    def close_idle(self) -> None:
+        """QUIT every idle connection (at the end of a dispatch run)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for smtp, _, _ in idle:
+            _close(smtp)
+
+    def _checkout(self) -> tuple[smtplib.SMTP, int]:
+        """A live connection: a fresh-enough idle one that answers RSET, or a new one."""
+        while True:
+            with self._lock:
+                entry = self._idle.pop() if self._idle else None
+            if entry is None:
+                return self._connect(), 0
+            smtp, since, messages = entry
+            if time.monotonic() - since > REUSE_IDLE_SECONDS:
+                _close(smtp)
+                continue
+            try:
+                # Before any of the message goes out: a dropped session fails here, harmlessly.
+                smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+                continue
+            return smtp, messages
+
+    def _checkin(self, smtp: smtplib.SMTP, messages: int) -> None:
+        if messages >= REUSE_MESSAGES:
+            _close(smtp)
+            return
+        with self._lock:
+            self._idle.append((smtp, time.monotonic(), messages))
 
     def _message_id(self) -> str:
         """A new Message-ID in our sender's domain."""

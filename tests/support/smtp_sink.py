@@ -78,6 +78,20 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd finds hooks by this name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """Count the greetings: one per connection (and one more after STARTTLS)."""
+        with self.sink._lock:
+            self.sink.greetings += 1
+        session.host_name = hostname
+        return responses
+
     async def handle_RCPT(  # noqa: N802 - aiosmtpd finds hooks by this name
         self,
         server: SMTP,
@@ -128,12 +142,15 @@ class SmtpSink:
         tls: TlsFiles | None = None,
         implicit_tls: bool = False,
         credentials: tuple[str, str] | None = None,
+        idle_timeout: float = 300,
     ) -> None:
+        self.greetings = 0
         self.refuse = {address.lower(): code for address, code in (refuse or {}).items()}
         self.credentials = credentials
         self._lock = threading.Lock()
         self._messages: list[ReceivedMail] = []
-        kwargs: dict[str, Any] = {}
+        # aiosmtpd drops a session idle this long (seconds), as real servers do.
+        kwargs: dict[str, Any] = {"timeout": idle_timeout}
         if tls is not None and implicit_tls:
             kwargs["ssl_context"] = tls.server_context()
         elif tls is not None:

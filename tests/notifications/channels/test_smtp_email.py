@@ -158,3 +158,32 @@ def test_urls_are_read_with_their_default_ports() -> None:
     assert SmtpEmail("smtp://mail.kcg.gov.tw:587", FROM).port == 587
     with pytest.raises(ValueError, match="smtp://"):
         SmtpEmail("http://mail.kcg.gov.tw", FROM)
+
+
+def test_messages_share_a_connection_while_it_is_fresh(smtp_sink: SmtpSink) -> None:
+    email = SmtpEmail(smtp_sink.url(), FROM)
+    ids = {send(email) for _ in range(3)}
+    assert len(ids) == 3 and len(smtp_sink.messages) == 3
+    assert smtp_sink.greetings == 1  # one session, not three
+    email.close_idle()
+    send(email)
+    assert smtp_sink.greetings == 2
+
+
+def test_a_refusal_does_not_spoil_the_next_message(smtp_sink: SmtpSink) -> None:
+    email = SmtpEmail(smtp_sink.url(), FROM)
+    send(email)
+    with pytest.raises(PermanentSendError):
+        send(email, to=GONE)
+    send(email)
+    assert [mail.rcpt_tos for mail in smtp_sink.messages] == [[TO], [TO]]
+
+
+def test_a_session_the_server_dropped_is_replaced_before_sending() -> None:
+    with SmtpSink(idle_timeout=0.3) as sink:
+        email = SmtpEmail(sink.url(), FROM)
+        send(email)
+        time.sleep(0.8)  # the server hangs up on the idle session
+        send(email)
+        assert len(sink.messages) == 2
+        assert sink.greetings == 2
