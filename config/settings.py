@@ -40,6 +40,8 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str | None = None
     sms_quiet_hours: tuple[time, time] | None = field(default=(time(21, 0), time(9, 0)))
+    # The catalogue file the console's administrator reloads (`tracker catalogue load` takes any).
+    catalogue_file: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -142,6 +144,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValueError as exc:
         problems.append(f"SMS_QUIET_HOURS: {exc}")
 
+    catalogue_text = get("CATALOGUE_FILE")
+    catalogue_file = Path(catalogue_text).resolve() if catalogue_text else None
+
     if problems:
         raise SettingsError(problems)
 
@@ -159,4 +164,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_url=smtp_url,
         mail_from=mail_from,
         sms_quiet_hours=quiet,
+        catalogue_file=catalogue_file,
     )

@@ -42,17 +42,31 @@ class Application:
     note: str | None = None
 
 
-def file_case(
-    session: Session,
-    application: Application,
-    *,
-    actor: str,
-    now: datetime,
-    received_at: datetime | None = None,
-) -> Case:
-    """Create a case, or raise InvalidInput naming every bad field (nothing is written then)."""
+@dataclass(frozen=True)
+class _Checked:
+    """An application that passed every rule, its values normalised for storing."""
+
+    service: Service
+    name: str
+    phone: str | None
+    email: str | None
+    notify_by: str
+    note: str
+
+
+def application_errors(
+    session: Session, application: Application, *, now: datetime, received_at: datetime | None = None
+) -> dict[str, str]:
+    """Every bad field of an application, without filing it: a form can show them all at once."""
     require_aware(now, "now")
     received_at = require_aware(received_at, "received_at") if received_at else now
+    errors, _ = _check(session, application, now=now, received_at=received_at)
+    return errors
+
+
+def _check(
+    session: Session, application: Application, *, now: datetime, received_at: datetime
+) -> tuple[dict[str, str], _Checked | None]:
     errors: dict[str, str] = {}
 
     service = session.scalar(select(Service).where(Service.code == application.service_code))
@@ -90,9 +104,29 @@ def file_case(
     if received_at > now + _CLOCK_SKEW:
         errors["received_at"] = "cannot be in the future"
 
-    if errors:
+    if errors or service is None:
+        return errors, None
+    return errors, _Checked(service, name, phone, email, notify_by, note)
+
+
+def file_case(
+    session: Session,
+    application: Application,
+    *,
+    actor: str,
+    now: datetime,
+    received_at: datetime | None = None,
+) -> Case:
+    """Create a case, or raise InvalidInput naming every bad field (nothing is written then)."""
+    require_aware(now, "now")
+    received_at = require_aware(received_at, "received_at") if received_at else now
+    errors, checked = _check(session, application, now=now, received_at=received_at)
+    if errors or checked is None:
         raise InvalidInput(errors)
-    assert service is not None and service.current_version is not None
+    service = checked.service
+    name, phone, email = checked.name, checked.phone, checked.email
+    notify_by, note = checked.notify_by, checked.note
+    assert service.current_version is not None
 
     day = local_date(received_at)
     calendar = load_calendar(session, service.department.agency_id)

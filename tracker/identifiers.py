@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import date
 
 # No 0/O, 1/I/L or U/V: a code read over the phone or typed from paper cannot be misread.
@@ -29,3 +30,16 @@ def normalise_lookup_code(text: str) -> str:
 def format_lookup_code(code: str) -> str:
     """``7KQ3M-X9PHT``: grouped for reading aloud and printing."""
     return f"{code[:5]}-{code[5:]}"
+
+
+def normalise_case_number(text: str) -> str:
+    """What a person typed as a case number, in canonical form: ``20260413-0042``.
+
+    Full-width digits (typed with a Chinese input method) and spaces are accepted; twelve digits
+    without the dash get it back.
+    """
+    compact = "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace())
+    compact = compact.replace("－", "-").replace("–", "-")
+    if len(compact) == 12 and compact.isdigit():
+        return f"{compact[:8]}-{compact[8:]}"
+    return compact

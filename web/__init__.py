@@ -26,9 +26,35 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.redis_url:
         celery_init_app(app)
 
+    from web.board import board
+    from web.errors import init_errors
+    from web.extensions import csrf, init_extensions
+    from web.formatting import init_formatting
+    from web.home import home
+    from web.i18n import language, template_context
     from web.outbox import outbox
+    from web.security import init_security
+    from web.services import services
+    from web.status import status
     from web.webhooks import webhooks
+
+    init_security(app, settings.public_base_url)
+    init_extensions(app, settings)
+    init_formatting(app)
+    init_errors(app)
+    app.context_processor(template_context)
+    # Providers sign their callbacks; they cannot carry our CSRF token.
+    csrf.exempt(webhooks)
 
     app.register_blueprint(webhooks)
     app.register_blueprint(outbox)
+    app.register_blueprint(language)
+    app.register_blueprint(home)
+    app.register_blueprint(status)
+    app.register_blueprint(services)
+    app.register_blueprint(board)
+
+    from web.counter import counter
+
+    app.register_blueprint(counter)
     return app

@@ -6,6 +6,7 @@ worker; the other commands are ``tracker.cli``'s.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import click
@@ -16,7 +17,7 @@ from tracker import migrate
 from tracker.cli import main
 from tracker.db import Database
 from tracker.deadlines import Deadline
-from tracker.demo_data import prepare_demo
+from tracker.demo_data import DEMO_CATALOGUE, prepare_demo
 from tracker.identifiers import format_lookup_code
 from tracker.models import Case, Notice
 
@@ -37,6 +38,9 @@ def demo(host: str, port: int) -> None:
         settings = load_settings()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    if settings.catalogue_file is None:
+        # The admin's "reload catalogue" reloads what the demo loaded.
+        settings = replace(settings, catalogue_file=DEMO_CATALOGUE)
     click.echo(f"Database: {settings.database_url}")
     migrate.upgrade(settings.database_url)
     database = Database(settings.database_url)
@@ -75,7 +79,10 @@ def demo(host: str, port: int) -> None:
     dispatcher = Dispatcher(database, channels_from_settings(settings), settings)
     worker = EmbeddedWorker(database, dispatcher, on_round=print_outbox)
     worker.start()
-    click.echo(f"Outbox page: http://{host}:{port}/outbox   (Ctrl+C stops the demo)")
+    site = f"http://{host}:{port}"
+    click.echo(f"Counter console: {site}/counter   (log in as clerk, supervisor or admin)")
+    click.echo(f"Citizen status:  {site}/status    (a case number and its code, as above)")
+    click.echo(f"Outbox page:     {site}/outbox    (Ctrl+C stops the demo)")
     try:
         create_app(settings).run(host=host, port=port, use_reloader=False)
     finally:

@@ -1,6 +1,7 @@
 """The storage model: import everything from here so every table is registered."""
 
 from tracker.models.accounts import ApiKey, Role, User
+from tracker.models.audit import AuditEntry
 from tracker.models.base import Base
 from tracker.models.calendar import CalendarDay, CalendarRevision, Closure
 from tracker.models.cases import Case, CaseCounter, CaseEvent, Pause
@@ -10,6 +11,7 @@ from tracker.models.notices import Notice
 __all__ = [
     "Agency",
     "ApiKey",
+    "AuditEntry",
     "Base",
     "CalendarDay",
     "CalendarRevision",

@@ -1,0 +1,179 @@
+"""axe-core on every page type, public and console, in zh-TW and English: 0 WCAG 2.1 AA errors.
+
+Each page is reached as a person reaches it (the language chosen with the chooser, forms filled
+and sent), including the states that add to a page: field errors, a refused lookup, an overdue
+case, a case waiting for documents, every action of a case page opened. A screenshot of each
+lands in build/screenshots/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from tests.browser.conftest import LANGUAGES, Visit
+
+pytestmark = pytest.mark.browser
+
+Recipe = Callable[[Visit], None]
+
+
+@dataclass(frozen=True)
+class Screen:
+    """How to reach a page: who signs in first (None: nobody) and what to do then."""
+
+    user: str | None
+    reach: Recipe
+
+
+def _path(path: str, status: int = 200) -> Recipe:
+    """Open ``path``; ``{sample}`` in it is the demo's first sample case."""
+
+    def open_page(visit: Visit) -> None:
+        visit.goto(path.format(sample=visit.app.samples[0]), status=status)
+
+    return open_page
+
+
+def _look_up(visit: Visit, number: str, code: str) -> None:
+    page = visit.goto("/status")
+    page.locator("#number").fill(number)
+    page.locator("#code").fill(code)
+    page.locator("#status-form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def status_errors(visit: Visit) -> None:
+    visit.goto("/status")
+    visit.page.locator("#status-form button[type=submit]").click()
+    visit.page.wait_for_load_state()
+    assert visit.page.locator(".field__error").count() == 2
+
+
+def status_refused(visit: Visit) -> None:
+    _look_up(visit, visit.app.samples[0], "2222233333")
+    assert visit.page.locator("#lookup-refused").is_visible()
+
+
+def _status_of(attribute: str) -> Recipe:
+    def open_page(visit: Visit) -> None:
+        number = getattr(visit.app, attribute)
+        number = number[0] if isinstance(number, list) else number
+        _look_up(visit, number, visit.app.lookup_code(number))
+        assert visit.page.url.endswith("/status/case"), visit.page.inner_text("main")
+        assert number in visit.page.inner_text("main")
+
+    return open_page
+
+
+def status_prefilled(visit: Visit) -> None:
+    visit.goto(f"/s/{visit.app.samples[0]}")
+    assert visit.page.locator("#number").input_value() == visit.app.samples[0]
+
+
+def login_refused(visit: Visit) -> None:
+    page = visit.goto("/counter/login")
+    page.locator("#username").fill("clerk")
+    page.locator("#password").fill("not the password")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".notice--error").is_visible()
+
+
+def file_form_errors(visit: Visit) -> None:
+    page = visit.goto("/counter/file/emergency-relief")
+    page.locator("main form.form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".field__error").count() >= 1, page.inner_text("main")
+    assert page.locator(".error-summary").is_visible()
+
+
+def _case_with_every_action_open(attribute: str) -> Recipe:
+    def open_page(visit: Visit) -> None:
+        number = getattr(visit.app, attribute)
+        number = number[0] if isinstance(number, list) else number
+        page = visit.goto(f"/counter/cases/{number}")
+        actions = page.locator("details.action")
+        assert actions.count() >= 3, "the case page offers hardly any action"
+        for i in range(actions.count()):
+            actions.nth(i).locator("summary").click()
+        assert page.locator("details.action[open]").count() == actions.count()
+
+    return open_page
+
+
+def case_action_errors(visit: Visit) -> None:
+    page = visit.goto(f"/counter/cases/{visit.app.samples[0]}")
+    extend = page.locator("details#action-extend")
+    extend.locator("summary").click()
+    extend.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("details#action-extend[open] .field__error").count() >= 1, page.inner_text(
+        "main"
+    )
+
+
+def search_results(visit: Visit) -> None:
+    number = visit.app.samples[0]
+    page = visit.goto(f"/counter/search?q={number}")
+    assert page.locator(f'table a[href="/counter/cases/{number}"]').count() == 1
+
+
+def admin_errors(visit: Visit) -> None:
+    page = visit.goto("/counter/admin")
+    page.locator('form[action="/counter/admin/users"] button[type=submit]').click()
+    page.wait_for_load_state()
+    assert page.locator(".field__error").count() >= 1, page.inner_text("main")
+
+
+PAGES: dict[str, Screen] = {
+    # public
+    "home": Screen(None, _path("/")),
+    "services": Screen(None, _path("/services")),
+    "service": Screen(None, _path("/services/low-income-household")),
+    "status-form": Screen(None, _path("/status")),
+    "status-form-errors": Screen(None, status_errors),
+    "status-refused": Screen(None, status_refused),
+    "status-result": Screen(None, _status_of("samples")),
+    "status-result-overdue": Screen(None, _status_of("overdue")),
+    "status-result-waiting": Screen(None, _status_of("paused")),
+    "status-from-sms-link": Screen(None, status_prefilled),
+    "board": Screen(None, _path("/board/sanmin/social")),
+    "not-found": Screen(None, _path("/services/no-such-service", status=404)),
+    # console
+    "login": Screen(None, _path("/counter/login")),
+    "login-refused": Screen(None, login_refused),
+    "queues-clerk": Screen("clerk", _path("/counter")),
+    "queues-supervisor": Screen("supervisor", _path("/counter")),
+    "file-choose-service": Screen("clerk", _path("/counter/file")),
+    "file-form": Screen("clerk", _path("/counter/file/emergency-relief")),
+    "file-form-errors": Screen("clerk", file_form_errors),
+    "receipt": Screen("clerk", _path("/counter/cases/{sample}/receipt")),
+    "case-overdue-actions-open": Screen("clerk", _case_with_every_action_open("overdue")),
+    "case-waiting-actions-open": Screen("clerk", _case_with_every_action_open("paused")),
+    "case-action-errors": Screen("clerk", case_action_errors),
+    "search-form": Screen("clerk", _path("/counter/search")),
+    "search-results": Screen("clerk", search_results),
+    "search-nothing-found": Screen("clerk", _path("/counter/search?q=zzzz")),
+    "admin": Screen("admin", _path("/counter/admin")),
+    "admin-errors": Screen("admin", admin_errors),
+    "audit-log": Screen("admin", _path("/counter/admin/audit")),
+    "forbidden": Screen("clerk", _path("/counter/admin", status=403)),
+}
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_has_no_wcag_21_aa_violations(visit: Visit, name: str, lang: str) -> None:
+    screen = PAGES[name]
+    if screen.user:
+        visit.sign_in(screen.user)
+    else:
+        visit.goto("/")
+    visit.choose_language(lang)
+    screen.reach(visit)
+    assert visit.page.locator("html").get_attribute("lang") == LANGUAGES[lang]
+    assert visit.page.locator("h1").count() == 1, "a page has one main heading"
+    visit.check(f"{name}-{lang}")

@@ -1,0 +1,144 @@
+"""Filing at the counter: the service, its documents, the applicant; then the receipt."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tests.web.counter.conftest import Console, load_case
+from tracker.db import Database
+from tracker.identifiers import format_lookup_code
+from tracker.models import CaseEvent, Notice, User
+from tracker.transitions import CaseStatus
+from web.qr import status_qr_svg
+
+APPLICANT = {
+    "applicant_name": "王小明",
+    "phone": "0912-345-678",
+    "email": "",
+    "channel": "counter",
+    "language": "zh-TW",
+    "notify_by": "",
+    "note": "",
+}
+
+
+def _file(console: Console, **fields: object):  # type: ignore[no-untyped-def]
+    data = {**APPLICANT, "documents": ["0"], **fields}
+    return console.post("/counter/file/five-wd", data)
+
+
+def test_choosing_a_service_lists_the_users_department_first(clerk: Console) -> None:
+    page = clerk.get("/counter/file").text
+    assert page.index("Five working days") < page.index("Fourteen calendar days")
+    assert 'href="/counter/file/five-wd"' in page
+    form = clerk.get("/counter/file/five-wd").text
+    # The required documents as a checklist.
+    assert re.search(r'<input[^>]*type="checkbox"[^>]*value="0"', form)
+    assert "Application form" in form
+
+
+def test_filing_leads_to_the_receipt(clerk: Console, catalogue_db: Database, app) -> None:  # type: ignore[no-untyped-def]
+    response = _file(clerk)
+    assert response.status_code == 303
+    number = response.location.rsplit("/", 2)[-2]
+    assert response.location == f"/counter/cases/{number}/receipt"
+    case = load_case(catalogue_db, number)
+    assert case.status == CaseStatus.RECEIVED and case.applicant_phone == "+886912345678"
+    assert case.due_date is not None
+
+    receipt = clerk.get(response.location)
+    assert receipt.status_code == 200
+    text = receipt.text
+    assert number in text
+    assert "Five working days" in text
+    assert case.due_date.isoformat() in text
+    assert format_lookup_code(case.lookup_code) in text
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        expected_qr = status_qr_svg(
+            "https://cases.example.gov.tw",
+            number,
+            case.lookup_code,
+            label=f"QR code: the status of case {number}",
+        )
+    assert str(expected_qr) in text  # the SVG that leads to /status#n=…&c=…
+    assert "<svg" in text and "<script" not in text and "style=" not in text
+
+
+def test_the_filing_clerk_gets_the_case(clerk: Console, catalogue_db: Database) -> None:
+    number = _file(clerk).location.rsplit("/", 2)[-2]
+    case = load_case(catalogue_db, number)
+    with catalogue_db.transaction() as session:
+        clerk_id = session.scalar(select(User.id).where(User.username == "clerk"))
+        kinds = session.scalars(
+            select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        ).all()
+        actors = set(session.scalars(select(CaseEvent.actor).where(CaseEvent.case_id == case.id)))
+    assert case.assigned_user_id == clerk_id
+    assert kinds == ["filed", "assigned"] and actors == {"clerk"}
+    queues = clerk.get("/counter").text
+    mine = queues[queues.index("My cases") : queues.index("open cases")]
+    assert number in mine
+
+
+def test_field_errors_are_shown_beside_the_fields(clerk: Console, catalogue_db: Database) -> None:
+    response = _file(clerk, applicant_name="", phone="12345", email="not-an-email", notify_by="sms")
+    assert response.status_code == 422
+    page = response.text
+    errors = dict(re.findall(r'<p class="field__error" id="([a-z_]+)-error">([^<]*)</p>', page))
+    assert errors["applicant_name"] == "This field is required."
+    assert "“12345” is not a valid phone number" in errors["phone"]
+    assert errors["email"] == "“not-an-email” is not a valid email address."
+    # What was typed stays in the form, and nothing was filed.
+    assert 'value="12345"' in page
+    with catalogue_db.transaction() as session:
+        assert session.scalars(select(Notice)).all() == []
+
+
+def test_sms_needs_a_mobile(clerk: Console) -> None:
+    response = _file(clerk, phone="07-311-0000", notify_by="sms")
+    assert response.status_code == 422
+    assert "A mobile number (09xx) is needed to notify by SMS." in response.text
+
+
+def test_missing_documents_must_be_asked_for(clerk: Console, catalogue_db: Database) -> None:
+    refused = _file(clerk, documents=[])
+    assert refused.status_code == 422
+    assert "Tick every document received" in refused.text
+    filed = _file(clerk, documents=[], request_missing="y")
+    assert filed.status_code == 303
+    case = load_case(catalogue_db, filed.location.rsplit("/", 2)[-2])
+    assert case.status == CaseStatus.AWAITING_SUPPLEMENT
+    assert case.pauses[-1].items == ["申請書"]  # in the applicant's language
+    receipt = clerk.get(filed.location).text
+    assert "after the missing documents arrive" in receipt
+
+
+def test_an_empty_form_shows_every_error_at_once(clerk: Console, catalogue_db: Database) -> None:
+    blank = {name: "" for name in APPLICANT} | {"channel": "counter", "language": "zh-TW"}
+    response = _file(clerk, documents=[], **blank)
+    assert response.status_code == 422
+    page = response.text
+    errors = dict(re.findall(r'<p class="field__error" id="([a-z_]+)-error">([^<]*)</p>', page))
+    assert "Tick every document received" in errors["documents"]
+    assert errors["applicant_name"] == "This field is required."
+    # With the documents refused and the name fixed, the contact problems still show together.
+    response = _file(clerk, documents=[], phone="12345", email="not-an-email")
+    errors = dict(re.findall(r'<p class="field__error" id="([a-z_]+)-error">([^<]*)</p>', response.text))
+    assert set(errors) == {"documents", "phone", "email"}
+    with catalogue_db.transaction() as session:
+        assert session.scalars(select(Notice)).all() == []
+        assert session.scalars(select(CaseEvent)).all() == []
+
+
+def test_a_service_that_is_not_open_is_not_found(clerk: Console) -> None:
+    assert clerk.get("/counter/file/no-such-service").status_code == 404
+
+
+def test_the_form_is_in_chinese_by_default(clerk: Console) -> None:
+    clerk.client.delete_cookie("lang")
+    page = clerk.get("/counter/file/five-wd").text
+    assert "申請人姓名" in page
+    response = _file(clerk, applicant_name="")
+    assert "此欄位必填。" in response.text

@@ -1,0 +1,51 @@
+"""Recording and reading the audit log (console logins, users, catalogue reloads, closures)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.models import AuditEntry
+from tracker.tz import require_aware
+
+# What the console records; case actions are not here: each is a case event with its actor.
+LOGIN_SUCCEEDED = "login_succeeded"
+LOGIN_FAILED = "login_failed"
+LOGOUT = "logout"
+USER_CREATED = "user_created"
+CATALOGUE_RELOADED = "catalogue_reloaded"
+CLOSURE_DECLARED = "closure_declared"
+
+
+def record_audit(
+    session: Session,
+    action: str,
+    *,
+    actor: str,
+    at: datetime,
+    target: str | None = None,
+    remote_addr: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry; callers pass no personal data (names, phones, emails) in ``data``."""
+    entry = AuditEntry(
+        at=require_aware(at, "at"),
+        actor=actor[:80],
+        action=action,
+        target=target[:120] if target else None,
+        remote_addr=remote_addr[:45] if remote_addr else None,
+        data=data or {},
+    )
+    session.add(entry)
+    return entry
+
+
+def recent_audit(session: Session, *, limit: int = 100) -> Sequence[AuditEntry]:
+    """The latest entries, newest first."""
+    return session.scalars(
+        select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    ).all()

@@ -1,0 +1,214 @@
+"""Administration: users, reloading the catalogue, declaring closures, reading the audit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import audit
+from tracker.accounts import create_user, generate_password
+from tracker.calendar_changes import declare_closure
+from tracker.case_queries import all_departments
+from tracker.catalogue import load_catalogue
+from tracker.catalogue_file import CatalogueInvalid, read_catalogue
+from tracker.errors import InvalidInput
+from tracker.models import Agency, Closure, Role, User
+from web.counter.access import roles, signed_in
+from web.counter.blueprint import counter
+from web.counter.common import page, transaction, utc_now
+from web.counter.forms import CatalogueForm, ClosureForm, UserForm, error_for, options
+from web.counter.i18n import ct
+from web.counter.messages import field_errors
+from web.counter.present import local
+
+CITY_WIDE = ""
+
+
+def catalogue_file() -> Path | None:
+    """The catalogue file this installation loads (``CATALOGUE_FILE``), if one is configured."""
+    path: Path | None = current_app.config["SETTINGS"].catalogue_file
+    return path
+
+
+def _choices(db: Session, user_form: UserForm, closure_form: ClosureForm) -> None:
+    user_form.department.choices = options(
+        [("", ct("None (administrators)"))]
+        + [(d.path, f"{local(d.agency.name)} {local(d.name)}") for d in all_departments(db)]
+    )
+    agencies = db.scalars(select(Agency).order_by(Agency.code)).all()
+    closure_form.agency.choices = options(
+        [(CITY_WIDE, ct("The whole city"))] + [(a.code, local(a.name)) for a in agencies]
+    )
+
+
+def _admin_page(
+    status: int = 200,
+    *,
+    user_form: UserForm | None = None,
+    closure_form: ClosureForm | None = None,
+    created: tuple[str, str] | None = None,
+    report: list[str] | None = None,
+) -> ResponseReturnValue:
+    user_form = user_form or UserForm(formdata=None)
+    closure_form = closure_form or ClosureForm(formdata=None)
+    with transaction() as db:
+        _choices(db, user_form, closure_form)
+        users = db.scalars(select(User).order_by(User.role, User.username)).all()
+        closures = db.scalars(select(Closure).order_by(Closure.day.desc()).limit(20)).all()
+        agencies = {a.id: a for a in db.scalars(select(Agency)).all()}
+        return page(
+            "admin.html",
+            status,
+            user=signed_in(),
+            users=users,
+            closures=closures,
+            agencies=agencies,
+            user_form=user_form,
+            closure_form=closure_form,
+            catalogue_form=CatalogueForm(formdata=None),
+            catalogue_path=catalogue_file(),
+            created=created,
+            report=report,
+        )
+
+
+@counter.get("/admin")
+@roles(Role.ADMIN)
+def admin() -> ResponseReturnValue:
+    """The administrator's screen: users, catalogue, closures."""
+    return _admin_page()
+
+
+@counter.post("/admin/users")
+@roles(Role.ADMIN)
+def create_user_view() -> ResponseReturnValue:
+    """Create a console user; a generated password is shown once, on this page only."""
+    admin_user = signed_in()
+    form = UserForm()
+    with transaction() as db:
+        _choices(db, form, ClosureForm(formdata=None))
+    if not form.validate_on_submit():
+        return _admin_page(422, user_form=form)
+    password = form.password.data or generate_password()
+    now = utc_now()
+    try:
+        with transaction() as db:
+            created = create_user(
+                db,
+                form.username.data or "",
+                role=form.role.data or "",
+                password=password,
+                department=form.department.data or None,
+                display_name=form.display_name.data or "",
+                now=now,
+            )
+            audit.record_audit(
+                db,
+                audit.USER_CREATED,
+                actor=admin_user.username,
+                at=now,
+                target=created.username,
+                remote_addr=request.remote_addr,
+                data={"role": created.role, "department": form.department.data or None},
+            )
+            username = created.username
+    except InvalidInput as refusal:
+        for name, message in field_errors(refusal).items():
+            error_for(form, name, message)
+        return _admin_page(422, user_form=form)
+    # Rendered, not redirected: a password must not travel in a flash message (the cookie).
+    shown = None if form.password.data else password
+    return _admin_page(201, created=(username, shown or ""))
+
+
+@counter.post("/admin/catalogue")
+@roles(Role.ADMIN)
+def reload_catalogue() -> ResponseReturnValue:
+    """Reload the configured catalogue file; a refused file changes nothing."""
+    admin_user = signed_in()
+    form = CatalogueForm()
+    if not form.validate_on_submit():
+        return _admin_page(400)
+    path = catalogue_file()
+    if path is None:
+        flash(ct("No catalogue file is configured (CATALOGUE_FILE)."), "error")
+        return redirect(url_for("counter.admin"), code=303)
+    try:
+        parsed = read_catalogue(path)
+    except (CatalogueInvalid, OSError) as exc:
+        flash(
+            ct("The catalogue was refused; nothing was changed: %(reason)s", reason=str(exc)),
+            "error",
+        )
+        return redirect(url_for("counter.admin"), code=303)
+    now = utc_now()
+    with transaction() as db:
+        report = load_catalogue(db, parsed, now=now)
+        audit.record_audit(
+            db,
+            audit.CATALOGUE_RELOADED,
+            actor=admin_user.username,
+            at=now,
+            target=path.name,
+            remote_addr=request.remote_addr,
+            data={"changes": report.lines() if report.changed else []},
+        )
+    return _admin_page(200, report=report.lines())
+
+
+@counter.post("/admin/closures")
+@roles(Role.ADMIN)
+def declare_closure_view() -> ResponseReturnValue:
+    """Declare an office closure (typhoon) and re-time the open cases it touches."""
+    admin_user = signed_in()
+    form = ClosureForm()
+    with transaction() as db:
+        _choices(db, UserForm(formdata=None), form)
+    if not form.validate_on_submit():
+        return _admin_page(422, closure_form=form)
+    agency = form.agency.data or None
+    now = utc_now()
+    try:
+        with transaction() as db:
+            result = declare_closure(
+                db,
+                form.day.data,
+                reason=form.reason.data or "",
+                actor=admin_user.username,
+                now=now,
+                agency_code=agency,
+            )
+            audit.record_audit(
+                db,
+                audit.CLOSURE_DECLARED,
+                actor=admin_user.username,
+                at=now,
+                target=f"{form.day.data.isoformat()} {agency or 'city-wide'}",
+                remote_addr=request.remote_addr,
+                data={"retimed": len(result.retimed), "reason": form.reason.data},
+            )
+    except InvalidInput as refusal:
+        for name, message in field_errors(refusal).items():
+            error_for(form, name, message)
+        return _admin_page(422, closure_form=form)
+    flash(
+        ct(
+            "The closure on %(day)s was declared; %(count)s open cases were re-timed.",
+            day=form.day.data.isoformat(),
+            count=len(result.retimed),
+        ),
+        "success",
+    )
+    return redirect(url_for("counter.admin"), code=303)
+
+
+@counter.get("/admin/audit")
+@roles(Role.ADMIN)
+def audit_log() -> ResponseReturnValue:
+    """The latest audit entries: logins, users, catalogue reloads, closures."""
+    with transaction() as db:
+        return page("audit.html", user=signed_in(), entries=audit.recent_audit(db, limit=200))

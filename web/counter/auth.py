@@ -1,0 +1,208 @@
+"""Signing in and out, and the guard that runs before every console request.
+
+Sessions are Flask's signed cookies. A login clears whatever the cookie held before (no
+fixation, a fresh CSRF token) and keeps only the user id, a fingerprint of the password hash
+(changing the password or deactivating the user ends every session) and two timestamps: the
+session ends after IDLE_LIFETIME without a request and after ABSOLUTE_LIFETIME in any case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from functools import cache
+
+from flask import flash, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from tracker import audit
+from tracker.accounts import generate_password, hash_password, verify_password
+from tracker.models import Role, User
+from web.counter.access import (
+    PUBLIC,
+    ConsoleUser,
+    current_user,
+    declared_roles,
+    is_safe_next,
+    roles,
+)
+from web.counter.blueprint import counter
+from web.counter.common import page, transaction, utc_now
+from web.counter.i18n import ct, lazy
+from web.extensions import limiter
+
+IDLE_LIFETIME = timedelta(minutes=30)
+ABSOLUTE_LIFETIME = timedelta(hours=10)
+# Only failed attempts count (see _failed): a clerk who types well is never slowed down. The
+# per-user limit stops guessing one account from many addresses; the per-address limit stops
+# trying many accounts from one.
+LOGIN_LIMIT_PER_USER = "5 per 15 minutes"
+LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+
+_UID, _FINGERPRINT, _SINCE, _SEEN = "counter_uid", "counter_fp", "counter_since", "counter_seen"
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        lazy("User name"),
+        validators=[InputRequired(message=lazy("Enter your user name.")), Length(max=60)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        lazy("Password"),
+        validators=[InputRequired(message=lazy("Enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+def _fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verified against when the user does not exist, so both answers take as long.
+    return hash_password(generate_password())
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 303
+
+
+def _typed_username() -> str:
+    return "login:" + request.form.get("username", "").strip().lower()[:60]
+
+
+def _load_user() -> ConsoleUser | None:
+    """The user of this session, or None (not signed in, expired, changed or deactivated)."""
+    uid = session.get(_UID)
+    if uid is None:
+        return None
+    now = utc_now().timestamp()
+    since, seen = session.get(_SINCE, 0), session.get(_SEEN, 0)
+    if (
+        now - seen > IDLE_LIFETIME.total_seconds()
+        or now - since > ABSOLUTE_LIFETIME.total_seconds()
+    ):
+        session.clear()
+        flash(ct("Your session has ended. Please sign in again."), "info")
+        return None
+    with transaction() as db:
+        user = db.get(User, uid)
+        if (
+            user is None
+            or not user.active
+            or _fingerprint(user.password_hash) != session.get(_FINGERPRINT)
+        ):
+            session.clear()
+            return None
+        session[_SEEN] = int(now)
+        department = user.department
+        return ConsoleUser(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name or user.username,
+            role=Role(user.role),
+            department_id=user.department_id,
+            department_path=department.path if department else None,
+        )
+
+
+@counter.before_request
+def guard() -> ResponseReturnValue | None:
+    """Every console request: who is signed in, and whether their role may open this view."""
+    if request.endpoint is None:
+        return None  # no such page: the 404 follows
+    allowed = declared_roles(request.endpoint)
+    if allowed is None:
+        return ct("This page declares no roles."), 403  # fail closed: a view nobody vetted
+    g.counter_user = _load_user()
+    if PUBLIC in allowed:
+        return None
+    if g.counter_user is None:
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("counter.login", next=target), code=303)
+    if g.counter_user.role not in allowed:
+        return page("forbidden.html", 403)
+    return None
+
+
+@counter.errorhandler(TooManyRequests)
+def too_many(_error: TooManyRequests) -> ResponseReturnValue:
+    """Too many failed logins: say so, and when to try again."""
+    form = LoginForm()
+    message = ct("Too many failed attempts. Wait 15 minutes, then try again.")
+    return page("login.html", 429, form=form, error=message)
+
+
+@counter.route("/login", methods=["GET", "POST"])
+@roles(PUBLIC)
+@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    LOGIN_LIMIT_PER_USER, key_func=_typed_username, methods=["POST"], deduct_when=_failed
+)
+def login() -> ResponseReturnValue:
+    """Sign in with a user name and password."""
+    if request.method == "GET" and current_user() is not None:
+        return redirect(url_for("counter.index"), code=303)
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return page("login.html", 200, form=form, error=None)
+    username = form.username.data.strip().lower()
+    now = utc_now()
+    with transaction() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        valid = verify_password(user.password_hash if user else _dummy_hash(), form.password.data)
+        if user is None or not valid or not user.active:
+            reason = "unknown user" if user is None else "inactive" if valid else "wrong password"
+            audit.record_audit(
+                db,
+                audit.LOGIN_FAILED,
+                actor=username,
+                at=now,
+                remote_addr=request.remote_addr,
+                data={"reason": reason},
+            )
+            user = None
+        else:
+            audit.record_audit(
+                db, audit.LOGIN_SUCCEEDED, actor=username, at=now, remote_addr=request.remote_addr
+            )
+            fingerprint = _fingerprint(user.password_hash)
+    if user is None:
+        # One answer for every failure: nobody learns which user names exist.
+        message = ct("The user name or password is not right.")
+        return page("login.html", 200, form=form, error=message)
+    target = request.args.get("next")
+    session.clear()  # a fresh session: nothing from before the login survives it
+    session.permanent = True
+    session.update(
+        {
+            _UID: user.id,
+            _FINGERPRINT: fingerprint,
+            _SINCE: int(now.timestamp()),
+            _SEEN: int(now.timestamp()),
+        }
+    )
+    return redirect(target if is_safe_next(target) else url_for("counter.index"), code=303)
+
+
+@counter.post("/logout")
+@roles(Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+def logout() -> ResponseReturnValue:
+    """Sign out and forget the session."""
+    user = current_user()
+    if user is not None:
+        with transaction() as db:
+            audit.record_audit(
+                db, audit.LOGOUT, actor=user.username, at=utc_now(), remote_addr=request.remote_addr
+            )
+    session.clear()
+    flash(ct("You have signed out."), "info")
+    return redirect(url_for("counter.login"), code=303)

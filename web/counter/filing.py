@@ -1,0 +1,165 @@
+"""Filing a case at the counter: choose the service, check its documents, print the receipt."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from tracker.assignment import assign
+from tracker.case_actions import request_supplement
+from tracker.case_store import get_case
+from tracker.errors import InvalidInput, NotFound
+from tracker.filing import Application, application_errors, file_case
+from tracker.models import Case, CaseEvent, Role, Service
+from web.counter.access import CASE_ROLES, ConsoleUser, roles, signed_in
+from web.counter.blueprint import counter
+from web.counter.common import page, transaction, utc_now
+from web.counter.forms import FileCaseForm, error_for, options
+from web.counter.i18n import ct
+from web.counter.messages import field_errors
+from web.counter.present import local
+from web.qr import status_qr_svg
+
+
+def _open_services(db: Session, user: ConsoleUser) -> list[Service]:
+    """Services open for filing: the user's department's first (a counter takes any of them)."""
+    services = db.scalars(select(Service).where(Service.active.is_(True))).all()
+    return sorted(
+        (s for s in services if s.current_version is not None),
+        key=lambda s: (s.department_id != user.department_id, s.department.path, s.code),
+    )
+
+
+@counter.get("/file")
+@roles(*CASE_ROLES)
+def choose_service() -> ResponseReturnValue:
+    """Step 1 of filing: choose the service."""
+    user = signed_in()
+    with transaction() as db:
+        return page("choose_service.html", user=user, services=_open_services(db, user))
+
+
+def _service(db: Session, code: str) -> Service:
+    service = db.scalar(select(Service).where(Service.code == code, Service.active.is_(True)))
+    if service is None or service.current_version is None:
+        abort(404)
+    return service
+
+
+@counter.route("/file/<code>", methods=["GET", "POST"])
+@roles(*CASE_ROLES)
+def file_service(code: str) -> ResponseReturnValue:
+    """Step 2 of filing: the documents checklist and the applicant; then the receipt."""
+    user = signed_in()
+    form = FileCaseForm()
+    with transaction() as db:
+        service = _service(db, code)
+        version = service.current_version
+        assert version is not None
+        documents = version.required_documents
+        form.documents.choices = options([(str(i), local(doc)) for i, doc in enumerate(documents)])
+        if not form.validate_on_submit():
+            status = 422 if form.is_submitted() else 200
+            return page("file_case.html", status, form=form, service=service, version=version)
+    ticked = set(form.documents.data or [])
+    missing = [doc for i, doc in enumerate(documents) if str(i) not in ticked]
+    if missing and not form.request_missing.data:
+        # Refused for the documents, but every other problem is shown now too, not after the
+        # next submit.
+        error_for(
+            form,
+            "documents",
+            ct(
+                "Tick every document received, or tick “Some documents are missing” to file "
+                "the case and ask for them."
+            ),
+        )
+        with transaction() as db:
+            errors = application_errors(db, _application(form, code), now=utc_now())
+        _show_refusal(form, InvalidInput(errors))
+    else:
+        try:
+            number = _file(form, code, missing, user)
+        except InvalidInput as refusal:
+            _show_refusal(form, refusal)
+        else:
+            return redirect(url_for("counter.receipt", number=number), code=303)
+    with transaction() as db:
+        service = _service(db, code)
+        return page(
+            "file_case.html", 422, form=form, service=service, version=service.current_version
+        )
+
+
+def _show_refusal(form: FileCaseForm, refusal: InvalidInput) -> None:
+    """Each refused field's message beside the field (an unknown service beside the name)."""
+    for name, message in field_errors(refusal).items():
+        error_for(form, "applicant_name" if name == "service" else name, message)
+
+
+def _application(form: FileCaseForm, code: str) -> Application:
+    return Application(
+        service_code=code,
+        applicant_name=form.applicant_name.data or "",
+        phone=form.phone.data or None,
+        email=form.email.data or None,
+        channel=form.channel.data or "counter",
+        language=form.language.data or "zh-TW",
+        notify_by=form.notify_by.data or None,
+        note=form.note.data or None,
+    )
+
+
+def _file(form: FileCaseForm, code: str, missing: list[dict[str, str]], user: ConsoleUser) -> str:
+    """File the case; at the filer's own department it is theirs; ask for what is missing."""
+    now = utc_now()
+    with transaction() as db:
+        case = file_case(db, _application(form, code), actor=user.username, now=now)
+        if case.department_id == user.department_id:
+            assign(db, case.id, user.id, actor=user.username, now=now)
+        if missing:
+            items = [doc.get(case.language) or doc.get("zh-TW", "") for doc in missing]
+            request_supplement(db, case.id, items, actor=user.username, now=now)
+        return case.number
+
+
+def _may_print(db: Session, user: ConsoleUser, case: Case) -> bool:
+    """The department's staff may (re)print a receipt, and so may whoever filed the case."""
+    if case.department_id == user.department_id:
+        return True
+    return bool(
+        db.scalar(
+            select(
+                exists().where(
+                    CaseEvent.case_id == case.id,
+                    CaseEvent.kind == "filed",
+                    CaseEvent.actor == user.username,
+                )
+            )
+        )
+    )
+
+
+@counter.get("/cases/<number>/receipt")
+@roles(Role.CLERK, Role.SUPERVISOR)
+def receipt(number: str) -> ResponseReturnValue:
+    """The printable receipt: number, service, due date, lookup code and the status QR code."""
+
+    user = signed_in()
+    with transaction() as db:
+        try:
+            case = get_case(db, number)
+        except NotFound:
+            abort(404)
+        if not _may_print(db, user, case):
+            abort(404)
+        settings = current_app.config["SETTINGS"]
+        qr = status_qr_svg(
+            settings.public_base_url,
+            case.number,
+            case.lookup_code,
+            label=ct("QR code: the status of case %(number)s", number=case.number),
+        )
+        return page("receipt.html", case=case, qr=qr)

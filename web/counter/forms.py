@@ -1,0 +1,219 @@
+"""The console's forms (Flask-WTF: each carries the CSRF token).
+
+Forms check shape only (types, lengths, choices); the rules live in tracker and come back as
+InvalidInput, whose messages are shown beside the fields they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from tracker.contact import CHANNELS, LANGUAGES, NOTIFY_BY
+from web.counter.i18n import lazy
+
+NOTE_MAX = 2000
+REQUIRED = lazy("This field is required.")
+
+CHANNEL_LABELS = {
+    "counter": lazy("At the counter"),
+    "phone": lazy("By phone"),
+    "online": lazy("Online"),
+    "mail": lazy("By mail"),
+}
+LANGUAGE_LABELS = {"zh-TW": "中文", "en": "English"}
+NOTIFY_LABELS = {
+    "": lazy("Whatever the applicant gave (SMS and/or email)"),
+    "sms": lazy("SMS"),
+    "email": lazy("Email"),
+    "both": lazy("SMS and email"),
+    "none": lazy("No notices (phone or letter)"),
+}
+assert set(CHANNEL_LABELS) == set(CHANNELS) and set(LANGUAGE_LABELS) == set(LANGUAGES)
+assert set(NOTIFY_LABELS) - {""} == set(NOTIFY_BY)
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Choices for a select or checkbox list from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CheckboxList(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class FileCaseForm(FlaskForm):
+    documents = CheckboxList(lazy("Documents received"), choices=[], validate_choice=False)
+    request_missing = BooleanField(
+        lazy("Some documents are missing: file the case and ask for them now")
+    )
+    applicant_name = StringField(
+        lazy("Applicant's name"), validators=[Length(max=100)], render_kw={"autocomplete": "off"}
+    )
+    phone = StringField(
+        lazy("Phone"),
+        validators=[Length(max=40)],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    email = StringField(
+        lazy("Email"),
+        validators=[Length(max=254)],
+        render_kw={"inputmode": "email", "autocomplete": "off"},
+    )
+    channel = SelectField(
+        lazy("Received by"), choices=options(CHANNEL_LABELS.items()), default="counter"
+    )
+    language = SelectField(
+        lazy("Applicant's language"), choices=options(LANGUAGE_LABELS.items()), default="zh-TW"
+    )
+    notify_by = SelectField(lazy("Notify by"), choices=options(NOTIFY_LABELS.items()), default="")
+    note = TextAreaField(lazy("Note (public)"), validators=[Length(max=NOTE_MAX)])
+
+
+class VersionedForm(FlaskForm):
+    """A case action: the version the screen showed travels with it (a stale form is refused)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class NoteForm(VersionedForm):
+    note = TextAreaField(lazy("Note"), validators=[Length(max=NOTE_MAX)])
+    public = BooleanField(lazy("The applicant may see this note"))
+
+
+class StartForm(VersionedForm):
+    note = TextAreaField(lazy("Note (internal)"), validators=[Length(max=NOTE_MAX)])
+
+
+class StepForm(VersionedForm):
+    step = SelectField(lazy("SOP step"), coerce=int, choices=[])
+    note = TextAreaField(lazy("Note (public)"), validators=[Length(max=NOTE_MAX)])
+
+
+class SupplementForm(VersionedForm):
+    documents = CheckboxList(lazy("Documents missing"), choices=[], validate_choice=False)
+    other_items = TextAreaField(
+        lazy("Other missing items (one per line)"), validators=[Length(max=NOTE_MAX)]
+    )
+    deadline = DateField(
+        lazy("Supplement deadline (empty: as the SOP says)"), validators=[Optional()]
+    )
+    note = TextAreaField(lazy("Note (public)"), validators=[Length(max=NOTE_MAX)])
+
+
+class ReceiveForm(VersionedForm):
+    note = TextAreaField(lazy("Note (public)"), validators=[Length(max=NOTE_MAX)])
+
+
+class ExtendForm(VersionedForm):
+    amount = IntegerField(
+        lazy("Extend by"),
+        validators=[InputRequired(message=REQUIRED), NumberRange(min=1, max=999)],
+    )
+    reason = TextAreaField(
+        lazy("Reason (the applicant is told)"), validators=[Length(max=NOTE_MAX)]
+    )
+
+
+class OverdueInfoForm(VersionedForm):
+    reason = TextAreaField(lazy("Reason for the delay"), validators=[Length(max=NOTE_MAX)])
+    expected_completion = DateField(
+        lazy("Expected completion"), validators=[InputRequired(message=REQUIRED)]
+    )
+
+
+class TransferForm(VersionedForm):
+    department = SelectField(lazy("To department"), choices=[])
+    reason = TextAreaField(
+        lazy("Reason (the applicant is told)"), validators=[Length(max=NOTE_MAX)]
+    )
+
+
+class TransferOutForm(VersionedForm):
+    agency = StringField(lazy("To agency (outside this system)"), validators=[Length(max=200)])
+    reason = TextAreaField(
+        lazy("Reason (the applicant is told)"), validators=[Length(max=NOTE_MAX)]
+    )
+
+
+class CompleteForm(VersionedForm):
+    note = TextAreaField(lazy("Result (the applicant is told)"), validators=[Length(max=NOTE_MAX)])
+
+
+class RejectForm(VersionedForm):
+    reason = TextAreaField(
+        lazy("Reason for rejection (the applicant is told)"), validators=[Length(max=NOTE_MAX)]
+    )
+
+
+class WithdrawForm(VersionedForm):
+    note = TextAreaField(lazy("Note (public)"), validators=[Length(max=NOTE_MAX)])
+
+
+class AssignForm(VersionedForm):
+    user = SelectField(lazy("Clerk in charge"), coerce=int, choices=[])
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(lazy("Case number, phone or name"), validators=[Length(max=100)])
+
+
+class UserForm(FlaskForm):
+    username = StringField(lazy("User name"), validators=[Length(max=60)])
+    display_name = StringField(lazy("Display name"), validators=[Length(max=100)])
+    role = SelectField(
+        lazy("Role"),
+        choices=options(
+            [
+                ("clerk", lazy("Clerk")),
+                ("supervisor", lazy("Supervisor")),
+                ("admin", lazy("Administrator")),
+            ]
+        ),
+    )
+    department = SelectField(lazy("Department"), choices=[])
+    password = PasswordField(
+        lazy("Password (empty: generate one)"),
+        validators=[Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class CatalogueForm(FlaskForm):
+    """Only the CSRF token: the file is the configured one, never an upload."""
+
+
+class ClosureForm(FlaskForm):
+    day = DateField(lazy("Day"), validators=[InputRequired(message=REQUIRED)])
+    agency = SelectField(lazy("Scope"), choices=[])
+    reason = StringField(lazy("Reason"), validators=[Length(max=500)])
+
+
+def error_for(form: FlaskForm, name: str, message: str) -> None:
+    """Put a domain refusal beside the form field it concerns (or on the form as a whole)."""
+    field: Any = getattr(form, name, None)
+    if field is None:
+        form.form_errors.append(message)
+    else:
+        field.errors = [*field.errors, message]

@@ -1,0 +1,174 @@
+"""Turning cases into what the console shows: local names, urgency labels, dates in Taipei."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.contact import display_phone
+from tracker.deadlines import Deadline
+from tracker.identifiers import format_lookup_code
+from tracker.models import Case
+from tracker.queue_rules import Standing, Urgency, standing
+from tracker.transitions import CaseStatus
+from tracker.tz import TAIPEI
+from tracker.workcalendar import WorkCalendar
+from web.counter.i18n import ct, lazy
+from web.i18n import text_language
+
+STATUS_LABELS = {
+    CaseStatus.RECEIVED: lazy("Received (not started)"),
+    CaseStatus.IN_PROGRESS: lazy("In progress"),
+    CaseStatus.AWAITING_SUPPLEMENT: lazy("Waiting for documents"),
+    CaseStatus.COMPLETED: lazy("Completed"),
+    CaseStatus.REJECTED: lazy("Rejected"),
+    CaseStatus.WITHDRAWN: lazy("Withdrawn"),
+    CaseStatus.TRANSFERRED: lazy("Transferred to another agency"),
+}
+URGENCY_LABELS = {
+    Urgency.OVERDUE: lazy("Overdue"),
+    Urgency.DUE_SOON: lazy("Due soon"),
+    Urgency.ON_TIME: lazy("On time"),
+    Urgency.PAUSED: lazy("Paused"),
+}
+EVENT_LABELS = {
+    "filed": lazy("Filed"),
+    "started": lazy("Work started"),
+    "step": lazy("SOP step"),
+    "supplement_requested": lazy("Documents requested"),
+    "supplement_received": lazy("Documents received"),
+    "supplement_lapsed": lazy("Supplement deadline passed"),
+    "extended": lazy("Extended"),
+    "overdue_info": lazy("Delay reason recorded"),
+    "overdue": lazy("Became overdue"),
+    "transferred": lazy("Transferred"),
+    "transferred_out": lazy("Transferred to another agency"),
+    "completed": lazy("Completed"),
+    "rejected": lazy("Rejected"),
+    "withdrawn": lazy("Withdrawn"),
+    "note": lazy("Note"),
+    "assigned": lazy("Assigned"),
+    "retimed": lazy("Due date moved"),
+}
+NOTICE_LABELS = {
+    "receipt": lazy("Receipt confirmation"),
+    "supplement": lazy("Request for documents"),
+    "supplement_reminder": lazy("Reminder: documents"),
+    "extension": lazy("Extension"),
+    "overdue": lazy("Overdue notice"),
+    "ready": lazy("Completed / ready"),
+    "rejected": lazy("Rejection"),
+    "transferred": lazy("Transfer"),
+    "survey": lazy("Satisfaction survey"),
+    "retimed": lazy("New due date"),
+    "due_soon": lazy("Due soon (staff)"),
+    "supplement_lapsed": lazy("Supplement deadline passed (staff)"),
+    "overdue_clerk": lazy("Overdue (staff)"),
+}
+NOTICE_STATUS_LABELS = {
+    "pending": lazy("Waiting to be sent"),
+    "sending": lazy("Sending"),
+    "sent": lazy("Sent"),
+    "delivered": lazy("Delivered"),
+    "failed": lazy("Failed"),
+    "undelivered": lazy("Not delivered"),
+    "task": lazy("Contact by phone or letter"),
+}
+CHANNEL_LABELS = {
+    "sms": lazy("SMS"),
+    "email": lazy("Email"),
+    "letter": lazy("Phone or letter"),
+    "console": lazy("Console"),
+}
+
+
+def local(text: dict[str, str] | None) -> str:
+    """A bilingual catalogue text in the reader's language (zh-TW when it has no other)."""
+    if not text:
+        return ""
+    return text.get(text_language()) or text.get("zh-TW") or next(iter(text.values()), "")
+
+
+def when(instant: datetime | None) -> str:
+    """An instant as Taipei wall time, ``2026-04-13 10:00``."""
+    return instant.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+
+def due_text(case: Case) -> str:
+    """The due date (day limits) or instant (hour limits); empty while paused."""
+    if case.due_at is None:
+        return ""
+    if case.due_date is not None:
+        return case.due_date.isoformat()
+    return when(Deadline(None, case.due_at).overdue_at)
+
+
+def phone_text(e164: str | None) -> str:
+    """A stored number as a clerk would say it."""
+    return display_phone(e164) if e164 else ""
+
+
+def lookup_code(case: Case) -> str:
+    """The lookup code grouped for reading aloud."""
+    return format_lookup_code(case.lookup_code)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of a queue."""
+
+    case: Case
+    standing: Standing
+
+    @property
+    def urgency(self) -> str:
+        """The CSS modifier and the stable name of the urgency."""
+        return self.standing.urgency.value
+
+    @property
+    def urgency_label(self) -> str:
+        """The urgency in words: colour is never the only signal."""
+        return str(URGENCY_LABELS[self.standing.urgency])
+
+    @property
+    def days_text(self) -> str:
+        """Working days left, or overdue by, in words."""
+        left = self.standing.working_days_left
+        if self.standing.urgency is Urgency.PAUSED:
+            return ct("Clock stopped: waiting for documents")
+        if left is None:
+            return ct("Due %(when)s", when=due_text(self.case))
+        if left < 0:
+            return ct("%(days)s working days overdue", days=-left)
+        if left == 0:
+            return ct("Due today")
+        return ct("%(days)s working days left", days=left)
+
+
+def queue_row(case: Case, calendar: WorkCalendar, now: datetime) -> QueueRow:
+    """A queue line for an open case."""
+    return QueueRow(
+        case,
+        standing(
+            received_at=case.received_at,
+            due_date=case.due_date,
+            due_at=case.due_at,
+            now=now,
+            calendar=calendar,
+        ),
+    )
+
+
+ROLE_LABELS = {
+    "clerk": lazy("Clerk"),
+    "supervisor": lazy("Supervisor"),
+    "admin": lazy("Administrator"),
+}
+AUDIT_LABELS = {
+    "login_succeeded": lazy("Signed in"),
+    "login_failed": lazy("Sign-in failed"),
+    "logout": lazy("Signed out"),
+    "user_created": lazy("User created"),
+    "catalogue_reloaded": lazy("Catalogue reloaded"),
+    "closure_declared": lazy("Closure declared"),
+}
