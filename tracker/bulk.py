@@ -21,19 +21,32 @@ def staged(connection: Connection, table: Table, rows: Sequence[dict[str, Any]])
     table.drop(connection, checkfirst=True)
     table.create(connection)
     try:
-        _fill(connection, table, rows)
+        append_rows(connection, table, [column.name for column in table.columns], rows)
         yield table
     finally:
         table.drop(connection)
 
 
-def _fill(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def append_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Add ``rows`` (with exactly ``columns``) to ``table``: COPY on PostgreSQL, else INSERT.
+
+    Only for rows that cannot conflict (a timeline line is always new): COPY has no ON CONFLICT.
+    """
+    if not rows:
+        return
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), list(rows))
         return
+    _copy(connection, table, [table.c[name] for name in columns], rows)
+
+
+def _copy(
+    connection: Connection, table: Table, columns: list[Any], rows: Sequence[dict[str, Any]]
+) -> None:
     driver = connection.connection.driver_connection
     assert driver is not None
-    columns = list(table.columns)
     as_json = [isinstance(column.type, JSON) for column in columns]
     names = ", ".join(column.name for column in columns)
     with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:

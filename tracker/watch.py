@@ -25,13 +25,12 @@ from sqlalchemy import (
     MetaData,
     Row,
     Table,
-    insert,
     select,
     update,
 )
 from sqlalchemy.orm import Session
 
-from tracker.bulk import staged
+from tracker.bulk import append_rows, staged
 from tracker.calendar_store import load_calendar
 from tracker.deadlines import Deadline
 from tracker.limits import TimeLimit, parse_limit
@@ -61,6 +60,19 @@ _SWEPT = Table(
     Column("overdue_since", UTCDateTime()),
     Column("expected_completion", Date),
     prefixes=["TEMPORARY"],
+)
+
+
+_EVENT_COLUMNS = (
+    "case_id",
+    "at",
+    "actor",
+    "kind",
+    "from_status",
+    "to_status",
+    "public",
+    "note",
+    "data",
 )
 
 
@@ -113,6 +125,7 @@ class _Due:
     limit: TimeLimit
     overdue_since: datetime | None
     expected_completion: date | None
+    _values: dict[str, Any] | None = None
 
     def state(self) -> WatchState:
         """The facts the watch rules need."""
@@ -132,8 +145,27 @@ class _Due:
         self, kind: str, trigger_at: datetime, now: datetime, **extra: Any
     ) -> list[dict[str, Any]]:
         """The outbox rows of notice ``kind`` about this case."""
+        row, department = self.row, self.department
+        if kind in STAFF_KINDS:
+            channels = staff_channels(department.email)
+        else:
+            channels = applicant_channels(row.notify_by, row.applicant_phone, row.applicant_email)
+        return notice_rows(
+            case_id=row.id,
+            kind=kind,
+            trigger_at=trigger_at,
+            now=now,
+            language=row.language,
+            values={**self.values(), **extra},
+            channels=channels,
+        )
+
+    def values(self) -> dict[str, Any]:
+        """The values every notice about this case says (the same for all its triggers)."""
+        if self._values is not None:
+            return self._values
         row, version, department = self.row, self.version, self.department
-        values = values_of(
+        self._values = values_of(
             number=row.number,
             lookup_code=row.lookup_code,
             applicant_name=row.applicant_name,
@@ -145,19 +177,7 @@ class _Due:
             department_phone=department.phone,
             due=_deadline(row),
         )
-        if kind in STAFF_KINDS:
-            channels = staff_channels(department.email)
-        else:
-            channels = applicant_channels(row.notify_by, row.applicant_phone, row.applicant_email)
-        return notice_rows(
-            case_id=row.id,
-            kind=kind,
-            trigger_at=trigger_at,
-            now=now,
-            language=row.language,
-            values={**values, **extra},
-            channels=channels,
-        )
+        return self._values
 
 
 def sweep_batch(session: Session, *, now: datetime, batch_size: int = 500) -> SweepReport:
@@ -343,8 +363,7 @@ def _write(session: Session, writes: _Writes) -> None:
                 version=cases.c.version + 1,
             )
         )
-    if writes.events:
-        connection.execute(insert(CaseEvent.__table__), writes.events)
+    append_rows(connection, CaseEvent.__table__, _EVENT_COLUMNS, writes.events)
     insert_notices(session, writes.notices)
     # Cases held in this session no longer match the rows: reload them on next access.
     session.expire_all()
