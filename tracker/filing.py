@@ -55,7 +55,11 @@ class _Checked:
 
 
 def application_errors(
-    session: Session, application: Application, *, now: datetime, received_at: datetime | None = None
+    session: Session,
+    application: Application,
+    *,
+    now: datetime,
+    received_at: datetime | None = None,
 ) -> dict[str, str]:
     """Every bad field of an application, without filing it: a form can show them all at once."""
     require_aware(now, "now")

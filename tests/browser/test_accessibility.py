@@ -177,3 +177,32 @@ def test_page_has_no_wcag_21_aa_violations(visit: Visit, name: str, lang: str) -
     assert visit.page.locator("html").get_attribute("lang") == LANGUAGES[lang]
     assert visit.page.locator("h1").count() == 1, "a page has one main heading"
     visit.check(f"{name}-{lang}")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_checkboxes_and_radio_buttons_are_24px_targets(visit: Visit, width: int) -> None:
+    """WCAG 2.2 target size (axe's 2.1 rules do not measure it): at least 24×24 CSS px."""
+    visit.page.set_viewport_size({"width": width, "height": 900})
+    visit.sign_in("clerk")
+    page = visit.goto("/counter/file/emergency-relief")
+    boxes = page.locator("input[type=checkbox], input[type=radio]")
+    assert boxes.count() >= 2
+    for i in range(boxes.count()):
+        box = boxes.nth(i).bounding_box()
+        assert box is not None and box["width"] >= 24 and box["height"] >= 24, box
+    visit.shoot(f"file-form-checkboxes-{width}")
+
+
+def test_the_board_reloads_itself_with_its_script(visit: Visit) -> None:
+    """No meta refresh (axe: meta-refresh, WCAG 2.2.1); web/static/refresh.js reloads it."""
+    page = visit.page
+    page.clock.install()
+    visit.goto("/board/sanmin/social")
+    assert page.locator("meta[http-equiv]").count() == 0
+    page.evaluate("window.boardBefore = true")
+    page.clock.run_for(30_000)
+    assert page.evaluate("window.boardBefore === true"), "reloaded before its interval"
+    with page.expect_event("load"):
+        page.clock.run_for(31_000)
+    assert page.evaluate("window.boardBefore === undefined"), "the board did not reload"
+    visit.assert_no_errors()

@@ -45,7 +45,7 @@ def test_the_board_reloads_itself_without_a_meta_refresh(client: FlaskClient) ->
     assert 'data-refresh-seconds="60"' in html
     assert '<script src="/static/refresh.js" defer></script>' in html
     # Without JavaScript: when it was updated, in Taipei time, and a link to reload it.
-    assert "更新時間 2026年" in html
+    assert "更新時間 2026年4月13日 10:00" in html
     assert 'href="/board/sanmin/social"' in html
 
 

@@ -58,6 +58,9 @@ def test_demo_runs_the_loop_and_shows_the_outbox(tmp_path: Path) -> None:
         # No phone number or full name reaches the console or the page.
         for private in ("0912", "+886", "王小明", "meiling@example.org"):
             assert private not in output and private not in page
+        # It reloads itself with the static script, not a meta refresh (WCAG 2.2.1).
+        assert "http-equiv" not in page and 'data-refresh-seconds="10"' in page
+        assert "/static/refresh.js" in page
     finally:
         os.killpg(demo.pid, signal.SIGTERM)
         demo.wait(timeout=10)
