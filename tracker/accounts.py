@@ -123,3 +123,29 @@ def create_api_key(
     session.add(row)
     session.flush()
     return row, key
+
+
+def authenticate_api_key(session: Session, key: str, *, now: datetime) -> ApiKey | None:
+    """The live key ``key`` is, or None (unknown, malformed or revoked); notes its last use."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 100:
+        return None
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key)))
+    if row is None or row.revoked_at is not None:
+        return None
+    row.last_used_at = now
+    return row
+
+
+def key_scopes(row: ApiKey) -> frozenset[str]:
+    """The scopes an API key grants."""
+    return frozenset(scope for scope in row.scopes.split(",") if scope)
+
+
+def revoke_api_key(session: Session, name: str, *, now: datetime) -> ApiKey:
+    """Revoke the key named ``name`` at once; InvalidInput when there is none."""
+    row = session.scalar(select(ApiKey).where(ApiKey.name == name.strip()))
+    if row is None:
+        raise InvalidInput({"name": f"there is no API key named '{name}'"})
+    if row.revoked_at is None:
+        row.revoked_at = now
+    return row
