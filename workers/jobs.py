@@ -13,7 +13,10 @@ from tracker.watch import sweep_batch
 
 log = logging.getLogger(__name__)
 
-SWEEP_BATCH = 1000
+# Cases per sweep transaction. Bigger batches pay the per-batch cost (staging tables, commit)
+# less often: 10,000 due cases took 15% less time in batches of 5,000 than of 1,000. The price is
+# that a clerk acting on a case inside a running batch waits for it (about a second).
+SWEEP_BATCH = 5000
 DISPATCH_BATCH = 200
 
 
