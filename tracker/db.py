@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the settings each backend needs to be safe under concurrent use."""
+def make_engine(url: str, *, ping_after_idle: float | None = None, **kwargs: Any) -> Engine:
+    """An engine with the settings each backend needs to be safe under concurrent use.
+
+    A pooled PostgreSQL connection is checked before use (a server restart or an idle timeout
+    may have closed it): by default at every checkout (``pool_pre_ping``); with
+    ``ping_after_idle`` only when it sat in the pool at least that many seconds. A busy web
+    worker then reuses its connection without an extra round trip per request, and one that
+    waited, when a restart is likeliest to have happened unseen, is still checked.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -24,8 +33,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # SQLite transaction behave like a PostgreSQL row lock for our purposes.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    if ping_after_idle is None:
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_after_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_after_idle(engine: Engine, seconds: float) -> None:
+    """Ping a connection at checkout when it was idle ``seconds`` or more (see make_engine)."""
+
+    def checkin(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return  # new, or in use a moment ago
+        try:
+            cursor = dbapi.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool then discards this connection and checks out a new one.
+            raise exc.DisconnectionError from error
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -45,6 +82,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._engine_kwargs = engine_kwargs
+        self._reader: Engine | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -57,6 +96,43 @@ class Database:
         with self.sessions() as session, session.begin():
             yield session
 
+    @property
+    def reader(self) -> Engine:
+        """The engine behind ``reading()``: on PostgreSQL a pool of its own, in autocommit.
+
+        Its connections are opened in autocommit once (switching a pooled connection in and out
+        of autocommit at every checkout costs more than the query). SQLite keeps the main
+        engine and its BEGIN IMMEDIATE (see make_engine).
+        """
+        if self._reader is None:
+            self._reader = (
+                self.engine
+                if self.engine.dialect.name == "sqlite"
+                else make_engine(
+                    self.url,
+                    **{
+                        **self._engine_kwargs,
+                        "isolation_level": "AUTOCOMMIT",
+                        # Nothing to roll back in autocommit: no reset at check-in.
+                        "pool_reset_on_return": None,
+                    },
+                )
+            )
+        return self._reader
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only: on PostgreSQL without BEGIN and COMMIT round trips.
+
+        Each statement sees what was committed when it started, as in a READ COMMITTED
+        transaction (PostgreSQL's default, which takes a new snapshot per statement too). Write
+        nothing on it: nothing would be rolled back together.
+        """
+        with self.reader.connect() as connection:
+            yield connection
+
     def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._reader is not None and self._reader is not self.engine:
+            self._reader.dispose()
         self.engine.dispose()

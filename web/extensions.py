@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from config import Settings
-from web.i18n import DEFAULT_LOCALE, TRANSLATIONS, CatalogueBabel, select_locale
+from web.i18n import DEFAULT_LOCALE, TRANSLATIONS, CatalogueBabel, babel_locale
 
 babel = CatalogueBabel()
 csrf = CSRFProtect()
@@ -28,7 +28,7 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     app.config.setdefault("BABEL_DOMAIN", "messages;counter")
     # Flask-Babel pairs directories with domains by position: the same folder for both.
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", f"{TRANSLATIONS};{TRANSLATIONS}")
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=babel_locale)
 
     # A form may sit open at the counter for a while; the token lives as long as the session.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

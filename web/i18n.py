@@ -8,17 +8,21 @@ version), so there is no ``.mo`` to forget to rebuild or to fight over in a merg
 from __future__ import annotations
 
 import os
+import time
 from functools import cached_property, lru_cache
 from io import BytesIO
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Blueprint, Response, current_app, g, redirect, request
-from flask_babel import Babel, Domain, get_locale
+from flask import Blueprint, Flask, Response, current_app, redirect, request
+from flask.globals import _cv_app
+from flask_babel import Babel, Domain, get_locale, get_translations
+from markupsafe import Markup
 
 TRANSLATIONS = Path(__file__).with_name("translations")
 # Babel's locale names, first the default. The catalogue and notices say zh-TW / en instead.
@@ -31,6 +35,8 @@ LANGUAGE_NAMES = {"zh_TW": "中文", "en": "English"}
 HTML_LANG = {"zh_TW": "zh-Hant-TW", "en": "en"}
 
 language = Blueprint("language", __name__)
+# Parsed once: Babel's Locale.parse of a name looks through every locale it knows.
+_LOCALE_OBJECTS = {code: Locale.parse(code) for code in LOCALES}
 
 
 def select_locale() -> str:
@@ -43,9 +49,30 @@ def select_locale() -> str:
     return {"zh-TW": "zh_TW", "en": "en"}.get(best or "", DEFAULT_LOCALE)
 
 
+def babel_locale() -> Locale:
+    """Flask-Babel's locale selector: ``select_locale()`` as a Locale parsed once per process."""
+    return _LOCALE_OBJECTS[select_locale()]
+
+
+def _babel_context() -> SimpleNamespace | None:
+    """Flask-Babel's per-request namespace (``g._flask_babel``) if it exists yet, else None.
+
+    Read without Flask's context-local proxies: a page asks for its locale and translations
+    dozens of times.
+    """
+    app_context = _cv_app.get(None)
+    if app_context is None:
+        return None
+    context: SimpleNamespace | None = app_context.g.__dict__.get("_flask_babel")
+    return context
+
+
 def current_locale() -> str:
     """The request's locale as one of LOCALES."""
-    locale = get_locale()
+    context = _babel_context()
+    locale = getattr(context, "babel_locale", None)
+    if locale is None:
+        locale = get_locale()
     # Babel parses zh_TW as zh_Hant_TW: compare languages, not names.
     return "en" if locale is not None and locale.language == "en" else DEFAULT_LOCALE
 
@@ -119,6 +146,11 @@ def _compile(path: str) -> bytes:
     return buffer.getvalue()
 
 
+# How often (seconds) a process looks at the .po files' modification times again.
+RECHECK_SECONDS = 2.0
+_resolved: dict[tuple[object, ...], tuple[float, NullTranslations]] = {}
+
+
 @lru_cache(maxsize=16)
 def _merged(files: tuple[tuple[str, int, str], ...]) -> NullTranslations:
     """The files' translations merged; the mtimes in the key make an edited file reload."""
@@ -135,7 +167,16 @@ def _merged(files: tuple[tuple[str, int, str], ...]) -> NullTranslations:
 def load_translations(
     directories: tuple[str, ...], domains: tuple[str, ...], locale: Locale
 ) -> NullTranslations:
-    """Every domain's catalogue for ``locale`` from every directory, merged into one."""
+    """Every domain's catalogue for ``locale`` from every directory, merged into one.
+
+    Compiled once per file version and kept in the process; the files' mtimes are looked at
+    again after RECHECK_SECONDS, so an edited ``.po`` shows within that.
+    """
+    key = (directories, domains, str(locale))
+    now = time.monotonic()
+    known = _resolved.get(key)
+    if known is not None and now - known[0] < RECHECK_SECONDS:
+        return known[1]
     # zh_Hant_TW lives in the zh_TW folder, as pybabel names it.
     names = dict.fromkeys(
         [f"{locale.language}_{locale.territory}", str(locale), locale.language]
@@ -152,7 +193,9 @@ def load_translations(
                     break
                 except FileNotFoundError:
                     continue
-    return _merged(tuple(files))
+    translations = _merged(tuple(files))
+    _resolved[key] = (now, translations)
+    return translations
 
 
 class CatalogueDomain(Domain):
@@ -160,19 +203,30 @@ class CatalogueDomain(Domain):
 
     def get_translations(self) -> NullTranslations:
         """The merged translations for the request's locale (untranslated outside a request)."""
-        if not g:
-            return NullTranslations()
+        context = _babel_context()
+        # Every _() asks again: resolve them once per request. The slot is Flask-Babel's own,
+        # which refresh() and force_locale() clear and restore when the locale changes.
+        cached = getattr(context, "babel_translations", None)
+        if cached is not None and cached[0] is self:
+            return cached[1]  # type: ignore[no-any-return]
         locale = get_locale()
         if locale is None:
             return NullTranslations()
-        # Every _() asks again: look at the files once per request, not once per string.
-        cache: dict[tuple[str, ...], NullTranslations] = g.setdefault("_catalogues", {})
-        key = (str(locale), *self.domain)
-        if key not in cache:
-            cache[key] = load_translations(
-                tuple(self.translation_directories), tuple(self.domain), locale
-            )
-        return cache[key]
+        translations = load_translations(
+            tuple(self.translation_directories), tuple(self.domain), locale
+        )
+        context = _babel_context()  # get_locale() made it
+        if context is not None:
+            context.babel_translations = (self, translations)
+        return translations
+
+
+def _translations() -> NullTranslations:
+    """The request's translations, from the per-request slot when it is filled."""
+    cached = getattr(_babel_context(), "babel_translations", None)
+    if cached is not None:
+        return cached[1]  # type: ignore[no-any-return]
+    return get_translations()
 
 
 class CatalogueBabel(Babel):
@@ -182,3 +236,24 @@ class CatalogueBabel(Babel):
     def domain_instance(self) -> Domain:
         """The default domain: every domain named in ``BABEL_DOMAIN``."""
         return CatalogueDomain(domain=self.domain)
+
+    def init_app(self, app: Flask, *args: object, **kwargs: object) -> None:
+        """Flask-Babel's setup, with template gettext callables that skip its lookups."""
+        super().init_app(app, *args, **kwargs)  # type: ignore[arg-type]
+        app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=lambda s: _translations().ugettext(s),
+            ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+            newstyle=True,
+            pgettext=lambda c, s: _translations().upgettext(c, s),
+            npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        )
+        # ``{{ _("...") }}`` is the common case: one plain call instead of Jinja's two context
+        # calls, with the same result in the (autoescaped, .html) templates.
+        app.jinja_env.globals["_"] = template_gettext
+
+
+def template_gettext(string: str, /, **variables: object) -> Markup:
+    """Jinja's newstyle ``_()`` in an autoescaped template: the translation, marked safe, with
+    the variables escaped into it."""
+    # Msgids and translations are ours (the catalogues), trusted as Jinja's own _() trusts them.
+    return Markup(_translations().ugettext(string)) % variables  # noqa: S704

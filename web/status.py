@@ -35,7 +35,7 @@ from tracker.db import Database
 from tracker.identifiers import LOOKUP_LENGTH, normalise_case_number, normalise_lookup_code
 from tracker.models import Case
 from web.extensions import limiter
-from web.status_page import load_status_page
+from web.status_page import StatusPages
 
 status = Blueprint("status", __name__)
 
@@ -134,14 +134,18 @@ def _remembered_case() -> int | None:
 
 
 @status.get("/status/case")
+# No limit applies to reading one's own case (only lookups are limited): skip the limiter's
+# per-request resolution of limits on the page a citizen reloads.
+@limiter.exempt
 def show() -> Response:
     """The case this browser looked up: status, steps, due date, public timeline, contact."""
     case_id = _remembered_case()
     if case_id is None:
         return redirect(url_for("status.lookup"), code=303)
     database: Database = current_app.extensions["database"]
-    with database.transaction() as db:
-        page = load_status_page(db, case_id, datetime.now(UTC))
+    pages: StatusPages = current_app.extensions["status_pages"]
+    with database.reading() as connection:
+        page = pages.load(connection, case_id, datetime.now(UTC))
     if page is None:
         session.pop(SESSION_KEY, None)
         return redirect(url_for("status.lookup"), code=303)
@@ -165,3 +169,4 @@ def _defaults(state: BlueprintSetupState) -> None:
     config.setdefault("STATUS_LIMIT_PER_CLIENT", "10 per minute;50 per hour")
     config.setdefault("STATUS_LIMIT_PER_CASE", "10 per hour")
     config.setdefault("STATUS_SESSION_MINUTES", 30)
+    state.app.extensions["status_pages"] = StatusPages()

@@ -2,23 +2,28 @@
 
 Nothing here reads the applicant's phone, email or address, and the timeline query selects
 public events only, so an internal note cannot reach the page by a template slip.
+
+One statement per page (two while the case waits for documents), in Core and with only the
+columns shown: the case with its public events joined in. The service version's, department's
+and agency's texts come from the process (StatusPages).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, select
 
-from tracker.models import Case, CaseEvent
+from tracker.models import Agency, Case, CaseEvent, Department, Pause, ServiceVersion
 from tracker.privacy import mask_name
-from tracker.transitions import CaseStatus
+from tracker.transitions import OPEN_STATUSES, CaseStatus
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublicEvent:
     """One public line of the timeline."""
 
@@ -28,7 +33,7 @@ class PublicEvent:
     data: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublicPause:
     """The open supplement request: what is missing and by when."""
 
@@ -79,43 +84,148 @@ class CaseStatusPage:
         return min(self.current_step + 1, self.step_count)
 
 
-def load_status_page(session: Session, case_id: int, now: datetime) -> CaseStatusPage | None:
-    """The public view of case ``case_id`` at ``now``, or None if it no longer exists."""
-    case = session.get(Case, case_id)
-    if case is None:
-        return None
-    events = session.scalars(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.public.is_(True))
-        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
-    ).all()
-    version = case.service_version
-    department = case.department
-    open_pause = case.pauses[-1] if case.pauses and case.pauses[-1].resumed_at is None else None
-    overdue = case.is_open and case.due_at is not None and now >= case.due_at
-    return CaseStatusPage(
-        number=case.number,
-        masked_name=mask_name(case.applicant_name),
-        service_name=version.name,
-        agency_name=department.agency.name,
-        department_name=department.name,
-        department_phone=department.phone,
-        status=case.status.value,
-        is_open=case.is_open,
-        overdue=overdue,
-        steps=list(version.steps),
-        current_step=case.current_step,
-        received_at=case.received_at,
-        due_date=case.due_date,
-        due_at=case.due_at,
-        closed_at=case.closed_at,
-        pause=(
-            PublicPause(list(open_pause.items), open_pause.supplement_due)
-            if open_pause is not None and case.status == CaseStatus.AWAITING_SUPPLEMENT
-            else None
-        ),
-        overdue_reason=case.overdue_reason,
-        default_overdue_reason=version.overdue_reason,
-        expected_completion=case.expected_completion,
-        timeline=[PublicEvent(e.at, e.kind, e.note, dict(e.data or {})) for e in events],
+@dataclass(frozen=True, slots=True)
+class _VersionTexts:
+    """What the page shows of a service version: its name, steps and default overdue reason."""
+
+    name: dict[str, str]
+    steps: list[dict[str, str]]
+    overdue_reason: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Handler:
+    """What the page shows of a department: its name, its agency's name, its phone."""
+
+    agency_name: dict[str, str]
+    department_name: dict[str, str]
+    phone: str | None
+
+
+_cases = Case.__table__
+_events = CaseEvent.__table__
+_departments = Department.__table__
+_agencies = Agency.__table__
+_versions = ServiceVersion.__table__
+_pauses = Pause.__table__
+
+# The case and its public timeline, newest first (one row of NULL events without any).
+_CASE_PAGE = (
+    select(
+        _cases.c.number,
+        _cases.c.applicant_name,
+        _cases.c.status,
+        _cases.c.current_step,
+        _cases.c.received_at,
+        _cases.c.due_date,
+        _cases.c.due_at,
+        _cases.c.closed_at,
+        _cases.c.overdue_reason,
+        _cases.c.expected_completion,
+        _cases.c.service_version_id,
+        _cases.c.department_id,
+        _events.c.at.label("event_at"),
+        _events.c.kind.label("event_kind"),
+        _events.c.note.label("event_note"),
+        _events.c.data.label("event_data"),
     )
+    .select_from(_cases)
+    .outerjoin(_events, and_(_events.c.case_id == _cases.c.id, _events.c.public.is_(True)))
+    .where(_cases.c.id == bindparam("case_id"))
+    .order_by(_events.c.at.desc(), _events.c.id.desc())
+)
+# The latest pause of a case (asked only while it waits for documents).
+_LATEST_PAUSE = (
+    select(_pauses.c["items"], _pauses.c.supplement_due, _pauses.c.resumed_at)
+    .where(_pauses.c.case_id == bindparam("case_id"))
+    .order_by(_pauses.c.requested_at.desc(), _pauses.c.id.desc())
+    .limit(1)
+)
+_VERSION_TEXTS = select(_versions.c.name, _versions.c.steps, _versions.c.overdue_reason).where(
+    _versions.c.id == bindparam("version_id")
+)
+_HANDLERS = select(
+    _departments.c.id, _departments.c.name, _departments.c.phone, _agencies.c.name.label("agency")
+).join(_agencies, _agencies.c.id == _departments.c.agency_id)
+
+# Seconds a process keeps the departments' names and phones before reading them again.
+HANDLERS_TTL = 30.0
+
+
+class StatusPages:
+    """Builds status pages, keeping the catalogue texts they show in the process.
+
+    One per app (``app.extensions["status_pages"]``). Service versions are kept by id for good:
+    a version is never changed once written. Departments and agencies change in place on a
+    catalogue reload, so they are read again, all at once (a few dozen rows), once HANDLERS_TTL
+    has passed: a reload shows on the status page within that.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._versions: dict[int, _VersionTexts] = {}
+        self._handlers: dict[int, _Handler] = {}
+        self._handlers_read_at: float | None = None
+
+    def _version(self, connection: Connection, version_id: int) -> _VersionTexts:
+        texts = self._versions.get(version_id)
+        if texts is None:
+            row = connection.execute(_VERSION_TEXTS, {"version_id": version_id}).one()
+            texts = _VersionTexts(row.name, list(row.steps), row.overdue_reason)
+            self._versions[version_id] = texts
+        return texts
+
+    def _handler(self, connection: Connection, department_id: int) -> _Handler:
+        now = self._clock()
+        read_at = self._handlers_read_at
+        handler = self._handlers.get(department_id)
+        if handler is None or read_at is None or now - read_at >= HANDLERS_TTL:
+            self._handlers = {
+                row.id: _Handler(row.agency, row.name, row.phone)
+                for row in connection.execute(_HANDLERS)
+            }
+            self._handlers_read_at = now
+            handler = self._handlers[department_id]
+        return handler
+
+    def load(self, connection: Connection, case_id: int, now: datetime) -> CaseStatusPage | None:
+        """The public view of case ``case_id`` at ``now``, or None if it no longer exists."""
+        rows = connection.execute(_CASE_PAGE, {"case_id": case_id}).all()
+        if not rows:
+            return None
+        case = rows[0]
+        status = CaseStatus(case.status)
+        is_open = status in OPEN_STATUSES
+        version = self._version(connection, case.service_version_id)
+        handler = self._handler(connection, case.department_id)
+        pause = None
+        if status == CaseStatus.AWAITING_SUPPLEMENT:
+            latest = connection.execute(_LATEST_PAUSE, {"case_id": case_id}).first()
+            if latest is not None and latest.resumed_at is None:
+                pause = PublicPause(list(latest.items), latest.supplement_due)
+        return CaseStatusPage(
+            number=case.number,
+            masked_name=mask_name(case.applicant_name),
+            service_name=version.name,
+            agency_name=handler.agency_name,
+            department_name=handler.department_name,
+            department_phone=handler.phone,
+            status=status.value,
+            is_open=is_open,
+            overdue=is_open and case.due_at is not None and now >= case.due_at,
+            steps=list(version.steps),
+            current_step=case.current_step,
+            received_at=case.received_at,
+            due_date=case.due_date,
+            due_at=case.due_at,
+            closed_at=case.closed_at,
+            pause=pause,
+            overdue_reason=case.overdue_reason,
+            default_overdue_reason=version.overdue_reason,
+            expected_completion=case.expected_completion,
+            timeline=[
+                PublicEvent(r.event_at, r.event_kind, r.event_note, dict(r.event_data or {}))
+                for r in rows
+                if r.event_at is not None
+            ],
+        )

@@ -2,55 +2,59 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from tracker.transitions import CaseStatus
+
+# Translated when shown (str()), one at a time: a page asks for one label, not every one.
+_STATUS_LABELS = {
+    CaseStatus.RECEIVED: _l("Received, waiting to be processed"),
+    CaseStatus.IN_PROGRESS: _l("Being processed"),
+    CaseStatus.AWAITING_SUPPLEMENT: _l("Waiting for your documents"),
+    CaseStatus.COMPLETED: _l("Completed"),
+    CaseStatus.REJECTED: _l("Not approved"),
+    CaseStatus.WITHDRAWN: _l("Withdrawn"),
+    CaseStatus.TRANSFERRED: _l("Transferred to another agency"),
+}
+_EVENT_LABELS = {
+    "filed": _l("Application received"),
+    "started": _l("Processing started"),
+    "step": _l("Moved to the next step"),
+    "supplement_requested": _l("Documents requested"),
+    "supplement_received": _l("Documents received"),
+    "extended": _l("Time limit extended"),
+    "overdue_info": _l("Reason for the delay given"),
+    "overdue": _l("Overdue: we told you why"),
+    "transferred": _l("Passed to another section"),
+    "transferred_out": _l("Transferred to another agency"),
+    "completed": _l("Completed"),
+    "rejected": _l("Not approved"),
+    "withdrawn": _l("Withdrawn"),
+    "note": _l("Update"),
+    "retimed": _l("Due date changed by an office closure"),
+}
+_STATUS_CLASSES = {
+    CaseStatus.AWAITING_SUPPLEMENT: "tag--paused",
+    CaseStatus.COMPLETED: "tag--done",
+    CaseStatus.REJECTED: "tag--closed",
+    CaseStatus.WITHDRAWN: "tag--closed",
+    CaseStatus.TRANSFERRED: "tag--closed",
+}
 
 
 def status_label(status: str) -> str:
     """What a status means to the applicant, e.g. "Waiting for your documents"."""
-    labels = {
-        CaseStatus.RECEIVED: _("Received, waiting to be processed"),
-        CaseStatus.IN_PROGRESS: _("Being processed"),
-        CaseStatus.AWAITING_SUPPLEMENT: _("Waiting for your documents"),
-        CaseStatus.COMPLETED: _("Completed"),
-        CaseStatus.REJECTED: _("Not approved"),
-        CaseStatus.WITHDRAWN: _("Withdrawn"),
-        CaseStatus.TRANSFERRED: _("Transferred to another agency"),
-    }
-    return labels.get(CaseStatus(status), status) if status in set(CaseStatus) else status
+    label = _STATUS_LABELS.get(status)  # type: ignore[call-overload]
+    return str(label) if label is not None else status
 
 
 def status_class(status: str, *, overdue: bool = False) -> str:
     """The CSS modifier of a status tag: ``tag--overdue``, ``tag--paused``, ``tag--done``..."""
     if overdue:
         return "tag--overdue"
-    return {
-        CaseStatus.AWAITING_SUPPLEMENT: "tag--paused",
-        CaseStatus.COMPLETED: "tag--done",
-        CaseStatus.REJECTED: "tag--closed",
-        CaseStatus.WITHDRAWN: "tag--closed",
-        CaseStatus.TRANSFERRED: "tag--closed",
-    }.get(CaseStatus(status), "tag--open")
+    return _STATUS_CLASSES.get(CaseStatus(status), "tag--open")
 
 
 def event_label(kind: str) -> str:
     """A timeline entry's heading, e.g. "Documents requested"."""
-    labels = {
-        "filed": _("Application received"),
-        "started": _("Processing started"),
-        "step": _("Moved to the next step"),
-        "supplement_requested": _("Documents requested"),
-        "supplement_received": _("Documents received"),
-        "extended": _("Time limit extended"),
-        "overdue_info": _("Reason for the delay given"),
-        "overdue": _("Overdue: we told you why"),
-        "transferred": _("Passed to another section"),
-        "transferred_out": _("Transferred to another agency"),
-        "completed": _("Completed"),
-        "rejected": _("Not approved"),
-        "withdrawn": _("Withdrawn"),
-        "note": _("Update"),
-        "retimed": _("Due date changed by an office closure"),
-    }
-    return labels.get(kind, _("Update"))
+    return str(_EVENT_LABELS.get(kind, _EVENT_LABELS["note"]))
