@@ -325,3 +325,16 @@ def apikey_create(name: str, read_only: bool) -> None:
         )
     click.echo(f"Created API key '{row.name}' (scopes: {row.scopes}). It is shown only now:")
     click.echo(key)
+
+
+@apikey.command("revoke")
+@click.argument("name")
+@refusals
+def apikey_revoke(name: str) -> None:
+    """Revoke the API key NAME at once: every request with it is refused from now on."""
+    from tracker.accounts import revoke_api_key
+
+    with _transaction(_settings()) as session:
+        row = revoke_api_key(session, name, now=_now())
+        revoked_at = row.revoked_at
+    click.echo(f"Revoked API key '{name.strip()}' (since {revoked_at:%Y-%m-%d %H:%M} UTC).")

@@ -10,6 +10,9 @@ from config.celery import celery_config
 from tracker.db import Database
 from workers.celery_app import celery_init_app
 
+# Seconds a pooled connection may sit unused before the next request checks it with a ping.
+PING_AFTER_IDLE = 10.0
+
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app from the settings (the environment unless given)."""
@@ -22,7 +25,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     # Behind one reverse proxy: the URL Twilio signed and the scheme are the proxy's.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
-    app.extensions["database"] = Database(settings.database_url)
+    # A sync worker serves one request at a time and reuses its pooled connection: checking it
+    # at every checkout would add a round trip to each request (tracker.db.make_engine).
+    app.extensions["database"] = Database(settings.database_url, ping_after_idle=PING_AFTER_IDLE)
     if settings.redis_url:
         celery_init_app(app)
 
@@ -57,4 +62,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.counter import counter
 
     app.register_blueprint(counter)
+
+    from web.api import init_api
+
+    # After init_errors: unknown /api/v1 addresses get JSON, not the site's error page.
+    init_api(app)
+
+    from web.open311 import init_open311
+
+    # Open311 GeoReport v2, also after init_errors: its errors are in the spec's format.
+    init_open311(app)
     return app

@@ -1,0 +1,34 @@
+"""The ``/api/v1`` blueprint, its JSON-only defaults and its per-key rate limit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from web.api.auth import rate_limit_key
+from web.extensions import limiter
+
+PREFIX = "/api/v1"
+# A request body larger than this is refused (413) before it is read: every document the API
+# takes (a case, an action, a closure) fits in a few kilobytes.
+MAX_BODY = 64 * 1024
+DEFAULT_RATE_LIMIT = "600 per minute"
+
+api = Blueprint("api", __name__, url_prefix=PREFIX)
+
+
+def _rate_limit() -> str:
+    return str(current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+
+
+# Counted per presented key (hashed), so one busy system cannot starve the others.
+limiter.limit(_rate_limit, key_func=rate_limit_key)(api)
+
+
+@api.before_request
+def _limit_body() -> None:
+    request.max_content_length = MAX_BODY
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is under the API, so that its errors are answered in JSON."""
+    return path == PREFIX or path.startswith(PREFIX + "/")

@@ -1,0 +1,70 @@
+"""``/calendar/closures``: office closures (停止上班), which move open cases' due dates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from tracker.calendar_changes import declare_closure
+from tracker.models import Agency, Closure
+from web.api.auth import READ, WRITE
+from web.api.database import transaction
+from web.api.errors import ApiError
+from web.api.operations import Call, Reply, operation
+from web.api.present import closure_document
+from web.api.schemas import ClosureList, ClosureQuery, DeclaredClosure, NewClosure
+
+
+@operation(
+    "get",
+    "/calendar/closures",
+    scope=READ,
+    tag="calendar",
+    response=ClosureList,
+    query=ClosureQuery,
+)
+def list_closures(call: Call) -> dict[str, Any]:
+    """Declared closures by day, city-wide (agency null) or for one agency."""
+    statement = select(Closure, Agency.code).outerjoin(Agency, Closure.agency_id == Agency.id)
+    if "from_" in call.query:
+        statement = statement.where(Closure.day >= call.query["from_"])
+    if "to" in call.query:
+        statement = statement.where(Closure.day <= call.query["to"])
+    with transaction() as session:
+        rows = session.execute(statement.order_by(Closure.day, Closure.id)).all()
+        return {"items": [closure_document(closure, code) for closure, code in rows]}
+
+
+@operation(
+    "post",
+    "/calendar/closures",
+    scope=WRITE,
+    tag="calendar",
+    response=DeclaredClosure,
+    status=201,
+    body=NewClosure,
+    refusals=(409, 422),
+)
+def create_closure(call: Call) -> Reply:
+    """Declare a closure day: the open cases it touches are re-timed and their applicants told."""
+    body = call.body
+    try:
+        with transaction() as session:
+            result = declare_closure(
+                session,
+                body["day"],
+                reason=body["reason"],
+                actor=call.caller.actor,
+                now=call.now,
+                agency_code=body["agency"],
+            )
+            closure = session.get_one(Closure, result.closure_id)
+            document = closure_document(closure, body["agency"])
+    except IntegrityError:  # declared by somebody else at the same moment
+        raise ApiError(
+            409, "conflict", f"{body['day']} was declared closed meanwhile; list the closures."
+        ) from None
+    document["retimed_cases"] = len(result.retimed)
+    return Reply(document)

@@ -1,0 +1,26 @@
+"""Open311 GeoReport v2 (``/open311/v2``): services and service requests in JSON.
+
+XML, which the spec also defines, is not served: the ``.xml`` addresses answer 404 in the
+spec's error format, saying to use ``.json``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+# The route modules register their views on the blueprint when imported.
+from web.open311 import create, views  # noqa: F401
+from web.open311.blueprint import open311
+from web.open311.errors import init_errors
+
+
+def init_open311(app: Flask) -> None:
+    """Register the API on ``app``: no CSRF (an API key, not cookies), spec-format errors.
+
+    Call it after the app's error pages are registered.
+    """
+    from web.extensions import csrf
+
+    csrf.exempt(open311)
+    init_errors(app)
+    app.register_blueprint(open311)
