@@ -49,11 +49,21 @@ def _copy(
     assert driver is not None
     as_json = [isinstance(column.type, JSON) for column in columns]
     names = ", ".join(column.name for column in columns)
+    # Rows often share one value object (a notice's payload for each of its channels): encode
+    # each object once. Keyed by id(), which is stable while ``rows`` holds the objects.
+    encoded: dict[int, str] = {}
+
+    def json_text(value: Any) -> str:
+        text = encoded.get(id(value))
+        if text is None:
+            text = encoded[id(value)] = json.dumps(value, ensure_ascii=False)
+        return text
+
     with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(
                 [
-                    json.dumps(row[c.name], ensure_ascii=False) if j else row[c.name]
+                    json_text(row[c.name]) if j else row[c.name]
                     for c, j in zip(columns, as_json, strict=True)
                 ]
             )

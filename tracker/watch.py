@@ -19,12 +19,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Column,
     Date,
     MetaData,
     Row,
     Table,
+    any_,
+    bindparam,
     select,
     update,
 )
@@ -246,12 +249,17 @@ def _load(session: Session, rows: Sequence[Row[Any]]) -> list[_Due]:
             select(Department).where(Department.id.in_({r.department_id for r in rows}))
         )
     }
+    ids = [r.id for r in rows]
+    which = (
+        # One array parameter, not thousands of placeholders for the driver to parse.
+        Pause.case_id == any_(bindparam("case_ids", ids, type_=ARRAY(BigInteger)))
+        if session.get_bind().dialect.name == "postgresql"
+        else Pause.case_id.in_(ids)
+    )
     latest: dict[int, Pause] = {}
     # Ordered by request time, so the last one seen for a case is its latest (as Case.pauses[-1]).
     for pause in session.scalars(
-        select(Pause)
-        .where(Pause.case_id.in_([r.id for r in rows]))
-        .order_by(Pause.case_id, Pause.requested_at)
+        select(Pause).where(which).order_by(Pause.case_id, Pause.requested_at)
     ):
         latest[pause.case_id] = pause
     return [
@@ -272,14 +280,19 @@ def _sweep_case(case: _Due, calendar: WorkCalendar, writes: _Writes, report: Swe
     """Handle the case's triggers in (handled until, now] and point its watch at the next."""
     now, row = writes.now, case.row
     since = row.watched_until or row.received_at - _JUST_BEFORE
-    for trigger in triggers(case.state(), calendar):
+    state = case.state()
+    found = triggers(state, calendar)
+    for trigger in found:
         # A warning that the case is about to fall due is noise once it has.
         stale = trigger.kind == "due_soon" and row.due_at is not None and row.due_at <= now
         if since < trigger.at <= now and not stale:
             _handle(case, trigger, calendar, writes)
             report.count(trigger.kind)
+    # Handling may promise a completion date, which adds a trigger: only then ask again.
+    if case.state() != state:
+        found = triggers(case.state(), calendar)
     # Triggers up to now are handled: the next one strictly after now is where the watch goes.
-    next_at = next((t.at for t in triggers(case.state(), calendar) if t.at > now), None)
+    next_at = next((t.at for t in found if t.at > now), None)
     writes.cases.append(
         {
             "id": row.id,
