@@ -231,7 +231,7 @@ class Dispatcher:
             return _Attempt(notice, rendered, error=exc, maybe_sent=exc.maybe_sent or maybe_sent)
         except PermanentSendError as exc:
             return _Attempt(notice, rendered, error=exc)
-        log.info("notice %s (%s) sent", notice.id, notice.channel)
+        log.debug("notice %s (%s) sent", notice.id, notice.channel)
         return _Attempt(notice, rendered, result)
 
     def _values(self, notice: Claimed) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def test_a_rendered_notice_goes_through_whole(smtp_sink: SmtpSink) -> None:
     plain, html = message.iter_parts()
     assert message["Subject"] == rendered.subject
     assert plain.get_content().replace("\r\n", "\n") == rendered.text
-    assert html.get_content().replace("\r\n", "\n") == rendered.html + "\n"
+    assert html.get_content().replace("\r\n", "\n") == rendered.html
 
 
 def test_each_message_gets_its_own_id(smtp_sink: SmtpSink) -> None:

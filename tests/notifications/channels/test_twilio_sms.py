@@ -15,7 +15,12 @@ from notifications.channels.base import (
     SmsChannel,
     TransientSendError,
 )
-from notifications.channels.twilio_sms import TwilioSms, _RoutedClient, classify_twilio_error
+from notifications.channels.twilio_sms import (
+    TwilioSms,
+    _http_client,
+    _RoutedClient,
+    classify_twilio_error,
+)
 from notifications.render import render
 from tests.notifications.conftest import CLIENT_TIMEOUT, STANDIN_SLEEP
 from tests.notifications.test_sms_budget import worst_case
@@ -227,3 +232,16 @@ def test_problem_details_errors_are_classified_like_the_others() -> None:
     assert isinstance(classify_twilio_error(throttled), TransientSendError)
     forbidden = TwilioRestException(403, "https://api.twilio.com/x", "Forbidden", 20003)
     assert isinstance(classify_twilio_error(forbidden), TransientSendError)
+
+
+def test_proxy_and_ca_settings_are_read_from_the_environment_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.kcg.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/kcg-ca.pem")
+    client = _http_client("https://api.twilio.com", 5)
+    assert client.proxy["https"] == "http://proxy.kcg.example:3128"
+    assert client.session is not None and client.session.verify == "/etc/ssl/kcg-ca.pem"
+    # A stand-in on loopback is in NO_PROXY: reached directly.
+    assert "http" not in _http_client("http://127.0.0.1:8080", 5).proxy
