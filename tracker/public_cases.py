@@ -1,7 +1,8 @@
 """Cases and services as anyone may see them (Open311, open data): never a personal detail.
 
-The case query selects public columns only: the applicant's name, phone, email and the
-case's notes are not in its column list, so no caller can leak them by a presentation slip.
+The case query selects public columns only: the applicant's name, phone, email, the case's
+notes and the clerk's free-text overdue reason are not in its column list, so no caller can
+leak them by a presentation slip.
 Case numbers are public here (they carry no personal data); the lookup code is not.
 """
 
@@ -43,7 +44,6 @@ _PUBLIC_CASES = (
         _cases.c.due_date,
         _cases.c.due_at,
         _cases.c.expected_completion,
-        _cases.c.overdue_reason,
         _services.c.code.label("service_code"),
         _versions.c.name.label("service_name"),
         _versions.c.time_limit,
@@ -78,8 +78,8 @@ class PublicCase:
     due_date: date | None
     due_at: datetime | None
     expected_completion: date | None
-    # Written by the clerk for the applicant's overdue notice, which is public by design (§4.6).
-    overdue_reason: str | None
+    # The service's published reason only: the clerk's own words are for the applicant, who
+    # reads them behind the lookup code; free text might name someone, and these pages are open.
     default_overdue_reason: dict[str, str]
     agency_name: dict[str, str]
     department_name: dict[str, str]
@@ -108,7 +108,6 @@ def _public(row: Row[Any]) -> PublicCase:
         due_date=row.due_date,
         due_at=row.due_at,
         expected_completion=row.expected_completion,
-        overdue_reason=row.overdue_reason,
         default_overdue_reason=dict(row.default_overdue_reason or {}),
         agency_name=dict(row.agency_name or {}),
         department_name=dict(row.department_name or {}),

@@ -2,7 +2,7 @@
 
 A request document is made from a ``PublicCase`` only, which holds no personal data; its
 ``status_notes`` are the words of the citizen status page (status, documents awaited, the
-overdue reason and expected completion), not the clerks' notes.
+service's published overdue reason and the expected completion), not the clerks' free text.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def status_notes(case: PublicCase, now: datetime) -> str:
         )
     if case.overdue(now):
         parts.append(_("This case is taking longer than the time limit"))
-        reason = case.overdue_reason or localized(case.default_overdue_reason)
+        reason = localized(case.default_overdue_reason)
         if reason:
             parts.append(_labelled(_("Reason:"), reason))
         expected = (

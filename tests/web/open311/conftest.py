@@ -120,7 +120,7 @@ class Seeded:
 
 
 EXPECTED_COMPLETION = date(2026, 4, 16)
-OVERDUE_REASON = "等候公文會辦"
+OVERDUE_REASON = "等候公文會辦，已電話告知林美華"
 
 
 @pytest.fixture

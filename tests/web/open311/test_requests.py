@@ -122,9 +122,12 @@ def test_public_status_wording(client: FlaskClient, seeded: Seeded) -> None:
     assert awaiting["expected_datetime"] is None  # the clock is stopped
 
     overdue = by_id[seeded.overdue]
+    # The clerk's own words go to the applicant only (they may name someone): the public
+    # document gives the service's published reason (the catalogue's default) instead.
     assert overdue["status_notes"] == (
-        f"已收件，等待處理。本案已超過處理期限。原因：{OVERDUE_REASON}。預計完成日期：2026年4月16日。"
+        "已收件，等待處理。本案已超過處理期限。原因：案件處理中。預計完成日期：2026年4月16日。"
     )
+    assert OVERDUE_REASON not in overdue["status_notes"]
     assert overdue["expected_datetime"] == f"{EXPECTED_COMPLETION}T23:59:59+08:00"
 
     completed = by_id[seeded.completed]
