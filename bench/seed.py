@@ -41,6 +41,7 @@ from bench.common import (
     write_record,
 )
 from bench.seed_rows import (
+    ClosingFigures,
     Draft,
     Drafter,
     ServiceInfo,
@@ -76,6 +77,8 @@ CASE_COLUMNS = (
 # The deadline watch's state (migration 0002 added all but the promise); seeded when the schema
 # and the code have the watch, in the order Watch.columns gives them.
 WATCH_COLUMNS = ("expected_completion", "watch_at", "watched_until", "overdue_since")
+# What closing stores for reports (migration 0005), in the order ClosingFigures.columns gives.
+FIGURE_COLUMNS = ("working_days_used", "paused_days")
 EVENT_COLUMNS = ("id", "case_id", "at", "actor", "kind", "public", "data")
 PAUSE_COLUMNS = ("id", "case_id", "requested_at", "resumed_at", "items", "supplement_due")
 FOREIGN_KEYS = (  # (table, column, referenced table) for everything COPY writes
@@ -160,6 +163,7 @@ def case_lines(
     services: Sequence[ServiceInfo],
     rng: random.Random,
     watch: Callable[[Draft, ServiceInfo], tuple[date | datetime | None, ...]] | None,
+    figures: Callable[[Draft], tuple[int | None, int | None]] | None = None,
 ) -> Iterator[str]:
     """One ``cases`` row per draft; ids follow the sorted order, numbers restart each day.
 
@@ -198,6 +202,8 @@ def case_lines(
         )
         if watch is not None:
             line += "\t" + "\t".join(map(_opt, watch(d, service)))
+        if figures is not None:
+            line += "\t" + "\t".join(NULL if v is None else str(v) for v in figures(d))
         yield line
 
 
@@ -285,7 +291,11 @@ def seed(
         # set-wise afterwards instead, in the same transaction.
         conn.execute("SET session_replication_role = replica")
         columns, watch = _watch_columns(conn, now, calendar)
-        lines = case_lines(drafts, services, rng, watch)
+        if _has_columns(conn, FIGURE_COLUMNS):
+            columns, figures = columns + FIGURE_COLUMNS, ClosingFigures(calendar).columns
+        else:
+            figures = None
+        lines = case_lines(drafts, services, rng, watch, figures)
         rate = copy_lines(conn, "cases", CASE_COLUMNS + columns, lines, cases)
         copy_lines(conn, "case_events", EVENT_COLUMNS, event_lines(drafts, services), cases)
         paused = [(i, d) for i, d in enumerate(drafts, start=1) if d.pause_start is not None]
@@ -327,6 +337,17 @@ def seed(
     write_record(url, record)
     log(f"seeded {database_name(url)} in {seconds:,.1f} s ({len(paused):,} pauses)")
     return record
+
+
+def _has_columns(conn: psycopg.Connection, wanted: Sequence[str]) -> bool:
+    """Whether the seeded schema's ``cases`` has every column in ``wanted``."""
+    present = {
+        name
+        for (name,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases'"
+        )
+    }
+    return set(wanted) <= present
 
 
 def _watch_columns(

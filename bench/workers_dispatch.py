@@ -222,7 +222,7 @@ def _texts(db: Database, path: Path) -> None:
         values = dict(payload)
         number = values["case_number"]
         values["status_url"] = status_url(PUBLIC_BASE, number)
-        values["survey_url"] = survey_url(PUBLIC_BASE, number)
+        values["survey_url"] = survey_url(PUBLIC_BASE, number, "bench-secret")
         values["console_url"] = console_url(PUBLIC_BASE, number)
         rendered[channel] = render(kind, channel, language, values)
     sms, email = rendered["sms"], rendered["email"]

@@ -240,7 +240,7 @@ class Dispatcher:
         if number:
             base = self.settings.public_base_url
             values["status_url"] = status_url(base, number)
-            values["survey_url"] = survey_url(base, number)
+            values["survey_url"] = survey_url(base, number, self.settings.secret_key)
             values["console_url"] = console_url(base, number)
         return values
 

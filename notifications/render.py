@@ -80,6 +80,8 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
     "ready": (*_APPLICANT, "result"),
     # reason: why it was rejected (駁回).
     "rejected": (*_APPLICANT, "reason"),
+    # reason: why a petition is not handled (不予處理, 行政程序法 Art. 173).
+    "not_handled": (*_APPLICANT, "reason"),
     # transferred_to: the department or agency now in charge; reason: why; new_contact: its
     # phone or counter.
     "transferred": (*_APPLICANT, "transferred_to", "reason", "new_contact"),
@@ -106,6 +108,8 @@ OPTIONAL_VALUES: dict[str, dict[str, Any]] = {
     # appeal_to: the appeal authority (訴願管轄機關); the templates default to 高雄市政府, which
     # hears appeals against the city's own offices (訴願法 Art. 4).
     "rejected": {**_APPLICANT_OPTIONAL, "appeal_to": ""},
+    # ground: which item of Art. 173 applies (tracker.case_actions.DECLINE_GROUNDS).
+    "not_handled": {**_APPLICANT_OPTIONAL, "ground": ""},
     # old_due_date: the due date before the closure moved it.
     "retimed": {**_APPLICANT_OPTIONAL, "old_due_date": ""},
     "due_soon": {"masked_name": ""},

@@ -19,6 +19,7 @@ from tracker.calendar_store import load_calendar
 from tracker.case_deadlines import apply_deadline
 from tracker.case_store import lock_case, record_event
 from tracker.case_watch import rewatch
+from tracker.closing_figures import record_closing_figures
 from tracker.deadlines import compute_deadline
 from tracker.errors import IllegalTransition, InvalidInput
 from tracker.limits import InvalidLimit, TimeLimit, parse_limit
@@ -69,6 +70,7 @@ class _Step:
         flag_modified(case, "updated_at")
         if not case.is_open and case.closed_at is None:
             case.closed_at = now
+            record_closing_figures(case, self.calendar)
         rewatch(case, self.calendar)
         if notice is not None:
             queue_case_notice(
@@ -454,6 +456,52 @@ def reject(
         public=True,
         notice="rejected",
         notice_values={"reason": reason},
+    )
+
+
+# 行政程序法 Art. 173: the grounds on which a petition may be left unhandled, by its items.
+DECLINE_GROUNDS = (
+    "no_identity",  # (1) no concrete content, or no real name or address
+    "repeated",  # (2) the same matter was properly handled and clearly answered already
+    "not_competent",  # (3) not ours, and sent on the same matter to several agencies
+)
+
+
+def decline(
+    session: Session,
+    case_id: int,
+    ground: str,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Case:
+    """Close a petition as not handled (不予處理, Art. 173), with the ground and the reason."""
+    step = _begin(
+        session, case_id, Action.DECLINE, actor=actor, now=now, expected_version=expected_version
+    )
+    case = step.case
+    if case.service.kind != "petition":
+        # Art. 173 is about petitions (陳情); an application is decided: rejected, with appeal.
+        raise IllegalTransition(
+            f"Case {case.number} is an application, not a petition: only petitions may be "
+            "closed as not handled (Art. 173); reject an application instead.",
+            action=Action.DECLINE.value,
+            kind=case.service.kind,
+        )
+    if ground not in DECLINE_GROUNDS:
+        raise InvalidInput({"ground": f"must be one of {', '.join(DECLINE_GROUNDS)}"})
+    reason = _text("reason", reason, required=True)
+    if case.pauses and case.pauses[-1].resumed_at is None:
+        case.pauses[-1].resumed_at = now
+    return step.finish(
+        "not_handled",
+        note=reason,
+        public=True,
+        data={"ground": ground},
+        notice="not_handled",
+        notice_values={"reason": reason, "ground": ground},
     )
 
 

@@ -42,3 +42,15 @@ class Conflict(TrackerError):
     """Somebody else changed the case first; reload and try again."""
 
     code = "conflict"
+
+
+class SurveyNotOpen(TrackerError):
+    """The case cannot be rated (yet): only a completed case has a survey."""
+
+    code = "survey_not_open"
+
+
+class AlreadyAnswered(TrackerError):
+    """The case's survey has been answered; one answer per case is kept."""
+
+    code = "already_answered"

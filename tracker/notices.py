@@ -33,6 +33,7 @@ APPLICANT_KINDS = (
     "overdue",
     "ready",
     "rejected",
+    "not_handled",
     "transferred",
     "survey",
     "retimed",
@@ -88,6 +89,8 @@ def notice_rows(
 ) -> list[dict[str, Any]]:
     """The outbox rows for one notice, one per channel."""
     audience = "staff" if kind in STAFF_KINDS else "applicant"
+    # One payload for every channel of the notice: the rows are written, never changed here.
+    payload = dict(values)
     return [
         {
             "case_id": case_id,
@@ -99,7 +102,7 @@ def notice_rows(
             "status": TASK if channel == "letter" else PENDING,
             "recipient": address,
             "language": language if audience == "applicant" else "zh-TW",
-            "payload": dict(values),
+            "payload": payload,
             "trigger_at": trigger_at,
             "created_at": now,
             "not_before": not_before or now,

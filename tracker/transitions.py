@@ -19,6 +19,9 @@ class CaseStatus(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     TRANSFERRED = "transferred"
+    # A petition closed without a reply on the merits (行政程序法 Art. 173): a status of its
+    # own rather than a kind of rejection, so that reports and the board count it apart.
+    NOT_HANDLED = "not_handled"
 
 
 OPEN_STATUSES = frozenset(
@@ -38,6 +41,7 @@ class Action(StrEnum):
     COMPLETE = "complete"
     REJECT = "reject"
     WITHDRAW = "withdraw"
+    DECLINE = "decline"  # petitions only: not handled under Art. 173, with the reason
     ADVANCE_STEP = "advance_step"
     SET_OVERDUE_INFO = "set_overdue_info"
     NOTE = "note"
@@ -63,6 +67,7 @@ TRANSITIONS: dict[Action, dict[CaseStatus, CaseStatus | None]] = {
     # Rejection after a lapsed supplement deadline comes from awaiting_supplement.
     Action.REJECT: dict.fromkeys(OPEN_STATUSES, S.REJECTED),
     Action.WITHDRAW: dict.fromkeys(OPEN_STATUSES, S.WITHDRAWN),
+    Action.DECLINE: dict.fromkeys(OPEN_STATUSES, S.NOT_HANDLED),
     Action.ADVANCE_STEP: {S.RECEIVED: S.IN_PROGRESS, S.IN_PROGRESS: _KEEP},
     Action.SET_OVERDUE_INFO: dict.fromkeys(OPEN_STATUSES, _KEEP),
     Action.NOTE: dict.fromkeys(CaseStatus, _KEEP),
@@ -73,6 +78,7 @@ _WHY = {
     S.REJECTED: "it has been rejected",
     S.WITHDRAWN: "it has been withdrawn",
     S.TRANSFERRED: "it has been transferred to another agency",
+    S.NOT_HANDLED: "it has been closed as not handled",
     S.AWAITING_SUPPLEMENT: "it is waiting for the applicant's documents",
     S.RECEIVED: "it has not been started",
     S.IN_PROGRESS: "it is in progress",

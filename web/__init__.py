@@ -37,10 +37,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.formatting import init_formatting
     from web.home import home
     from web.i18n import language, template_context
+    from web.open_data import open_data
     from web.outbox import outbox
     from web.security import init_security
     from web.services import services
     from web.status import status
+    from web.survey import survey
     from web.webhooks import webhooks
 
     init_security(app, settings.public_base_url)
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(status)
     app.register_blueprint(services)
     app.register_blueprint(board)
+    app.register_blueprint(survey)
+    app.register_blueprint(open_data)
 
     from web.counter import counter
 

@@ -15,6 +15,7 @@ _STATUS_LABELS = {
     CaseStatus.REJECTED: _l("Not approved"),
     CaseStatus.WITHDRAWN: _l("Withdrawn"),
     CaseStatus.TRANSFERRED: _l("Transferred to another agency"),
+    CaseStatus.NOT_HANDLED: _l("Petition not handled (Administrative Procedure Act Art. 173)"),
 }
 _EVENT_LABELS = {
     "filed": _l("Application received"),
@@ -30,6 +31,7 @@ _EVENT_LABELS = {
     "completed": _l("Completed"),
     "rejected": _l("Not approved"),
     "withdrawn": _l("Withdrawn"),
+    "not_handled": _l("Petition not handled"),
     "note": _l("Update"),
     "retimed": _l("Due date changed by an office closure"),
 }
@@ -39,6 +41,7 @@ _STATUS_CLASSES = {
     CaseStatus.REJECTED: "tag--closed",
     CaseStatus.WITHDRAWN: "tag--closed",
     CaseStatus.TRANSFERRED: "tag--closed",
+    CaseStatus.NOT_HANDLED: "tag--closed",
 }
 
 

@@ -33,7 +33,7 @@ from config import load_settings
 from tests.browser.accessibility import assert_accessible
 from tracker import migrate
 from tracker.assignment import assign
-from tracker.case_actions import request_supplement
+from tracker.case_actions import complete, request_supplement
 from tracker.db import Database
 from tracker.demo_data import prepare_demo
 from tracker.filing import Application, file_case
@@ -69,6 +69,7 @@ class LiveApp:
     # Cases in every state a page colours differently, in the clerk's department and queue.
     overdue: str = ""
     paused: str = ""
+    completed: str = ""  # a completed case whose survey stays unanswered
 
     def lookup_code(self, number: str) -> str:
         """The lookup code of case ``number``, read back from the database."""
@@ -111,12 +112,13 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     with database.transaction() as session:
         setup = prepare_demo(session, now=now)
         overdue, paused = _clerk_cases(session, now)
+        completed = _completed_case(session, now)
     app = create_app(settings)
     server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
     thread.start()
     try:
-        yield LiveApp(url, app, database, setup.passwords, setup.filed, overdue, paused)
+        yield LiveApp(url, app, database, setup.passwords, setup.filed, overdue, paused, completed)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -145,6 +147,18 @@ def _clerk_cases(session: Session, now: datetime) -> tuple[str, str]:
     for case in (late, waiting):
         assign(session, case.id, clerk.id, actor="clerk", now=now)
     return late.number, waiting.number
+
+
+def _completed_case(session: Session, now: datetime) -> str:
+    """A completed case, for its satisfaction survey page."""
+    case = file_case(
+        session,
+        Application("household-transcript", "張雅婷", phone="0922-333-444"),
+        actor="clerk",
+        now=now,
+    )
+    complete(session, case.id, note="已核發", actor="clerk", now=now)
+    return case.number
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 
-from tests.browser.conftest import LANGUAGES, Visit
+from tests.browser.conftest import LANGUAGES, SECRET_KEY, Visit
+from tracker.links import survey_token
+from tracker.tz import TAIPEI
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +76,25 @@ def status_prefilled(visit: Visit) -> None:
     assert visit.page.locator("#number").input_value() == visit.app.samples[0]
 
 
+def _survey_path(visit: Visit) -> str:
+    number = visit.app.completed
+    return f"/survey/{number}/{survey_token(SECRET_KEY, number)}"
+
+
+def survey_form(visit: Visit) -> None:
+    page = visit.goto(_survey_path(visit))
+    assert page.locator("input[type=radio]").count() == 5
+
+
+def survey_errors(visit: Visit) -> None:
+    # Sent without a choice: the survey stays open for the other screens.
+    page = visit.goto(_survey_path(visit))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#score-error").is_visible(), page.inner_text("main")
+    assert page.locator(".error-summary").is_visible()
+
+
 def login_refused(visit: Visit) -> None:
     page = visit.goto("/counter/login")
     page.locator("#username").fill("clerk")
@@ -128,6 +150,17 @@ def admin_errors(visit: Visit) -> None:
     assert page.locator(".field__error").count() >= 1, page.inner_text("main")
 
 
+def _reports_this_month(tables: int) -> Recipe:
+    """The reports of the current month: the demo's cases, their tables and chart."""
+
+    def open_page(visit: Visit) -> None:
+        month = datetime.now(TAIPEI).strftime("%Y-%m")
+        page = visit.goto(f"/counter/reports?from={month}&to={month}")
+        assert page.locator("table caption").count() >= tables, page.inner_text("main")
+
+    return open_page
+
+
 PAGES: dict[str, Screen] = {
     # public
     "home": Screen(None, _path("/")),
@@ -141,6 +174,10 @@ PAGES: dict[str, Screen] = {
     "status-result-waiting": Screen(None, _status_of("paused")),
     "status-from-sms-link": Screen(None, status_prefilled),
     "board": Screen(None, _path("/board/sanmin/social")),
+    "survey-form": Screen(None, survey_form),
+    "survey-errors": Screen(None, survey_errors),
+    "survey-closed": Screen(None, _path("/survey/20990101-0001/AAAAAAAA", status=404)),
+    "survey-thanks": Screen(None, _path("/survey/thanks")),
     "not-found": Screen(None, _path("/services/no-such-service", status=404)),
     # console
     "login": Screen(None, _path("/counter/login")),
@@ -161,6 +198,11 @@ PAGES: dict[str, Screen] = {
     "admin-errors": Screen("admin", admin_errors),
     "audit-log": Screen("admin", _path("/counter/admin/audit")),
     "forbidden": Screen("clerk", _path("/counter/admin", status=403)),
+    "reports-admin": Screen("admin", _reports_this_month(tables=6)),
+    "reports-supervisor": Screen("supervisor", _reports_this_month(tables=1)),
+    "reports-empty": Screen("supervisor", _path("/counter/reports?from=2020-01&to=2020-02")),
+    "open-data": Screen(None, _path("/open-data")),
+    "open-data-dictionary": Screen(None, _path("/open-data/dictionary")),
 }
 
 
@@ -191,6 +233,19 @@ def test_checkboxes_and_radio_buttons_are_24px_targets(visit: Visit, width: int)
         box = boxes.nth(i).bounding_box()
         assert box is not None and box["width"] >= 24 and box["height"] >= 24, box
     visit.shoot(f"file-form-checkboxes-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_survey_radio_buttons_are_24px_targets(visit: Visit, width: int) -> None:
+    """The public survey's five choices, like the console's boxes (WCAG 2.2 target size)."""
+    visit.page.set_viewport_size({"width": width, "height": 900})
+    page = visit.goto(_survey_path(visit))
+    radios = page.locator("input[type=radio]")
+    assert radios.count() == 5
+    for i in range(radios.count()):
+        box = radios.nth(i).bounding_box()
+        assert box is not None and box["width"] >= 24 and box["height"] >= 24, box
+    visit.shoot(f"survey-radios-{width}")
 
 
 def test_the_board_reloads_itself_with_its_script(visit: Visit) -> None:

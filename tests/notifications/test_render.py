@@ -37,7 +37,7 @@ SAMPLE: dict[str, Any] = {
     "service": "低收入戶申請",
     "department": "三民區公所社會課",
     "status_url": STATUS_URL,
-    "survey_url": "https://casetrack.kcg.gov.tw/survey/20260413-0001",
+    "survey_url": "https://casetrack.kcg.gov.tw/survey/20260413-0001/Xy3_k-9Q",
     "console_url": "https://casetrack.kcg.gov.tw/counter/cases/20260413-0001",
     "due_date": "2026-04-20",
     "new_due_date": "2026-05-04",

@@ -14,13 +14,15 @@ from typing import Any
 import pytest
 
 from notifications.render import APPLICANT_KINDS, LANGUAGES, SMS_MAX_UNITS, render, ucs2_units
+from tracker.links import status_url, survey_url
 
 LONG = 500
 WORST_CASE_VALUES: dict[str, Any] = {
     "case_number": "20261231-99999",
     "lookup_code": "XXXXX-XXXXX",
     "status_url": "https://casetrack.kcg.gov.tw/s/20261231-99999",
-    "survey_url": "https://casetrack.kcg.gov.tw/survey/20261231-99999?t=XXXXXXX",  # 60
+    # /survey/<number>/<token> (tracker.links.survey_url), the token 8 URL-safe characters.
+    "survey_url": "https://casetrack.kcg.gov.tw/survey/20261231-99999/Xy3_k-9Q",  # 59
     # Hour limits give instants; the templates show them as 16 characters.
     "due_date": "2026-12-31T23:59:59+08:00",
     "new_due_date": "2026-12-31T23:59:59+08:00",
@@ -74,6 +76,7 @@ def test_every_sms_fits_two_segments(kind: str, language: str, filler: str) -> N
         ("extension", ("new_due_date",)),
         ("overdue", ("expected_completion", "contact_phone")),
         ("transferred", ("new_contact",)),
+        ("survey", ("survey_url",)),
         ("retimed", ("new_due_date",)),
     ],
 )
@@ -104,3 +107,10 @@ def test_short_values_are_not_cut(kind: str, language: str) -> None:
     }
     sms = render(kind, "sms", language, values).sms or ""
     assert "…" not in sms and ucs2_units(sms) <= SMS_MAX_UNITS
+
+
+def test_the_worst_case_links_are_as_long_as_real_ones() -> None:
+    # The budgets above hold only if real links are no longer than the ones they were tried with.
+    base, number = "https://casetrack.kcg.gov.tw", WORST_CASE_VALUES["case_number"]
+    assert len(survey_url(base, number, "k" * 64)) <= len(WORST_CASE_VALUES["survey_url"])
+    assert len(status_url(base, number)) <= len(WORST_CASE_VALUES["status_url"])

@@ -228,3 +228,23 @@ def test_a_completed_case_shows_every_step_done(app: Flask, client: FlaskClient)
     assert "您的案件已辦結" in html
     assert html.count("flow__step--done") == 3
     assert 'value="3"' in html and 'max="3"' in html
+
+
+def test_a_petition_not_handled_says_so_with_the_reason(app: Flask, client: FlaskClient) -> None:
+    case_id, number, code = _file(app, service_code="petition")
+    database: Database = app.extensions["database"]
+    with database.transaction() as session:
+        case_actions.decline(
+            session,
+            case_id,
+            "repeated",
+            "同一事由已於3月20日函復",
+            actor="clerk:test",
+            now=NOW + timedelta(days=1),
+        )
+    _lookup(client, number, code)
+    html = client.get("/status/case").get_data(as_text=True)
+    assert "陳情不予處理（行政程序法第173條）" in html and "tag--closed" in html
+    assert "同一事由已於3月20日函復" in html
+    english = client.get("/status/case", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Petition not handled (Administrative Procedure Act Art. 173)" in english

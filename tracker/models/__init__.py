@@ -7,6 +7,7 @@ from tracker.models.calendar import CalendarDay, CalendarRevision, Closure
 from tracker.models.cases import Case, CaseCounter, CaseEvent, Pause
 from tracker.models.catalogue import Agency, Department, Service, ServiceVersion
 from tracker.models.notices import Notice
+from tracker.models.surveys import SurveyResponse
 
 __all__ = [
     "Agency",
@@ -25,5 +26,6 @@ __all__ = [
     "Role",
     "Service",
     "ServiceVersion",
+    "SurveyResponse",
     "User",
 ]

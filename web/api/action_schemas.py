@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from tracker.case_actions import DECLINE_GROUNDS
 from web.api.fields import Day, Flag, Text, Whole
 from web.api.schemas import LIMIT_PATTERN, NOTE_MAX, note_field, required_text_field, version_field
 
@@ -86,4 +87,16 @@ class CompleteAction(_Versioned):
 
 
 class ReasonAction(_Versioned):
+    reason = required_text_field()
+
+
+class DeclineAction(_Versioned):
+    ground = fields.String(
+        required=True,
+        validate=validate.OneOf(DECLINE_GROUNDS),
+        metadata={
+            "description": "The item of Art. 173 (行政程序法): no_identity (1), repeated (2), "
+            "not_competent (3)."
+        },
+    )
     reason = required_text_field()

@@ -78,6 +78,10 @@ def _reject(s: Session, case_id: int, b: Body, common: dict[str, Any]) -> Case:
     return case_actions.reject(s, case_id, b["reason"], **common)
 
 
+def _decline(s: Session, case_id: int, b: Body, common: dict[str, Any]) -> Case:
+    return case_actions.decline(s, case_id, b["ground"], b["reason"], **common)
+
+
 def _withdraw(s: Session, case_id: int, b: Body, common: dict[str, Any]) -> Case:
     return case_actions.withdraw(s, case_id, note=b["note"], **common)
 
@@ -123,6 +127,12 @@ ACTIONS: dict[str, ActionSpec] = {
         bodies.CompleteAction, _complete, "Complete the case (辦結); the note is the result."
     ),
     "reject": ActionSpec(bodies.ReasonAction, _reject, "Reject the case (駁回) with a reason."),
+    "decline": ActionSpec(
+        bodies.DeclineAction,
+        _decline,
+        "Close a petition as not handled (不予處理, Art. 173 行政程序法) with the ground and a "
+        "reason; refused (409) for an application.",
+    ),
     "withdraw": ActionSpec(
         bodies.NoteOnlyAction, _withdraw, "Record that the applicant withdrew the application."
     ),

@@ -5,12 +5,12 @@ Each screen is a module; importing them registers their views on the blueprint.
 
 from __future__ import annotations
 
-from web.counter import admin, auth, cases, filing, forms, present, queues, search
+from web.counter import admin, auth, cases, filing, forms, present, queues, reports, search
 from web.counter.access import current_user
 from web.counter.blueprint import counter
 from web.counter.i18n import ct
 
-__all__ = ["admin", "auth", "cases", "counter", "filing", "queues", "search"]
+__all__ = ["admin", "auth", "cases", "counter", "filing", "queues", "reports", "search"]
 
 
 @counter.context_processor

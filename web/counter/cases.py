@@ -179,6 +179,17 @@ def _reject(ctx: Context, form: forms.RejectForm) -> Case:
     )
 
 
+def _decline(ctx: Context, form: forms.DeclineForm) -> Case:
+    return case_actions.decline(
+        ctx.db,
+        ctx.case.id,
+        form.ground.data or "",
+        form.reason.data or "",
+        expected_version=form.version.data,
+        **ctx.common,
+    )
+
+
 def _withdraw(ctx: Context, form: forms.WithdrawForm) -> Case:
     return case_actions.withdraw(
         ctx.db, ctx.case.id, note=form.note.data, expected_version=form.version.data, **ctx.common
@@ -258,6 +269,11 @@ ACTIONS: dict[str, ActionSpec] = {
         forms.RejectForm, Action.REJECT, _reject, lazy("Reject"),
         lazy("The case was rejected; the applicant will be told."), lazy("Reject the case"),
     ),
+    "decline": ActionSpec(
+        forms.DeclineForm, Action.DECLINE, _decline, lazy("Petition not handled (Art. 173)"),
+        lazy("The petition was closed as not handled; the applicant will be told."),
+        lazy("Close as not handled"),
+    ),
     "withdraw": ActionSpec(
         forms.WithdrawForm, Action.WITHDRAW, _withdraw, lazy("Withdrawn by the applicant"),
         lazy("The withdrawal was recorded."), lazy("Record withdrawal"),
@@ -280,6 +296,8 @@ def available(case: Case, now: datetime) -> list[str]:
             case.extension is not None or (case.due_at is not None and now >= case.due_at)
         ):
             continue  # once only, and only before the due instant (Art. 51)
+        if name == "decline" and case.service.kind != "petition":
+            continue  # Art. 173 is for petitions; an application is rejected instead
         names.append(name)
     return names
 

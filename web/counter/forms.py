@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from tracker.case_actions import DECLINE_GROUNDS
 from tracker.contact import CHANNELS, LANGUAGES, NOTIFY_BY
 from web.counter.i18n import lazy
 
@@ -46,6 +47,13 @@ NOTIFY_LABELS = {
 }
 assert set(CHANNEL_LABELS) == set(CHANNELS) and set(LANGUAGE_LABELS) == set(LANGUAGES)
 assert set(NOTIFY_LABELS) - {""} == set(NOTIFY_BY)
+# The items of 行政程序法 Art. 173, in the law's words (shortened).
+GROUND_LABELS = {
+    "no_identity": lazy("Item 1: no concrete content, or no real name or address"),
+    "repeated": lazy("Item 2: the same matter was properly handled and clearly answered already"),
+    "not_competent": lazy("Item 3: not ours, and sent on the same matter to several agencies"),
+}
+assert tuple(GROUND_LABELS) == DECLINE_GROUNDS
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -161,6 +169,16 @@ class CompleteForm(VersionedForm):
 class RejectForm(VersionedForm):
     reason = TextAreaField(
         lazy("Reason for rejection (the applicant is told)"), validators=[Length(max=NOTE_MAX)]
+    )
+
+
+class DeclineForm(VersionedForm):
+    ground = SelectField(
+        lazy("Ground (Art. 173 of the Administrative Procedure Act)"),
+        choices=options(GROUND_LABELS.items()),
+    )
+    reason = TextAreaField(
+        lazy("Reason (the applicant is told)"), validators=[Length(max=NOTE_MAX)]
     )
 
 

@@ -106,6 +106,7 @@ _STATUS_WORDS: dict[str, Callable[[], str]] = {
     "rejected": lambda: ct("it has been rejected"),
     "withdrawn": lambda: ct("it has been withdrawn"),
     "transferred": lambda: ct("it has been transferred to another agency"),
+    "not_handled": lambda: ct("it has been closed as not handled"),
 }
 
 
@@ -139,6 +140,11 @@ def refusal_message(error: TrackerError) -> str:
             return ct("The case has already been extended once; the law allows one extension.")
         if "already overdue" in error.message:
             return ct("The case is already overdue; an extension must be recorded before that.")
+        if "only petitions" in error.message:
+            return ct(
+                "Only petitions may be closed as not handled (Art. 173 of the Administrative "
+                "Procedure Act); reject an application instead."
+            )
         if "cannot be assigned" in error.message:
             return ct("The case is closed; it cannot be assigned.")
     if isinstance(error, InvalidInput):

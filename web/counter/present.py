@@ -24,6 +24,7 @@ STATUS_LABELS = {
     CaseStatus.REJECTED: lazy("Rejected"),
     CaseStatus.WITHDRAWN: lazy("Withdrawn"),
     CaseStatus.TRANSFERRED: lazy("Transferred to another agency"),
+    CaseStatus.NOT_HANDLED: lazy("Not handled (Art. 173)"),
 }
 URGENCY_LABELS = {
     Urgency.OVERDUE: lazy("Overdue"),
@@ -46,6 +47,7 @@ EVENT_LABELS = {
     "completed": lazy("Completed"),
     "rejected": lazy("Rejected"),
     "withdrawn": lazy("Withdrawn"),
+    "not_handled": lazy("Not handled (Art. 173)"),
     "note": lazy("Note"),
     "assigned": lazy("Assigned"),
     "retimed": lazy("Due date moved"),
@@ -58,6 +60,7 @@ NOTICE_LABELS = {
     "overdue": lazy("Overdue notice"),
     "ready": lazy("Completed / ready"),
     "rejected": lazy("Rejection"),
+    "not_handled": lazy("Petition not handled"),
     "transferred": lazy("Transfer"),
     "survey": lazy("Satisfaction survey"),
     "retimed": lazy("New due date"),

@@ -125,3 +125,26 @@ def test_an_action_whose_fields_are_all_optional_needs_no_body(api: ApiClient) -
     response = api.post(f"/cases/{number}/actions/start")
     assert response.status_code == 200, response.json
     assert response.json["status"] == "in_progress"
+
+
+@time_machine.travel(FILED, tick=False)
+def test_a_petition_is_closed_as_not_handled_an_application_is_not(api: ApiClient) -> None:
+    petition = api.file("petition")
+    assert petition["due"] == "2026-05-13"  # 30 calendar days
+    closed = _act(api, petition, "decline", ground="not_competent", reason="Sent to many")
+    assert closed["status"] == "not_handled" and closed["closed_at"] is not None
+    kinds = [n["kind"] for n in api.get(f"/cases/{petition['number']}/notices").json["items"]]
+    assert sorted(set(kinds)) == ["not_handled", "receipt"]
+
+    application = api.file()
+    refused = api.post(
+        f"/cases/{application['number']}/actions/decline",
+        {"expected_version": application["version"], "ground": "repeated", "reason": "Again"},
+    )
+    assert refused.status_code == 409
+    assert "only petitions" in error_of(refused)["message"]
+    unknown = api.post(
+        f"/cases/{petition['number']}/actions/decline",
+        {"ground": "bored", "reason": "No"},
+    )
+    assert unknown.status_code == 422

@@ -12,6 +12,7 @@ from web.counter.access import declared_roles
 CASE_STAFF = {"clerk", "boss"}
 ADMIN = {"root"}
 EVERYONE = CASE_STAFF | ADMIN
+REPORTS = {"boss", "root"}
 
 # (method, path, who may use it); {number} is a case of the social section.
 ROUTES = [
@@ -24,6 +25,8 @@ ROUTES = [
     ("GET", "/counter/cases/{number}/receipt", CASE_STAFF),
     ("POST", "/counter/cases/{number}/note", CASE_STAFF),
     ("POST", "/counter/cases/{number}/complete", CASE_STAFF),
+    ("GET", "/counter/reports", REPORTS),
+    ("GET", "/counter/reports.csv", REPORTS),
     ("GET", "/counter/admin", ADMIN),
     ("GET", "/counter/admin/audit", ADMIN),
     ("POST", "/counter/admin/users", ADMIN),

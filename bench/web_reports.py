@@ -1,0 +1,325 @@
+"""The reports page at 1,000,000 cases, with a baseline in the same run.
+
+Run: ``.venv/bin/python bench/web_reports.py [--cases N] [--runs 3] [--months 12]``. Prints a
+markdown section for BENCHMARKS.md on stdout; progress goes to stderr.
+
+The database is ``tracker_bench_reports`` (``BENCH_REPORTS_DATABASE_URL``; its own, so a run never
+meets the rows another benchmark changes), seeded by bench/seed.py when missing or stale (30% of
+the cases open), then given what the page also reads and seed.py does not write: one receipt
+notice per case (on the applicant's channel, in a plausible mix of delivery outcomes) and a
+satisfaction answer for one completed case in ten, both set-wise in SQL, then VACUUM ANALYZE.
+
+Measured in this process through Flask's test client, signed in as an administrator (the whole
+city, every filter open) and as a supervisor (their department): ``GET /counter/reports`` for the
+``--months`` months before the seed's month, ``--runs`` times each after one warm-up, with the
+SQL statements timed. Baselines in the same run: ``SELECT count(*) FROM cases`` (one pass over
+the table's smallest index) and the console's static open-data page, a trivial page. The
+open-data JSON for the default twelve months is timed once with its cache emptied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+
+from bench.common import (
+    SeedRecord,
+    bench_url,
+    database_name,
+    libpq_url,
+    log,
+    machine,
+    server_version,
+)
+from bench.core import OPEN_SHARE, TOUCHED_MAX, ensure_seeded
+from bench.sqltimer import StatementTimes, timed_statements
+from config import load_settings
+from config.settings import normalise_database_url
+from tracker.accounts import create_user
+from tracker.db import Database
+from tracker.models import Department, User
+from tracker.statistics import (
+    Period,
+    Scope,
+    case_statistics,
+    finest_groups_statement,
+    previous_month,
+)
+from web import create_app
+
+TARGET_MS = 1000.0
+PASSWORD = "bench-reports-password"
+SUFFIX = "_reports"
+
+# One receipt per case: its channel from notify_by, its fate from the case id (deterministic).
+NOTICES_SQL = """
+INSERT INTO notices (case_id, kind, channel, audience, trigger_at, dedupe_key, status,
+                     recipient, language, payload, created_at, not_before, attempts, sent_at)
+SELECT c.id, 'receipt', ch.channel, 'applicant', c.received_at,
+       c.id || ':receipt:' || c.received_at || ':' || ch.channel,
+       CASE WHEN ch.channel = 'letter' THEN 'task'
+            WHEN c.id % 100 < 86 THEN 'delivered'
+            WHEN c.id % 100 < 91 THEN 'sent'
+            WHEN c.id % 100 < 94 THEN 'failed'
+            WHEN c.id % 100 < 95 THEN 'undelivered'
+            ELSE 'pending' END,
+       NULL, c.language, '{}', c.received_at, c.received_at, 1, c.received_at
+FROM cases c
+CROSS JOIN LATERAL (
+    SELECT unnest(CASE c.notify_by WHEN 'sms' THEN ARRAY['sms'] WHEN 'email' THEN ARRAY['email']
+                  WHEN 'both' THEN ARRAY['sms', 'email'] ELSE ARRAY['letter'] END) AS channel
+) ch
+"""
+SURVEYS_SQL = """
+INSERT INTO survey_responses (case_id, service_id, department_id, score, comment, answered_at)
+SELECT id, service_id, department_id, 1 + (id * 7919) % 5, NULL, closed_at + interval '1 day'
+FROM cases WHERE status = 'completed' AND id % 10 = 0
+"""
+
+
+def reports_url() -> str:
+    """The reports benchmark's own database, beside ``tracker_bench``."""
+    if "BENCH_REPORTS_DATABASE_URL" in os.environ:
+        return normalise_database_url(os.environ["BENCH_REPORTS_DATABASE_URL"])
+    url = make_url(bench_url())
+    return url.set(database=f"{url.database}{SUFFIX}").render_as_string(hide_password=False)
+
+
+def add_notices_and_surveys(url: str) -> tuple[int, int, float]:
+    """Notices and survey answers, once per seed (skipped when notices exist); rows and seconds."""
+    started = time.perf_counter()
+    with psycopg.connect(libpq_url(url)) as conn:
+        row = conn.execute("SELECT count(*) FROM notices").fetchone()
+        if row and row[0]:
+            surveys = conn.execute("SELECT count(*) FROM survey_responses").fetchone()
+            return int(row[0]), int(surveys[0] if surveys else 0), 0.0
+        log("  notices: one receipt per case")
+        notices = conn.execute(NOTICES_SQL).rowcount
+        log("  survey answers: one completed case in ten")
+        surveys = conn.execute(SURVEYS_SQL).rowcount
+        conn.commit()
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) notices, survey_responses")
+    return notices, surveys, time.perf_counter() - started
+
+
+@dataclass
+class Timings:
+    """Wall milliseconds of each run, and the statements of the last one."""
+
+    ms: list[float] = field(default_factory=list)
+    statements: StatementTimes | None = None
+    page_bytes: int = 0
+
+
+def _months_before(seeded_at: str, months: int) -> tuple[str, str]:
+    """The ``months`` whole months before the seed's month, as ``YYYY-MM`` bounds."""
+    last = previous_month(date.fromisoformat(seeded_at[:10]).replace(day=1))
+    first = last
+    for _ in range(months - 1):
+        first = previous_month(first)
+    return first.strftime("%Y-%m"), last.strftime("%Y-%m")
+
+
+def measure(url: str, record: SeedRecord, args: argparse.Namespace) -> dict[str, Timings]:
+    """Sign in as each role and time the pages and the baselines."""
+    db = Database(url)
+    now = datetime.fromisoformat(record.seeded_at)
+    with db.transaction() as session:
+        session.execute(delete(User).where(User.username.in_(["bench-admin", "bench-boss"])))
+        department = session.scalars(select(Department).order_by(Department.id)).first()
+        assert department is not None
+        create_user(session, "bench-admin", role="admin", password=PASSWORD, now=now)
+        create_user(
+            session,
+            "bench-boss",
+            role="supervisor",
+            password=PASSWORD,
+            now=now,
+            department=department.path,
+        )
+    db.dispose()
+    env = {
+        "DATABASE_URL": libpq_url(url),
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 32,
+        "TRACKER_INSTANCE": str(Path("build") / "bench-web-reports"),
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    }
+    app = create_app(load_settings(env))
+    engine = app.extensions["database"].engine
+    first, last = _months_before(record.seeded_at, args.months)
+    path = f"/counter/reports?from={first}&to={last}"
+    results: dict[str, Timings] = {}
+
+    def timed(name: str, client: object, target: str) -> None:
+        found = results.setdefault(name, Timings())
+        get = client.get  # type: ignore[attr-defined]
+        response = get(target)  # warm-up: templates compiled, statements cached
+        assert response.status_code == 200, (target, response.status_code)
+        for _ in range(args.runs):
+            with timed_statements(engine) as statements:
+                started = time.perf_counter()
+                response = get(target)
+                found.ms.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (target, response.status_code)
+            found.statements = statements
+            found.page_bytes = len(response.get_data())
+
+    for role, username in (("admin", "bench-admin"), ("supervisor", "bench-boss")):
+        client = app.test_client()
+        token = _token(client.get("/counter/login").get_data(as_text=True))
+        answer = client.post(
+            "/counter/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token},
+        )
+        assert answer.status_code == 303, answer.status_code
+        log(f"timing {path} as {role}")
+        timed(f"reports, {role}", client, path)
+    log("timing the baselines")
+    timed("baseline: the open-data page (static)", app.test_client(), "/open-data")
+    count = results.setdefault("baseline: SELECT count(*) FROM cases", Timings())
+    with psycopg.connect(libpq_url(url)) as conn:
+        conn.execute("SELECT count(*) FROM cases")
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            conn.execute("SELECT count(*) FROM cases").fetchone()
+            count.ms.append((time.perf_counter() - started) * 1000)
+    log("timing the open-data JSON (cache emptied each run)")
+    opened = results.setdefault("open data JSON, 12 months, uncached", Timings())
+    client = app.test_client()
+    for _ in range(args.runs):
+        app.extensions.pop("open_data_cache", None)
+        started = time.perf_counter()
+        response = client.get("/open-data/monthly.json")
+        opened.ms.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+        opened.page_bytes = len(response.get_data())
+    log("timing the statistics alone (tracker.statistics.case_statistics)")
+    period = Period.of_months(first, last)
+    database = Database(url)
+    found = results.setdefault("statistics only (one GROUP BY, added up in Python)", Timings())
+    with database.transaction() as session:
+        case_statistics(session, period, Scope(), now)
+    for _ in range(args.runs):
+        with database.transaction() as session:
+            started = time.perf_counter()
+            case_statistics(session, period, Scope(), now)
+            found.ms.append((time.perf_counter() - started) * 1000)
+    database.dispose()
+    app.extensions["database"].dispose()
+    return results
+
+
+def explain(url: str, record: SeedRecord, months: int) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the page's statistics statement, with its settings."""
+    first, last = _months_before(record.seeded_at, months)
+    stmt = finest_groups_statement(
+        Period.of_months(first, last),
+        Scope(),
+        datetime.fromisoformat(record.seeded_at),
+        "postgresql",
+    )
+    sql_text = str(
+        stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    )
+    with psycopg.connect(libpq_url(url)) as conn:
+        conn.execute("SET jit = off")  # as tracker.statistics runs it
+        conn.execute("SET enable_sort = off")
+        plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql_text}").fetchall()
+    return "\n".join(str(line[0]) for line in plan)
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the login page"
+    return match.group(1)
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
+
+
+def main() -> None:
+    """Seed if needed, measure, print the markdown section."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=1_000_000, help="cases in the database")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each page")
+    parser.add_argument("--months", type=int, default=12, help="months in the report's range")
+    parser.add_argument("--reseed", action="store_true", help="seed the database again")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    command = " ".join([".venv/bin/python bench/web_reports.py", *sys.argv[1:]])
+    url = reports_url()
+    open_ = round(args.cases * OPEN_SHARE)
+    record, seeded_now = ensure_seeded(
+        url, cases=args.cases, open_=open_, touched=min(TOUCHED_MAX, open_ // 10), force=args.reseed
+    )
+    notices, surveys, extra_seconds = add_notices_and_surveys(url)
+    results = measure(url, record, args)
+    first, last = _months_before(record.seeded_at, args.months)
+
+    print(f"## Reports page at {args.cases:,} cases, {date.today().isoformat()}")
+    print()
+    print(f"- machine: {machine()}")
+    print(f"- database: {server_version(url)}, default configuration")
+    print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
+    print(
+        f"- data: `{database_name(url)}`, seeded by bench/seed.py "
+        f"{'in this run' if seeded_now else 'on ' + record.seeded_at[:10]} "
+        f"({record.seconds:,.0f} s); {notices:,} notices and {surveys:,} survey answers added "
+        f"set-wise ({extra_seconds:,.0f} s{' in this run' if extra_seconds else ', earlier'})"
+    )
+    print(
+        f"- page: `GET /counter/reports?from={first}&to={last}` ({args.months} months, no "
+        "other filter) in this process through Flask's test client, after one warm-up; "
+        f"median of {args.runs} runs (min–max)"
+    )
+    print()
+    print("| what | ms | SQL ms (statements) | bytes |")
+    print("|---|---:|---:|---:|")
+    for name, found in results.items():
+        sql = (
+            f"{found.statements.total_seconds * 1000:,.0f} ({found.statements.total_count})"
+            if found.statements
+            else "—"
+        )
+        size = f"{found.page_bytes:,}" if found.page_bytes else "—"
+        print(f"| {name} | {_spread(found.ms)} | {sql} | {size} |")
+    admin = statistics.median(results["reports, admin"].ms)
+    count = statistics.median(results["baseline: SELECT count(*) FROM cases"].ms)
+    print()
+    print(
+        f"Reports page for the whole city: **{admin:,.0f} ms** "
+        f"({'meets' if admin <= TARGET_MS else 'MISSES'} the target of {TARGET_MS:,.0f} ms), "
+        f"{admin / count:.1f}× a bare `SELECT count(*) FROM cases` in the same run."
+    )
+    print()
+    print("Plan of the statistics statement (`EXPLAIN (ANALYZE, BUFFERS)`):")
+    print()
+    print("```")
+    print(explain(url, record, args.months))
+    print("```")
+    statements = results["reports, admin"].statements
+    if statements:
+        print()
+        print("| statement (admin page, last run) | count | seconds |")
+        print("|---|---:|---:|")
+        print("\n".join(statements.lines()))
+
+
+if __name__ == "__main__":
+    main()
