@@ -1,4 +1,7 @@
-"""Where the database time goes: statements counted and timed per kind, from engine events."""
+"""Where the database time goes: statements counted and timed per kind.
+
+From the engine's events, and around tracker.db.DriverQuery, which runs on psycopg itself.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, event
+
+from tracker.db import DriverQuery
 
 _SPACE = re.compile(r"\s+")
 _NAME = re.compile(r"^(INSERT INTO \S+|UPDATE \S+|DELETE FROM \S+|SELECT .*? FROM \S+|\S+ \S+)")
@@ -67,10 +72,26 @@ def timed_statements(engine: Engine) -> Iterator[StatementTimes]:
         times.count[kind] += 1
         times.seconds[kind] += time.perf_counter() - started.pop()
 
+    # DriverQuery runs its statements on psycopg itself, unseen by the engine's events.
+    driver_rows = DriverQuery.rows
+
+    def timed_rows(query: DriverQuery, connection: Any, parameters: Any) -> Any:
+        if connection.engine is not engine or connection.dialect.name != "postgresql":
+            return driver_rows(query, connection, parameters)  # SQLite: the events see it
+        begun = time.perf_counter()
+        try:
+            return driver_rows(query, connection, parameters)
+        finally:
+            kind = statement_kind(str(query.statement))
+            times.count[kind] += 1
+            times.seconds[kind] += time.perf_counter() - begun
+
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    DriverQuery.rows = timed_rows  # type: ignore[method-assign]
     try:
         yield times
     finally:
+        DriverQuery.rows = driver_rows  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)

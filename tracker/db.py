@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+import psycopg
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Connection, Engine, Select, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
@@ -136,3 +138,40 @@ class Database:
         if self._reader is not None and self._reader is not self.engine:
             self._reader.dispose()
         self.engine.dispose()
+
+
+class DriverQuery:
+    """A Core SELECT that PostgreSQL runs through psycopg itself, for the hottest page's reads.
+
+    SQLAlchemy's execution of a cached statement costs more CPU than psycopg's own work (an
+    execution context, the cursor's description read into result metadata, row objects): for
+    the status page's statement about 285 against 135 µs, checkout included. Here the statement
+    is compiled once for the connection's dialect and psycopg executes it (preparing it
+    server-side after a few runs, as it does under SQLAlchemy); rows have attribute access as
+    SQLAlchemy's do. Every column must be one that psycopg returns as the Python value
+    SQLAlchemy would (numbers, text, dates, aware instants, JSON); an Enum column comes back as
+    its stored value. SQLite goes through SQLAlchemy, whose types it needs (dates are text).
+    """
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: tuple[str, dict[str, Any]] | None = None
+
+    def rows(self, connection: Connection, parameters: Mapping[str, Any]) -> Sequence[Any]:
+        """Every row of the statement with ``parameters`` on ``connection``."""
+        if connection.dialect.name != "postgresql":
+            return connection.execute(self.statement, parameters).all()
+        if self._compiled is None:
+            compiled = self.statement.compile(dialect=connection.dialect)
+            # The defaults carry the values Core bound itself, such as a LIMIT's.
+            self._compiled = (str(compiled), dict(compiled.params))
+        sql, defaults = self._compiled
+        driver = connection.connection.driver_connection
+        try:
+            with driver.cursor(row_factory=namedtuple_row) as cursor:  # type: ignore[union-attr]
+                return cursor.execute(sql, {**defaults, **parameters}).fetchall()  # type: ignore[arg-type]
+        except psycopg.Error:
+            # What SQLAlchemy does on a lost connection: the pool must not hand it out again.
+            if driver is not None and (driver.closed or driver.broken):
+                connection.invalidate()
+            raise

@@ -43,11 +43,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.services import services
     from web.status import status
     from web.survey import survey
+    from web.templating import init_templating
     from web.webhooks import webhooks
 
     init_security(app, settings.public_base_url)
     init_extensions(app, settings)
     init_formatting(app)
+    init_templating(app)
     init_errors(app)
     app.context_processor(template_context)
     # Providers sign their callbacks; they cannot carry our CSRF token.

@@ -6,7 +6,10 @@ needs the app itself.
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -18,6 +21,36 @@ babel = CatalogueBabel()
 csrf = CSRFProtect()
 # The client address is the proxy's X-Forwarded-For hop (ProxyFix in create_app), not the proxy.
 limiter = Limiter(key_func=get_remote_address)
+
+View = TypeVar("View", bound=Callable[..., Any])
+# The views no limit applies to at all (see unlimited()).
+_UNLIMITED: set[Callable[..., Any]] = set()
+
+
+def unlimited(view: View) -> View:
+    """``limiter.exempt``, and the limiter's per-request work skipped for this view.
+
+    An exempt view still costs the limiter's hook a resolution of every limit that might apply
+    before it finds none; a page that is reloaded often is better without it.
+    """
+    exempt = limiter.exempt(view)
+    _UNLIMITED.add(exempt)
+    return exempt
+
+
+def _skip_unlimited_views(app: Flask) -> None:
+    """Put a check for the unlimited views in front of the limiter's before-request hook."""
+    hooks = app.before_request_funcs[None]
+    check = limiter._check_request_limit  # the hook init_app registered
+    position = hooks.index(check)  # a new Flask-Limiter that renamed it fails here, loudly
+
+    def check_unless_unlimited() -> None:
+        endpoint = request.endpoint
+        if endpoint is not None and current_app.view_functions.get(endpoint) in _UNLIMITED:
+            return
+        check()
+
+    hooks[position] = check_unless_unlimited
 
 
 def init_extensions(app: Flask, settings: Settings) -> None:
@@ -47,3 +80,4 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    _skip_unlimited_views(app)

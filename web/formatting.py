@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
+from babel import dates
 from flask import Flask
-from flask_babel import format_date, format_datetime, ngettext
+from flask_babel import ngettext
 
 from tracker.limits import InvalidLimit, Unit, parse_limit
-from web.i18n import current_locale, text_language
+from tracker.tz import TAIPEI
+from web.i18n import LOCALE_OBJECTS, current_locale, text_language
 from web.wording import event_label, status_class, status_label
 
-# Babel's own "long" forms read well in both languages; instants add the Taipei clock time.
-_INSTANT = {"zh_TW": "y年M月d日 HH:mm", "en": "MMMM d, y, HH:mm"}
+# Babel's own "long" date reads well in both languages; an instant adds the Taipei clock time
+# after it: "y年M月d日 HH:mm", "MMMM d, y, HH:mm".
+_CLOCK_SEPARATOR = {"zh_TW": " ", "en": ", "}
 
 
 def localized(text: Mapping[str, str] | None) -> str:
@@ -32,16 +36,29 @@ def day(value: date | str | None) -> str:
         value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     if isinstance(value, datetime):
         return instant(value)
-    return format_date(value, "long")
+    return _long_date(value, current_locale())
 
 
 def instant(value: datetime | str | None) -> str:
-    """An aware instant in Asia/Taipei (BABEL_DEFAULT_TIMEZONE), with the clock time."""
+    """An instant in Asia/Taipei with the clock time (a naive one is taken as UTC)."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return format_datetime(value, _INSTANT[current_locale()])
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(TAIPEI)
+    locale = current_locale()
+    return (
+        f"{_long_date(local.date(), locale)}{_CLOCK_SEPARATOR[locale]}"
+        f"{local.hour:02d}:{local.minute:02d}"
+    )
+
+
+@lru_cache(maxsize=8192)
+def _long_date(value: date, locale: str) -> str:
+    """Babel's long date, kept per day and language: Babel reads its pattern at every call."""
+    return dates.format_date(value, "long", locale=LOCALE_OBJECTS[locale])
 
 
 def limit_words(limit: str) -> str:

@@ -36,7 +36,7 @@ HTML_LANG = {"zh_TW": "zh-Hant-TW", "en": "en"}
 
 language = Blueprint("language", __name__)
 # Parsed once: Babel's Locale.parse of a name looks through every locale it knows.
-_LOCALE_OBJECTS = {code: Locale.parse(code) for code in LOCALES}
+LOCALE_OBJECTS = {code: Locale.parse(code) for code in LOCALES}
 
 
 def select_locale() -> str:
@@ -51,7 +51,7 @@ def select_locale() -> str:
 
 def babel_locale() -> Locale:
     """Flask-Babel's locale selector: ``select_locale()`` as a Locale parsed once per process."""
-    return _LOCALE_OBJECTS[select_locale()]
+    return LOCALE_OBJECTS[select_locale()]
 
 
 def _babel_context() -> SimpleNamespace | None:
@@ -256,4 +256,6 @@ def template_gettext(string: str, /, **variables: object) -> Markup:
     """Jinja's newstyle ``_()`` in an autoescaped template: the translation, marked safe, with
     the variables escaped into it."""
     # Msgids and translations are ours (the catalogues), trusted as Jinja's own _() trusts them.
-    return Markup(_translations().ugettext(string)) % variables  # noqa: S704
+    translated = Markup(_translations().ugettext(string))  # noqa: S704
+    # Most calls have no variables: Markup's % would still scan and copy the text.
+    return translated % variables if variables else translated

@@ -44,12 +44,20 @@ def secure_cookies(app: Flask, public_base_url: str) -> None:
     )
 
 
+# Lower-cased once: a view may have set one of them itself, and then its own value stays.
+_HEADER_ITEMS = tuple((name.lower(), name, value) for name, value in _HEADERS.items())
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the security headers; HSTS only over https (the proxy's scheme, through ProxyFix)."""
-    for name, value in _HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    headers = response.headers
+    # One look at the headers already set, then appends (setdefault searches them every time).
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - Headers, not a dict
+    for lower, name, value in _HEADER_ITEMS:
+        if lower not in present:
+            headers.add(name, value)
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -34,7 +34,7 @@ from wtforms.validators import InputRequired, Length
 from tracker.db import Database
 from tracker.identifiers import LOOKUP_LENGTH, normalise_case_number, normalise_lookup_code
 from tracker.models import Case
-from web.extensions import limiter
+from web.extensions import limiter, unlimited
 from web.status_page import StatusPages
 
 status = Blueprint("status", __name__)
@@ -136,7 +136,7 @@ def _remembered_case() -> int | None:
 @status.get("/status/case")
 # No limit applies to reading one's own case (only lookups are limited): skip the limiter's
 # per-request resolution of limits on the page a citizen reloads.
-@limiter.exempt
+@unlimited
 def show() -> Response:
     """The case this browser looked up: status, steps, due date, public timeline, contact."""
     case_id = _remembered_case()

@@ -4,8 +4,9 @@ Nothing here reads the applicant's phone, email or address, and the timeline que
 public events only, so an internal note cannot reach the page by a template slip.
 
 One statement per page (two while the case waits for documents), in Core and with only the
-columns shown: the case with its public events joined in. The service version's, department's
-and agency's texts come from the process (StatusPages).
+columns shown: the case with its public events joined in, run on PostgreSQL by psycopg itself
+(tracker.db.DriverQuery). The service version's, department's and agency's texts come from the
+process (StatusPages).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select
 
+from tracker.db import DriverQuery
 from tracker.models import Agency, Case, CaseEvent, Department, Pause, ServiceVersion
 from tracker.privacy import mask_name
 from tracker.transitions import OPEN_STATUSES, CaseStatus
@@ -110,7 +112,7 @@ _versions = ServiceVersion.__table__
 _pauses = Pause.__table__
 
 # The case and its public timeline, newest first (one row of NULL events without any).
-_CASE_PAGE = (
+_CASE_PAGE = DriverQuery(
     select(
         _cases.c.number,
         _cases.c.applicant_name,
@@ -135,7 +137,7 @@ _CASE_PAGE = (
     .order_by(_events.c.at.desc(), _events.c.id.desc())
 )
 # The latest pause of a case (asked only while it waits for documents).
-_LATEST_PAUSE = (
+_LATEST_PAUSE = DriverQuery(
     select(_pauses.c["items"], _pauses.c.supplement_due, _pauses.c.resumed_at)
     .where(_pauses.c.case_id == bindparam("case_id"))
     .order_by(_pauses.c.requested_at.desc(), _pauses.c.id.desc())
@@ -190,7 +192,7 @@ class StatusPages:
 
     def load(self, connection: Connection, case_id: int, now: datetime) -> CaseStatusPage | None:
         """The public view of case ``case_id`` at ``now``, or None if it no longer exists."""
-        rows = connection.execute(_CASE_PAGE, {"case_id": case_id}).all()
+        rows = _CASE_PAGE.rows(connection, {"case_id": case_id})
         if not rows:
             return None
         case = rows[0]
@@ -200,7 +202,8 @@ class StatusPages:
         handler = self._handler(connection, case.department_id)
         pause = None
         if status == CaseStatus.AWAITING_SUPPLEMENT:
-            latest = connection.execute(_LATEST_PAUSE, {"case_id": case_id}).first()
+            pauses = _LATEST_PAUSE.rows(connection, {"case_id": case_id})
+            latest = pauses[0] if pauses else None
             if latest is not None and latest.resumed_at is None:
                 pause = PublicPause(list(latest.items), latest.supplement_due)
         return CaseStatusPage(
