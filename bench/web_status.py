@@ -45,6 +45,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
+from bench import summary
 from bench.common import ROOT, bench_url, libpq_url, log, machine, server_version
 from bench.core import OPEN_SHARE, TOUCHED_MAX, ensure_seeded
 from bench.sqltimer import StatementTimes, timed_statements
@@ -615,6 +616,24 @@ def report(
         f"{'reaches' if ratio >= RATIO_AIM else 'below'} the aim of {RATIO_AIM:.0%}). "
         f"Status p99 **{p99:.1f} ms** "
         f"({'meets' if p99 <= P99_TARGET_MS else 'MISSES'} the target of {P99_TARGET_MS:.0f} ms)."
+    )
+    summary.record(
+        "#4",
+        f"status page throughput under gunicorn ({args.workers} workers), {args.cases:,} cases",
+        [r * 100 for r in ratios],
+        "%",
+        target=f"≥ {RATIO_TARGET:.0%} (aim {RATIO_AIM:.0%})",
+        meets=ratio >= RATIO_TARGET,
+        ratio=ratio,
+        baseline="bare Flask hello, same gunicorn",
+    )
+    summary.record(
+        "#4",
+        f"status page p99 at {args.connections} connections",
+        [r.p99 / 1000 for r in f.status],
+        "ms",
+        target=f"≤ {P99_TARGET_MS:.0f} ms",
+        meets=p99 <= P99_TARGET_MS,
     )
     bad = sum(r.not_ok + r.errors for r in f.status + f.hello)
     print()
