@@ -1,20 +1,30 @@
 """What the reports show beside the counts: overdue reasons, notice delivery, survey answers.
 
-The overdue reasons are one GROUP BY over the same cases as tracker.statistics (received in the
+The overdue reasons are grouped over the same cases as tracker.statistics (received in the
 period, in the scope); notices and survey answers are counted by their own month.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from tracker.models import Case, Department, Notice, Service, SurveyResponse
-from tracker.statistics import COMPLETED, OPEN, Period, Scope, cases_select, within
+from tracker.statistics import (
+    COMPLETED,
+    OPEN,
+    Period,
+    Scope,
+    cases_select,
+    month_by_month,
+    within,
+)
 
 # -- why cases missed their limits -------------------------------------------------------------
 
@@ -41,9 +51,18 @@ def overdue_reasons(
         .where(missed)
         .group_by(Case.service_id, Case.overdue_reason)
     )
-    rows = session.execute(within(stmt, period, scope)).all()
+    if session.get_bind().dialect.name == "postgresql":
+        # Month by month, as tracker.statistics counts: the months run in parallel.
+        counts: Counter[tuple[int, str | None]] = Counter()
+        for service_id, reason, cases in session.execute(
+            month_by_month(lambda _: stmt, period, scope)
+        ):
+            counts[service_id, reason] += int(cases)
+        found = counts.items()
+    else:
+        found = ((row[:2], int(row[2])) for row in session.execute(within(stmt, period, scope)))
     return sorted(
-        (ReasonCount(service_id, reason, int(cases)) for service_id, reason, cases in rows),
+        (ReasonCount(service_id, reason, cases) for (service_id, reason), cases in found),
         key=lambda r: (r.service_id, -r.cases, r.reason or ""),
     )
 
@@ -66,22 +85,32 @@ def notice_delivery(session: Session, period: Period, scope: Scope) -> list[Noti
     By the notice's own month rather than its case's: a delivery rate is about what was sent
     then, and the city-wide count is an index-only scan of ix_notices_created_at.
     """
-    stmt = (
-        select(Notice.channel, Notice.status, func.count().label("notices"))
-        .where(
-            Notice.audience == "applicant",
-            Notice.created_at >= period.start,
-            Notice.created_at < period.end,
+
+    def written(start: datetime, end: datetime) -> Select[Any]:
+        stmt = (
+            select(Notice.channel, Notice.status, func.count().label("notices"))
+            .where(
+                Notice.audience == "applicant",
+                Notice.created_at >= start,
+                Notice.created_at < end,
+            )
+            .group_by(Notice.channel, Notice.status)
         )
-        .group_by(Notice.channel, Notice.status)
-    )
-    if scope != Scope():
-        stmt = stmt.join(Case, Case.id == Notice.case_id)
-        stmt = _scoped(stmt, scope, Case.department_id, Case.service_id)
-    rows = session.execute(stmt).all()
-    return sorted(
-        (NoticeCount(c, s, int(n)) for c, s, n in rows), key=lambda n: (n.channel, n.status)
-    )
+        if scope != Scope():
+            stmt = stmt.join(Case, Case.id == Notice.case_id)
+            stmt = _scoped(stmt, scope, Case.department_id, Case.service_id)
+        return stmt
+
+    if session.get_bind().dialect.name == "postgresql":
+        # Month by month, as the case counts: PostgreSQL scans the months in parallel.
+        months = itertools.pairwise(period.bounds)
+        rows = session.execute(union_all(*(written(start, end) for start, end in months)))
+    else:
+        rows = session.execute(written(period.start, period.end))
+    counts: Counter[tuple[str, str]] = Counter()
+    for channel, status, notices in rows:
+        counts[channel, status] += int(notices)
+    return [NoticeCount(c, s, n) for (c, s), n in sorted(counts.items())]
 
 
 def _scoped(
