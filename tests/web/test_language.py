@@ -51,3 +51,13 @@ def test_an_unknown_language_is_not_remembered(client: FlaskClient) -> None:
     response = client.get("/language/fr?next=/")
     assert response.status_code == 303
     assert "Set-Cookie" not in response.headers
+
+
+def test_the_console_layout_is_in_the_console_language(client: FlaskClient) -> None:
+    """The shared header and footer follow the language on console pages too (counter domain)."""
+    html = client.get("/counter/login").get_data(as_text=True)
+    assert '<html lang="zh-Hant-TW">' in html and "高雄市申辦案件進度查詢" in html
+    assert "高雄市政府" in html and "Kaohsiung City Government" not in html
+    client.get("/language/en?next=/counter/login")
+    html = client.get("/counter/login").get_data(as_text=True)
+    assert "Kaohsiung City Government" in html and "高雄市政府" not in html

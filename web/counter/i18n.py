@@ -6,8 +6,11 @@ from typing import Any
 
 from web.i18n import CatalogueDomain
 
-# Flask-Babel's Domain, reading the .po file directly as the public pages' catalogue does.
-counter_domain = CatalogueDomain(domain="counter")
+# Flask-Babel's Domain, reading the .po files directly as the public pages' catalogue does. Both
+# catalogues, merged as the app's default domain merges them (counter.po wins): a console page
+# caches whichever domain asked first for the whole request, and the shared layout's _() reads
+# that cache, so a counter-only domain left the header and footer in English.
+counter_domain = CatalogueDomain(domain="messages;counter")
 
 
 def ct(string: str, **variables: Any) -> str:
