@@ -288,6 +288,13 @@ def test_pickup_lines_only_when_there_is_something_to_collect() -> None:
     assert "領件" not in (render("ready", "sms", "zh-TW", without).sms or "")
 
 
+def test_a_result_that_ends_a_sentence_gets_one_full_stop() -> None:
+    zh = render("ready", "sms", "zh-TW", values("ready", result="核准。")).sms or ""
+    assert "已辦結：核准。" in zh and "。。" not in zh
+    en = render("ready", "sms", "en", values("ready", result="Approved.")).sms or ""
+    assert "done: Approved." in en and ".." not in en
+
+
 def test_a_transfer_without_a_new_contact_leaves_the_line_out() -> None:
     text = render("transferred", "email", "zh-TW", values("transferred", new_contact="")).text
     assert text is not None and "高雄市政府社會局" in text and "後續聯絡方式" not in text

@@ -21,7 +21,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from tracker.case_actions import DECLINE_GROUNDS
@@ -30,6 +30,9 @@ from web.counter.i18n import lazy
 
 NOTE_MAX = 2000
 REQUIRED = lazy("This field is required.")
+# Dates outside these years are typing mistakes, as the API says too (web/api/fields.py): the
+# calendar has no days for them, and deadline arithmetic near year 9999 overflows.
+FIRST_DAY, LAST_DAY = "2000-01-01", "2099-12-31"
 
 CHANNEL_LABELS = {
     "counter": lazy("At the counter"),
@@ -56,6 +59,14 @@ GROUND_LABELS = {
 assert tuple(GROUND_LABELS) == DECLINE_GROUNDS
 
 
+def within_years(_form: FlaskForm, field: DateField) -> None:
+    """Refuse a date before FIRST_DAY or after LAST_DAY."""
+    if field.data is not None and not FIRST_DAY <= field.data.isoformat() <= LAST_DAY:
+        raise ValidationError(
+            lazy("Enter a date from %(first)s to %(last)s.", first=FIRST_DAY, last=LAST_DAY)
+        )
+
+
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """Choices for a select or checkbox list from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -69,7 +80,7 @@ class CheckboxList(SelectMultipleField):
 
 
 class FileCaseForm(FlaskForm):
-    documents = CheckboxList(lazy("Documents received"), choices=[], validate_choice=False)
+    documents = CheckboxList(lazy("Documents brought"), choices=[], validate_choice=False)
     request_missing = BooleanField(
         lazy("Some documents are missing: file the case and ask for them now")
     )
@@ -122,7 +133,8 @@ class SupplementForm(VersionedForm):
         lazy("Other missing items (one per line)"), validators=[Length(max=NOTE_MAX)]
     )
     deadline = DateField(
-        lazy("Supplement deadline (empty: as the SOP says)"), validators=[Optional()]
+        lazy("Supplement deadline (empty: as the SOP says)"),
+        validators=[Optional(), within_years],
     )
     note = TextAreaField(lazy("Note (public)"), validators=[Length(max=NOTE_MAX)])
 
@@ -144,7 +156,7 @@ class ExtendForm(VersionedForm):
 class OverdueInfoForm(VersionedForm):
     reason = TextAreaField(lazy("Reason for the delay"), validators=[Length(max=NOTE_MAX)])
     expected_completion = DateField(
-        lazy("Expected completion"), validators=[InputRequired(message=REQUIRED)]
+        lazy("Expected completion"), validators=[InputRequired(message=REQUIRED), within_years]
     )
 
 
@@ -223,7 +235,7 @@ class CatalogueForm(FlaskForm):
 
 
 class ClosureForm(FlaskForm):
-    day = DateField(lazy("Day"), validators=[InputRequired(message=REQUIRED)])
+    day = DateField(lazy("Day"), validators=[InputRequired(message=REQUIRED), within_years])
     agency = SelectField(lazy("Scope"), choices=[])
     reason = StringField(lazy("Reason"), validators=[Length(max=500)])
 
