@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.i18n import language, template_context
     from web.open_data import open_data
     from web.outbox import outbox
+    from web.request_limits import init_request_limits
     from web.security import init_security
     from web.services import services
     from web.status import status
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.webhooks import webhooks
 
     init_security(app, settings.public_base_url)
+    # Before the extensions: CSRF and the rate limiter read forms that this checks first.
+    init_request_limits(app)
     init_extensions(app, settings)
     init_formatting(app)
     init_templating(app)

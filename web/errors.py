@@ -16,6 +16,7 @@ def _page(error: HTTPException) -> tuple[str, int]:
         403: _("You cannot see this page"),
         404: _("Page not found"),
         405: _("This address does not accept that"),
+        413: _("This is more than the form can take"),
         429: _("Too many attempts"),
     }
     messages = {
@@ -23,6 +24,7 @@ def _page(error: HTTPException) -> tuple[str, int]:
         403: _("If you think you should, ask your supervisor."),
         404: _("Check the address, or start from the home page."),
         405: _("Go back and use the form on the page."),
+        413: _("Go back, shorten what you entered and send it again."),
         429: _("Please wait a few minutes before trying again."),
     }
     return render_template(
@@ -56,6 +58,6 @@ def _server_error(_error: Exception) -> tuple[str, int]:
 def init_errors(app: Flask) -> None:
     """Register the error pages."""
     app.register_error_handler(CSRFError, _csrf)
-    for code in (400, 403, 404, 405, 429):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, _page)
     app.register_error_handler(500, _server_error)

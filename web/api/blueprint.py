@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from web.api.auth import rate_limit_key
 from web.extensions import limiter
+from web.request_limits import limit_body
 
 PREFIX = "/api/v1"
 # A request body larger than this is refused (413) before it is read: every document the API
@@ -24,9 +25,7 @@ def _rate_limit() -> str:
 limiter.limit(_rate_limit, key_func=rate_limit_key)(api)
 
 
-@api.before_request
-def _limit_body() -> None:
-    request.max_content_length = MAX_BODY
+limit_body(api, MAX_BODY)
 
 
 def is_api_path(path: str) -> bool:

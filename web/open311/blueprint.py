@@ -14,6 +14,7 @@ from flask_limiter.util import get_remote_address
 
 from tracker.accounts import hash_api_key
 from tracker.db import Database
+from web.request_limits import limit_body
 
 PREFIX = "/open311/v2"
 # Every form the spec defines (a service request with its contact details) fits in a few KB.
@@ -82,9 +83,7 @@ def json_response(document: Any, status: int = 200) -> Response:
     )
 
 
-@open311.before_request
-def _limit_body() -> None:
-    request.max_content_length = MAX_BODY
+limit_body(open311, MAX_BODY)
 
 
 def is_open311_path(path: str) -> bool:

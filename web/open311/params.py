@@ -17,6 +17,9 @@ from tracker.tz import TAIPEI
 from web.open311.errors import Open311Error
 
 WINDOW = timedelta(days=90)
+# As the API's dates (web/api/fields.py): others are typing mistakes, and the window arithmetic
+# would overflow near year 9999.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 MAX_IDS = 100
 STATUSES = ("open", "closed")
 
@@ -49,6 +52,8 @@ def parse_instant(text: str, name: str) -> datetime:
             400,
             f"{name}: '{text[:40]}' is not an ISO 8601 date-time, e.g. 2026-04-13T00:00:00+08:00",
         ) from None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise Open311Error(400, f"{name}: must be between {FIRST_YEAR} and {LAST_YEAR}")
     return value if value.tzinfo is not None else value.replace(tzinfo=TAIPEI)
 
 

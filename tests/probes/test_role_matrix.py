@@ -1,0 +1,94 @@
+"""Probe: every console route × anonymous, clerk, supervisor, administrator and a clerk of
+another department, each cell an exact status.
+
+tests/web/counter/test_roles.py checks a list of routes allowed/forbidden for four users; this
+matrix is built from the app's url_map (a new console route fails here until it has its row),
+takes every case action, adds the other department's clerk (404: a case of another department
+is not even said to exist) and states each cell's status exactly.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.web.counter.conftest import Console, file_social_case
+from tracker.db import Database
+from web.counter.cases import ACTIONS
+
+WHO = (None, "clerk", "boss", "root", "civil")  # civil: a clerk of sanmin/civil
+LOGIN = "to the login"  # 303 to /counter/login
+
+
+Cells = dict[str | None, int | str]
+
+
+def _cells(anonymous: int | str, clerk: int, boss: int, root: int, civil: int) -> Cells:
+    return dict(zip(WHO, (anonymous, clerk, boss, root, civil), strict=True))
+
+
+STAFF_PAGE = _cells(LOGIN, 200, 200, 403, 200)
+CASE_PAGE = _cells(LOGIN, 200, 200, 403, 404)
+REPORTS = _cells(LOGIN, 403, 200, 200, 403)
+ADMIN_PAGE = _cells(LOGIN, 403, 403, 200, 403)
+# POSTs carry the page's CSRF token and no fields: a user who may act gets the form back (422).
+STAFF_FORM = _cells(LOGIN, 422, 422, 403, 422)
+ADMIN_FORM = _cells(LOGIN, 403, 403, 422, 403)
+
+# (method, rule) → [(path, expected per user)]; {number} is an open case of sanmin/social.
+MATRIX: dict[tuple[str, str], list[tuple[str, Cells]]] = {
+    ("GET", "/counter"): [("/counter", _cells(LOGIN, 200, 200, 303, 200))],
+    ("GET", "/counter/login"): [("/counter/login", _cells(200, 303, 303, 303, 303))],
+    ("POST", "/counter/login"): [("/counter/login", _cells(200, 200, 200, 200, 200))],
+    ("GET", "/counter/file"): [("/counter/file", STAFF_PAGE)],
+    ("GET", "/counter/file/<code>"): [("/counter/file/five-wd", STAFF_PAGE)],
+    ("POST", "/counter/file/<code>"): [("/counter/file/five-wd", STAFF_FORM)],
+    ("GET", "/counter/search"): [("/counter/search?q=0912", STAFF_PAGE)],
+    ("GET", "/counter/cases/<number>"): [("/counter/cases/{number}", CASE_PAGE)],
+    ("GET", "/counter/cases/<number>/receipt"): [("/counter/cases/{number}/receipt", CASE_PAGE)],
+    ("POST", "/counter/cases/<number>/<action>"): [
+        *[(f"/counter/cases/{{number}}/{a}", _cells(LOGIN, 422, 422, 403, 404)) for a in ACTIONS],
+        ("/counter/cases/{number}/no-such-action", _cells(LOGIN, 404, 404, 403, 404)),
+    ],
+    ("GET", "/counter/reports"): [("/counter/reports", REPORTS)],
+    ("GET", "/counter/reports.csv"): [("/counter/reports.csv", REPORTS)],
+    ("GET", "/counter/admin"): [("/counter/admin", ADMIN_PAGE)],
+    ("GET", "/counter/admin/audit"): [("/counter/admin/audit", ADMIN_PAGE)],
+    ("POST", "/counter/admin/users"): [("/counter/admin/users", ADMIN_FORM)],
+    # The configured catalogue file, reloaded: nothing to change, the report shown (200).
+    ("POST", "/counter/admin/catalogue"): [("/counter/admin/catalogue", ADMIN_PAGE)],
+    ("POST", "/counter/admin/closures"): [("/counter/admin/closures", ADMIN_FORM)],
+    # Last: it signs out.
+    ("POST", "/counter/logout"): [("/counter/logout", _cells(LOGIN, 303, 303, 303, 303))],
+}
+
+
+def test_the_matrix_has_a_row_for_every_console_route(app: Flask) -> None:
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/counter")
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert routes == set(MATRIX), "give each new console route its row in MATRIX"
+
+
+@pytest.mark.parametrize("who", WHO, ids=[w or "anonymous" for w in WHO])
+def test_role_matrix(console: Console, catalogue_db: Database, who: str | None) -> None:
+    number = file_social_case(catalogue_db).number
+    if who:
+        assert console.login(who).status_code == 303
+    else:
+        console.get("/counter/login")  # a token for the POSTs, as a browser would have
+    for (method, _rule), cells in MATRIX.items():
+        for template, expected in cells:
+            path = template.format(number=number)
+            response = console.get(path) if method == "GET" else console.post(path)
+            where = f"{who or 'anonymous'} {method} {path}"
+            if expected[who] == LOGIN:
+                assert response.status_code == 303, where
+                assert response.location.startswith("/counter/login"), where
+            else:
+                assert response.status_code == expected[who], where
+                if response.status_code == 303 and path != "/counter/logout":
+                    assert not response.location.startswith("/counter/login"), where
