@@ -54,6 +54,11 @@ MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(seconds=15)
 MAX_BACKOFF = timedelta(hours=1)
 STUCK_AFTER = timedelta(minutes=2)
+# A claim older than this starts no more sends: the rest of its batch goes back to the queue. A
+# batch can outlast STUCK_AFTER when the provider is slow (200 notices, 8 threads, 10 s timeouts),
+# and a row requeue_stuck hands to another worker must not still be sent by this one. A send that
+# starts in time ends within its channel's timeout (Twilio 10 s), well before STUCK_AFTER.
+SEND_WITHIN = STUCK_AFTER / 2
 # A previous attempt may have reached the provider: look before sending again.
 MAYBE_SENT = "unknown"
 
@@ -218,8 +223,10 @@ class Dispatcher:
                 to_send.append((notice, rendered))
         return to_send, done
 
-    def _attempt(self, notice: Claimed, rendered: Rendered) -> _Attempt:
+    def _attempt(self, notice: Claimed, rendered: Rendered) -> _Attempt | _Held:
         """Send one notice (in a sending thread): no database here, only the provider."""
+        if self.clock() - notice.claimed_at >= SEND_WITHIN:
+            return _Held(notice, self.clock(), "released")
         maybe_sent = notice.provider_status == MAYBE_SENT
         try:
             result = None
@@ -291,13 +298,14 @@ class Dispatcher:
                 session.execute(_RECORD_ACCEPTED, accepted)
 
     def _hold(self, session: Session, held: _Held) -> str:
-        """Quiet hours: back to pending until they end; waiting is not a failed try."""
+        """Back to pending until ``until`` (quiet hours, or a claim too old to send on): waiting
+        is not a failed try."""
         session.execute(
             _ours(held.notice).values(
                 status=PENDING, not_before=held.until, attempts=Notice.attempts - 1
             )
         )
-        return "held"
+        return held.outcome
 
     def _refused(self, session: Session, attempt: _Attempt, now: datetime) -> str:
         """A transient error: retry later (or give up after the last try); permanent: fail."""
@@ -327,10 +335,11 @@ class Dispatcher:
 
 @dataclass(frozen=True, slots=True)
 class _Held:
-    """An SMS claimed during quiet hours: it waits until ``until``."""
+    """A claimed notice not sent now: an SMS in quiet hours, or one whose claim grew too old."""
 
     notice: Claimed
     until: datetime
+    outcome: str = "held"
 
 
 def _claim_is_ours(notice: Claimed) -> tuple[Any, ...]:

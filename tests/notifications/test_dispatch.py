@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from config import Settings, load_settings
 from notifications.channels import Channels, TwilioSms, channels_from_settings
-from notifications.dispatch import MAX_ATTEMPTS, STUCK_AFTER, Dispatcher
+from notifications.dispatch import MAX_ATTEMPTS, SEND_WITHIN, STUCK_AFTER, Dispatcher
 from tests.factories import create_case
 from tests.notifications.conftest import GONE
 from tests.support.smtp_sink import SmtpSink
@@ -247,6 +248,39 @@ def test_rows_left_sending_by_a_dead_worker_are_requeued(
     assert dispatcher.dispatch_once().outcomes == {"sent": 1}
     assert len(twilio_standin.accepted) == 1
     assert _notices(catalogue_db)[0].attempts == 2
+
+
+class _MinuteLongSms:
+    """The real Twilio channel on a clock that runs SEND_WITHIN during each send."""
+
+    def __init__(self, inner: Any, clock: Clock) -> None:
+        self.inner, self.clock = inner, clock
+
+    def send_sms(self, *args: Any, **kwargs: Any) -> Any:
+        self.clock.advance(SEND_WITHIN)
+        return self.inner.send_sms(*args, **kwargs)
+
+
+def test_a_claim_grown_too_old_sends_no_more_and_gives_its_rows_back(
+    catalogue_db: Database,
+    twilio_standin: TwilioStandin,
+    smtp_sink: SmtpSink,
+    tmp_path: Path,
+    clock: Clock,
+) -> None:
+    """A batch that outlasts SEND_WITHIN stops sending, so requeue_stuck never races a live send."""
+    settings = _settings(tmp_path, twilio_standin, smtp_sink)
+    real = channels_from_settings(settings)
+    channels = Channels(sms=_MinuteLongSms(real.sms, clock), email=real.email)
+    dispatcher = Dispatcher(catalogue_db, channels, settings, clock=clock, threads=1)
+    _file(catalogue_db)
+    _file(catalogue_db)
+    assert dispatcher.dispatch_once().outcomes == {"sent": 1, "released": 1}
+    assert len(twilio_standin.accepted) == 1
+    left = [n for n in _notices(catalogue_db) if n.status == "pending"]
+    assert [(n.attempts, n.not_before) for n in left] == [(0, clock.now)]
+    assert dispatcher.dispatch_once().outcomes == {"sent": 1}
+    assert len(twilio_standin.accepted) == 2
 
 
 def test_console_notices_need_no_provider(
