@@ -94,6 +94,29 @@ def test_the_controls_work_over_http(standin: TwilioStandin) -> None:
     assert standin.received == []
 
 
+def test_random_timeouts_are_partly_accepted_and_lookups_are_recorded() -> None:
+    with TwilioStandin(timeout_seconds=0.4) as standin:
+        standin.set_failure_rates(timeout=1.0, timeout_accepted=0.5, seed=3)
+        url = f"{standin.base_url}/2010-04-01/Accounts/{standin.account_sid}/Messages.json"
+        auth = {"Authorization": "Basic " + _basic(standin.account_sid, standin.auth_token)}
+        for i in range(12):
+            request = urllib.request.Request(
+                url, data=f"To=%2B88691234{i:04d}&Body=x&From=%2B1".encode(), headers=auth
+            )
+            with pytest.raises((TimeoutError, urllib.error.URLError)):
+                urllib.request.urlopen(request, timeout=0.1)  # every answer comes too late
+        received = standin.received
+        late = [r for r in received if r.status == 201]
+        # Every call timed out; some of the messages were taken first, the others were not.
+        assert 0 < len(late) < 12 and all(r.late_answer for r in late)
+        assert {r.status for r in received} == {201, 504}
+        assert not any(r.late_answer for r in received if r.status == 504)
+        client = _client(standin)
+        assert [m.sid for m in client.messages.list(to=late[0].to)] == [late[0].sid]
+        [(to, _at)] = standin.lookups
+        assert to == late[0].to
+
+
 def test_a_status_callback_is_signed_as_twilio_signs_it(standin: TwilioStandin) -> None:
     got: list[tuple[str, dict[str, str], str]] = []
 

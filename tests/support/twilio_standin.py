@@ -12,17 +12,21 @@ Failures are injected at run time, from any thread:
 - ``reject_number(to, code)`` answers every message to ``to`` with that Twilio error (21211,
   21610, 21614 come with their real status and message);
 - ``set_failure_rates(server_error=p, timeout=q)`` fails a share of calls at random, from a
-  seeded RNG so a run can be repeated.
+  seeded RNG so a run can be repeated; ``timeout_accepted=r`` makes that share of the timeouts
+  ones where the message was accepted first and only the answer came too late (Twilio took it,
+  the client never heard: the window a lookup before resending closes).
 
 A timeout is an answer that sleeps past the client's timeout (``timeout_seconds``). Everything
-received is recorded in ``received`` (accepted messages: ``accepted``). ``post_status_callback``
+received is recorded in ``received`` (accepted messages: ``accepted``; those answered too late
+have ``late_answer``), and every read of the Messages list in ``lookups``. ``post_status_callback``
 plays Twilio's delivery report back to a message's ``StatusCallback``, signed as Twilio signs it.
 
 Run alone (for a benchmark, or the TWILIO_API_BASE of a demo):
 ``python -m tests.support.twilio_standin --port 8099``; the same controls are then
 ``POST /_standin/script`` (``[{"status": 500}, {"status": 400, "code": 21211}, {"status": 0}]``,
 status 0 being a timeout), ``/_standin/reject`` (``{"to": ..., "code": 21610}``),
-``/_standin/rates`` (``{"server_error": 0.05, "timeout": 0.01, "seed": 1}``), ``/_standin/reset``
+``/_standin/rates`` (``{"server_error": 0.05, "timeout": 0.01, "timeout_accepted": 0.5,
+"seed": 1}``), ``/_standin/reset``
 and ``GET /_standin/received`` (JSON).
 """
 
@@ -107,6 +111,7 @@ class Received:
     sid: str | None = None
     error_code: int | None = None
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    late_answer: bool = False  # accepted, but answered after the client's timeout
 
     @property
     def segments(self) -> int:
@@ -136,8 +141,10 @@ class TwilioStandin:
         self._rejected: dict[str, Scripted] = {}
         self._server_error_rate = 0.0
         self._timeout_rate = 0.0
+        self._timeout_accepted = 0.0
         self._rng = random.Random(seed)  # seeded: a failing run can be repeated
         self._received: list[Received] = []
+        self._lookups: list[tuple[str | None, datetime]] = []
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -194,14 +201,25 @@ class TwilioStandin:
             self._rejected[to] = Scripted(status=status or default_status, code=code)
 
     def set_failure_rates(
-        self, *, server_error: float = 0.0, timeout: float = 0.0, seed: int | None = None
+        self,
+        *,
+        server_error: float = 0.0,
+        timeout: float = 0.0,
+        timeout_accepted: float = 0.0,
+        seed: int | None = None,
     ) -> None:
-        """Fail this share of calls with HTTP 500, and this share by answering too late."""
+        """Fail this share of calls with HTTP 500, and this share by answering too late.
+
+        ``timeout_accepted`` is the share of those timeouts whose message was accepted first.
+        """
         if not (0 <= server_error <= 1 and 0 <= timeout <= 1 and server_error + timeout <= 1):
             raise ValueError("rates are shares between 0 and 1, together at most 1")
+        if not 0 <= timeout_accepted <= 1:
+            raise ValueError("timeout_accepted is a share between 0 and 1")
         with self._lock:
             self._server_error_rate = server_error
             self._timeout_rate = timeout
+            self._timeout_accepted = timeout_accepted
             if seed is not None:
                 self._rng.seed(seed)
 
@@ -210,14 +228,21 @@ class TwilioStandin:
         with self._lock:
             self._script.clear()
             self._rejected.clear()
-            self._server_error_rate = self._timeout_rate = 0.0
+            self._server_error_rate = self._timeout_rate = self._timeout_accepted = 0.0
             self._received.clear()
+            self._lookups.clear()
 
     @property
     def received(self) -> list[Received]:
         """Every authenticated message request so far, oldest first (a copy)."""
         with self._lock:
             return list(self._received)
+
+    @property
+    def lookups(self) -> list[tuple[str | None, datetime]]:
+        """Every authenticated read of the Messages list: its ``To`` filter and when (a copy)."""
+        with self._lock:
+            return list(self._lookups)
 
     @property
     def accepted(self) -> list[Received]:
@@ -274,6 +299,8 @@ class TwilioStandin:
             if draw < self._server_error_rate:
                 return Scripted(500, 20500)
             if draw < self._server_error_rate + self._timeout_rate:
+                if self._rng.random() < self._timeout_accepted:
+                    return Scripted.accepted_too_late()
                 return Scripted.timeout()
         return None
 
@@ -331,6 +358,8 @@ class TwilioStandin:
 
     def message_page(self, to: str | None, *, page: int = 0, page_size: int = 50) -> dict[str, Any]:
         """One page of the Messages list as Twilio returns it: accepted messages, newest first."""
+        with self._lock:
+            self._lookups.append((to, datetime.now(UTC)))
         found = [r for r in reversed(self.accepted) if to is None or r.to == to]
         first = page * page_size
         messages = []
@@ -482,6 +511,7 @@ def _handler_for(standin: TwilioStandin) -> type[BaseHTTPRequestHandler]:
             if answer is None or answer.status == 201:
                 sid = "SM" + uuid.uuid4().hex
                 received.status, received.sid = 201, sid
+                received.late_answer = answer is not None
                 standin._record(received)
                 if answer is not None:  # accepted, but the answer comes after the client gave up
                     standin._sleep(answer.delay or -1.0)
@@ -544,6 +574,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--server-error-rate", type=float, default=0.0)
     parser.add_argument("--timeout-rate", type=float, default=0.0)
+    parser.add_argument("--timeout-accepted", type=float, default=0.0)
     parser.add_argument("--timeout-seconds", type=float, default=2.0)
     args = parser.parse_args(argv)
     standin = TwilioStandin(
@@ -554,7 +585,11 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         timeout_seconds=args.timeout_seconds,
     )
-    standin.set_failure_rates(server_error=args.server_error_rate, timeout=args.timeout_rate)
+    standin.set_failure_rates(
+        server_error=args.server_error_rate,
+        timeout=args.timeout_rate,
+        timeout_accepted=args.timeout_accepted,
+    )
     print(
         f"Twilio stand-in on http://{args.host}:{standin.port} "
         f"(account {args.account_sid}); Ctrl-C stops it",

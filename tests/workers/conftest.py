@@ -4,7 +4,8 @@ A test here gets PostgreSQL (its per-process test database, emptied, with
 ``tests/data/watch-catalogue.yaml`` loaded), a PRIVATE ``redis-server`` on a free loopback port
 (never the shared 6379: other test runs use it, and these tests stop and kill theirs), the Twilio
 stand-in and an SMTP sink in the test process, the children's environment, and ``processes`` to
-start the worker, beat, gunicorn and the ``tracker`` command (tests/workers/harness.py).
+start the worker, beat, gunicorn and the ``tracker`` command (tests/workers/harness.py). A test
+that crashes PostgreSQL takes ``private_postgres``, a cluster of its own.
 
 Every child is stopped when the test ends, also when it fails, and the logs of a failed test are
 attached to its report. Nothing here skips: without PostgreSQL or ``redis-server`` these tests
@@ -13,7 +14,6 @@ fail.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
@@ -24,13 +24,12 @@ import pytest
 from tests.support.smtp_sink import SmtpSink
 from tests.support.twilio_standin import TwilioStandin
 from tests.workers.harness import (
-    MAIL_FROM,
-    TWILIO_FROM,
     WATCH_CATALOGUE,
+    PrivatePostgres,
     Processes,
     RedisServer,
     SlowTwilioStandin,
-    database_url_for_children,
+    child_env,
     free_port,
 )
 from tracker.catalogue import load_catalogue
@@ -72,6 +71,16 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster of this test's own, which it may crash (never the shared one)."""
+    cluster = PrivatePostgres(free_port()).init().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
 def twilio_standin() -> Iterator[SlowTwilioStandin]:
     """A Twilio Messages API stand-in on a free loopback port, in the test process."""
     standin = SlowTwilioStandin()
@@ -105,34 +114,14 @@ def process_env(
     tmp_path: Path,
 ) -> dict[str, str]:
     """Every child's environment: the settings of DESIGN §5.4, aimed at this test's parts."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # Whatever the developer's shell configures must not leak into the children.
-        if not key.startswith(("DATABASE_", "REDIS_", "TWILIO_", "SMTP_", "MAIL_", "SMS_"))
-        and key not in ("PUBLIC_BASE_URL", "TRACKER_INSTANCE", "SECRET_KEY")
-    }
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    env.update(
-        {
-            "DATABASE_URL": database_url_for_children(watch_db.url),
-            "REDIS_URL": redis_server.url,
-            "TWILIO_ACCOUNT_SID": twilio_standin.account_sid,
-            "TWILIO_AUTH_TOKEN": twilio_standin.auth_token,
-            "TWILIO_FROM": TWILIO_FROM,
-            "TWILIO_API_BASE": twilio_standin.base_url,
-            "SMTP_URL": smtp_sink.url(),
-            "MAIL_FROM": MAIL_FROM,
-            # Empty disables quiet hours: the time of day the tests run at must not matter.
-            "SMS_QUIET_HOURS": "",
-            # Twilio's status callbacks (the stand-in plays them) reach the web process here.
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
-            "TRACKER_INSTANCE": str(instance),
-            "PYTHONUNBUFFERED": "1",
-        }
+    return child_env(
+        database_url=watch_db.url,
+        redis_url=redis_server.url,
+        standin=twilio_standin,
+        smtp_url=smtp_sink.url(),
+        web_port=web_port,
+        instance=tmp_path / "instance",
     )
-    return env
 
 
 _PROCESSES = pytest.StashKey[Processes]()

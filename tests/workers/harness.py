@@ -1,4 +1,4 @@
-"""The harness of the process tests: a private Redis, the child processes, polling helpers.
+"""The harness of the process tests: a private Redis and PostgreSQL, the child processes, polling.
 
 Children (``celery -A workers worker``, ``celery -A workers beat``, gunicorn, the ``tracker``
 command) run from the project folder with the venv's console scripts and are configured only
@@ -12,10 +12,13 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import pwd
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
 import pytest
 import redis
 from sqlalchemy import func, select
@@ -46,6 +50,8 @@ T = TypeVar("T")
 
 # Process groups still running, killed at interpreter exit if a teardown never ran (Ctrl-C twice).
 _live_groups: set[int] = set()
+# Private PostgreSQL clusters still running, stopped at exit likewise (pg_ctl daemonizes them).
+_live_clusters: set[PrivatePostgres] = set()
 
 
 @atexit.register
@@ -53,6 +59,8 @@ def _kill_leftovers() -> None:
     for group in list(_live_groups):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(group, signal.SIGKILL)
+    for cluster in list(_live_clusters):
+        cluster.stop()
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -94,6 +102,45 @@ def status_counts(db: Database) -> dict[str, int]:
 def database_url_for_children(postgres_url: str) -> str:
     """The documented ``postgresql://`` form (DESIGN §5.4), as an operator would write it."""
     return postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def child_env(
+    *,
+    database_url: str,
+    redis_url: str,
+    standin: TwilioStandin,
+    smtp_url: str,
+    web_port: int,
+    instance: Path,
+) -> dict[str, str]:
+    """Every child's environment: the settings of DESIGN §5.4, aimed at these parts."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # Whatever the developer's shell configures must not leak into the children.
+        if not key.startswith(("DATABASE_", "REDIS_", "TWILIO_", "SMTP_", "MAIL_", "SMS_"))
+        and key not in ("PUBLIC_BASE_URL", "TRACKER_INSTANCE", "SECRET_KEY")
+    }
+    instance.mkdir(parents=True, exist_ok=True)
+    env.update(
+        {
+            "DATABASE_URL": database_url_for_children(database_url),
+            "REDIS_URL": redis_url,
+            "TWILIO_ACCOUNT_SID": standin.account_sid,
+            "TWILIO_AUTH_TOKEN": standin.auth_token,
+            "TWILIO_FROM": TWILIO_FROM,
+            "TWILIO_API_BASE": standin.base_url,
+            "SMTP_URL": smtp_url,
+            "MAIL_FROM": MAIL_FROM,
+            # Empty disables quiet hours: the time of day the tests run at must not matter.
+            "SMS_QUIET_HOURS": "",
+            # Twilio's status callbacks (the stand-in plays them) reach the web process here.
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+            "TRACKER_INSTANCE": str(instance),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
 
 
 # --- Redis -----------------------------------------------------------------------------------
@@ -162,6 +209,125 @@ class RedisServer:
     def kill(self) -> None:
         """SIGKILL the server."""
         self.stop(signal.SIGKILL)
+
+    def log(self) -> str:
+        """The server's log so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+POSTGRES_BIN = Path(os.environ.get("TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of its own (initdb, pg_ctl) that a test may crash and restart.
+
+    Never the machine's server: other test runs use that one, and this one gets restarted with
+    ``pg_ctl restart -m immediate`` (a crash: no checkpoint, recovery from the WAL at start). As
+    root, initdb and pg_ctl run as the ``postgres`` user, which refuses to run as root; the
+    cluster lives in a folder of its own under the system's temp folder, which that user can
+    reach (pytest's tmp_path is private to root). ``fsync=off``: the machine does not crash,
+    only the server, so the operating system keeps what was written.
+    """
+
+    def __init__(self, port: int, bin_dir: Path = POSTGRES_BIN) -> None:
+        self.port = port
+        self.bin_dir = bin_dir
+        self.directory = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
+        self.data = self.directory / "data"
+        self.log_path = self.directory / "postgres.log"
+        self.restarts = 0
+
+    def url(self, database: str = "postgres") -> str:
+        """A SQLAlchemy URL for ``database`` on this cluster (trust auth, user postgres)."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, tool: str, *args: str, timeout: float = 120.0) -> str:
+        binary = self.bin_dir / tool
+        if not binary.exists():
+            pytest.fail(
+                f"{binary} is missing: the fault-injection run needs PostgreSQL's server "
+                "binaries (apt-get install postgresql-15) or TEST_POSTGRES_BIN"
+            )
+        command = [str(binary), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        # From the cluster's folder: the postgres user may not read the current one.
+        result = subprocess.run(
+            command,
+            cwd=self.directory,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail(
+                f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n"
+                f"{result.stderr}\n{self.log()}"
+            )
+        return result.stdout
+
+    def _options(self) -> str:
+        return " ".join(
+            (
+                f"-p {self.port} -c listen_addresses=127.0.0.1",
+                f"-c unix_socket_directories={self.directory}",
+                "-c fsync=off -c max_connections=200",
+            )
+        )
+
+    def init(self) -> PrivatePostgres:
+        """initdb a fresh cluster (UTF8, trust on loopback)."""
+        if os.geteuid() == 0:
+            try:
+                owner = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.fail("running as root needs the 'postgres' user for initdb and pg_ctl")
+            os.chown(self.directory, owner.pw_uid, owner.pw_gid)
+        self._run(
+            "initdb",
+            *("-D", str(self.data), "-U", "postgres", "-A", "trust"),
+            *("-E", "UTF8", "--locale", "C.UTF-8", "--no-sync"),
+        )
+        return self
+
+    def start(self) -> PrivatePostgres:
+        """Start the server and wait until it accepts connections."""
+        _live_clusters.add(self)
+        self._run(
+            "pg_ctl",
+            *("-D", str(self.data), "-l", str(self.log_path), "-o", self._options()),
+            *("-w", "-t", "60", "start"),
+        )
+        return self
+
+    def restart(self) -> float:
+        """Crash the server (``-m immediate``) and start it again; the seconds it was away."""
+        began = time.monotonic()
+        self._run(
+            "pg_ctl",
+            *("-D", str(self.data), "-l", str(self.log_path), "-o", self._options()),
+            *("-m", "immediate", "-w", "-t", "60", "restart"),
+        )
+        self.restarts += 1
+        return time.monotonic() - began
+
+    def stop(self) -> None:
+        """Stop the server at once and remove the cluster."""
+        if self in _live_clusters:
+            _live_clusters.discard(self)
+            with contextlib.suppress(Exception):
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def create_database(self, name: str) -> str:
+        """Create database ``name``; its SQLAlchemy URL."""
+        libpq = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        with psycopg.connect(libpq, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        return self.url(name)
 
     def log(self) -> str:
         """The server's log so far."""
@@ -289,6 +455,14 @@ class Child:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
+
+    def crash(self) -> None:
+        """SIGKILL the process group and wait; a running ``supervise`` starts it again."""
+        process = self.process
+        self.signal_group(signal.SIGKILL)
+        if process is not None:
+            process.wait(timeout=10)
+            _live_groups.discard(process.pid)
 
     def kill(self) -> None:
         """SIGKILL the process group at once: a crash, nothing gets to clean up."""
