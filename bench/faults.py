@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
+from bench import summary
 from bench.common import log, machine
 from bench.workers import code_version, wait_for_quiet
 from tests.workers.fault_run import FaultPlan, FaultReport, fault_parts, latency_text, run_faults
@@ -107,6 +108,13 @@ def print_section(
         "instead of waiting out 15 s–1 h and 2 min"
     )
     print()
+    run = f"{report.cases:,} cases due under faults, one run"
+    for name, count in (
+        ("overdue notices lost", len(report.lost)),
+        ("duplicate sends unexplained", len(report.unexplained)),
+        ("cases in an impossible state", len(report.impossible)),
+    ):
+        summary.record("#6", f"{name}, {run}", [count], "", target="0", meets=count == 0)
     print("| figure | value |")
     print("|---|---:|")
     rows = [

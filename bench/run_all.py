@@ -177,7 +177,8 @@ def compose(work: Path, command: str, seconds: float) -> str:
 
 
 def _row(f: summary.Figure) -> str:
-    digits = 0 if f.median >= 100 else (1 if f.median >= 10 else 2)
+    whole = all(v.is_integer() for v in f.values)  # counts
+    digits = 0 if whole or f.median >= 100 else (1 if f.median >= 10 else 2)
     spread = (
         f"{f.median:,.{digits}f} ({min(f.values):,.{digits}f}–{max(f.values):,.{digits}f}) {f.unit}"
     )
