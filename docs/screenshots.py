@@ -17,7 +17,6 @@ import logging
 import os
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -30,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
 from config import load_settings  # noqa: E402
 from notifications.channels import channels_from_settings  # noqa: E402
@@ -43,6 +41,7 @@ from tests.browser.conftest import (  # noqa: E402
     _clerk_cases,
     _completed_case,
     _free_port,
+    serving,
 )
 from tracker import migrate  # noqa: E402
 from tracker.calendar_changes import declare_closure  # noqa: E402
@@ -94,14 +93,12 @@ def running_demo(instance: Path) -> Iterator[LiveApp]:
     jobs.sweep_deadlines(database, utc_now)
     jobs.dispatch_notices(Dispatcher(database, channels_from_settings(settings), settings))
     app = create_app(settings)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="demo", daemon=True)
-    thread.start()
     try:
-        yield LiveApp(url, app, database, setup.passwords, setup.filed, overdue, paused, completed)
+        with serving(app, port):
+            yield LiveApp(
+                url, app, database, setup.passwords, setup.filed, overdue, paused, completed
+            )
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         app.extensions["database"].dispose()
         database.dispose()
 

@@ -101,8 +101,9 @@ def notice_delivery(session: Session, period: Period, scope: Scope) -> list[Noti
             stmt = _scoped(stmt, scope, Case.department_id, Case.service_id)
         return stmt
 
-    if session.get_bind().dialect.name == "postgresql":
-        # Month by month, as the case counts: PostgreSQL scans the months in parallel.
+    if session.get_bind().dialect.name == "postgresql" and scope == Scope():
+        # Month by month, as the case counts: PostgreSQL scans the months in parallel. Not with
+        # a scope: each month would join the cases again (2.4 s for one department, not 0.9 s).
         months = itertools.pairwise(period.bounds)
         rows = session.execute(union_all(*(written(start, end) for start, end in months)))
     else:

@@ -17,6 +17,7 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -114,16 +115,27 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         overdue, paused = _clerk_cases(session, now)
         completed = _completed_case(session, now)
     app = create_app(settings)
+    try:
+        with serving(app, port):
+            yield LiveApp(
+                url, app, database, setup.passwords, setup.filed, overdue, paused, completed
+            )
+    finally:
+        app.extensions["database"].dispose()
+        database.dispose()
+
+
+@contextmanager
+def serving(app: Flask, port: int) -> Iterator[None]:
+    """``app`` on 127.0.0.1:``port``, served from a thread until the block ends."""
     server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
     thread.start()
     try:
-        yield LiveApp(url, app, database, setup.passwords, setup.filed, overdue, paused, completed)
+        yield
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        app.extensions["database"].dispose()
-        database.dispose()
 
 
 def _clerk_cases(session: Session, now: datetime) -> tuple[str, str]:
