@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine, Select, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
@@ -156,6 +156,15 @@ class DriverQuery:
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
         self._compiled: tuple[str, dict[str, Any]] | None = None
+        # The statement's columns never change: one row class for good (psycopg's
+        # namedtuple_row reads the result's description into one at every execution).
+        self._row_class: Callable[[Sequence[Any]], Any] | None = None
+
+    def _row_maker(self, cursor: Any) -> Callable[[Sequence[Any]], Any]:
+        if self._row_class is None:
+            names = [column.name for column in cursor.description]
+            self._row_class = namedtuple("Row", names)._make  # type: ignore[misc]
+        return self._row_class
 
     def rows(self, connection: Connection, parameters: Mapping[str, Any]) -> Sequence[Any]:
         """Every row of the statement with ``parameters`` on ``connection``."""
@@ -168,7 +177,7 @@ class DriverQuery:
         sql, defaults = self._compiled
         driver = connection.connection.driver_connection
         try:
-            with driver.cursor(row_factory=namedtuple_row) as cursor:  # type: ignore[union-attr]
+            with driver.cursor(row_factory=self._row_maker) as cursor:  # type: ignore[union-attr]
                 return cursor.execute(sql, {**defaults, **parameters}).fetchall()  # type: ignore[arg-type]
         except psycopg.Error:
             # What SQLAlchemy does on a lost connection: the pool must not hand it out again.

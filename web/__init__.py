@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Settings, load_settings
 from config.celery import celery_config
 from tracker.db import Database
+from web.flask_app import TrackerFlask
 from workers.celery_app import celery_init_app
 
 # Seconds a pooled connection may sit unused before the next request checks it with a ping.
@@ -17,7 +18,11 @@ PING_AFTER_IDLE = 10.0
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app from the settings (the environment unless given)."""
     settings = settings or load_settings()
-    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app = TrackerFlask(__name__, instance_path=str(settings.instance_path))
+    from web.template_i18n import init_template_i18n
+
+    # Before anything builds the template environment (Flask-Babel's init does).
+    init_template_i18n(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from config import Settings
 from web.i18n import DEFAULT_LOCALE, TRANSLATIONS, CatalogueBabel, babel_locale
@@ -39,18 +39,60 @@ def unlimited(view: View) -> View:
 
 
 def _skip_unlimited_views(app: Flask) -> None:
-    """Put a check for the unlimited views in front of the limiter's before-request hook."""
-    hooks = app.before_request_funcs[None]
+    """Put a check for the unlimited views in front of the limiter's request hooks."""
+
+    def unlimited_view() -> bool:
+        endpoint = request.endpoint
+        return endpoint is not None and current_app.view_functions.get(endpoint) in _UNLIMITED
+
+    before = app.before_request_funcs[None]
     check = limiter._check_request_limit  # the hook init_app registered
-    position = hooks.index(check)  # a new Flask-Limiter that renamed it fails here, loudly
+    position = before.index(check)  # a new Flask-Limiter that renamed it fails here, loudly
 
     def check_unless_unlimited() -> None:
-        endpoint = request.endpoint
-        if endpoint is not None and current_app.view_functions.get(endpoint) in _UNLIMITED:
-            return
-        check()
+        if not unlimited_view():
+            check()
 
-    hooks[position] = check_unless_unlimited
+    before[position] = check_unless_unlimited
+    # Its after-request hook deducts conditional limits and adds the limit headers: nothing to
+    # do where no limit applies. (Found by name; a new Flask-Limiter that renamed it fails here.)
+    after = app.after_request_funcs[None]
+    (position,) = [
+        i
+        for i, hook in enumerate(after)
+        if getattr(getattr(hook, "func", None), "__name__", "") == "__inject_headers"
+    ]
+    inject = after[position]
+
+    def inject_unless_unlimited(response: Response) -> Response:
+        return response if unlimited_view() else inject(response)
+
+    after[position] = inject_unless_unlimited
+
+
+# Signed CSRF tokens by the session's raw token (see csrf_token()); emptied when this full.
+_SIGNED_TOKENS_KEPT = 10_000
+_signed_tokens: dict[tuple[str | bytes, str], str] = {}
+
+
+def csrf_token() -> str:
+    """The templates' ``csrf_token()``: Flask-WTF's, signed once per session token and process.
+
+    Flask-WTF signs the session's raw token anew on every page that has a form. Without a time
+    limit (WTF_CSRF_TIME_LIMIT None, our default) every signature of the same raw token is
+    equally valid, so the first one is kept and reused. With a limit, each page signs afresh.
+    """
+    config = current_app.config
+    raw = session.get(config["WTF_CSRF_FIELD_NAME"])
+    if config["WTF_CSRF_TIME_LIMIT"] is not None or not isinstance(raw, str):
+        return generate_csrf()  # type: ignore[no-any-return]
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key or "", raw)
+    token = _signed_tokens.get(key)
+    if token is None:
+        if len(_signed_tokens) >= _SIGNED_TOKENS_KEPT:
+            _signed_tokens.clear()
+        token = _signed_tokens[key] = generate_csrf()
+    return token
 
 
 def init_extensions(app: Flask, settings: Settings) -> None:
@@ -68,7 +110,13 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     # Strict mode compares the Referer over https, but Referrer-Policy: no-referrer means there is
     # none; the token plus SameSite=Lax cookies is the check.
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
+    processors = app.template_context_processors[None]
+    before = len(processors)
     csrf.init_app(app)
+    # Flask-WTF also hands generate_csrf to every template through a context processor, which
+    # would hide the global: the globals are enough, and one call less per page.
+    del processors[before:]
+    app.jinja_env.globals["csrf_token"] = csrf_token
 
     # Set every time: Flask-Limiter keeps the last app's value on the shared instance otherwise.
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)

@@ -221,12 +221,22 @@ class CatalogueDomain(Domain):
         return translations
 
 
-def _translations() -> NullTranslations:
+def request_translations() -> NullTranslations:
     """The request's translations, from the per-request slot when it is filled."""
     cached = getattr(_babel_context(), "babel_translations", None)
     if cached is not None:
         return cached[1]  # type: ignore[no-any-return]
     return get_translations()
+
+
+def gettext_now(string: str) -> str:
+    """``string`` in the request's language: Flask-Babel's gettext without its lookups."""
+    return request_translations().ugettext(string)
+
+
+def N_(string: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark a msgid for extraction where it is translated when shown (gettext_now)."""
+    return string
 
 
 class CatalogueBabel(Babel):
@@ -241,11 +251,11 @@ class CatalogueBabel(Babel):
         """Flask-Babel's setup, with template gettext callables that skip its lookups."""
         super().init_app(app, *args, **kwargs)  # type: ignore[arg-type]
         app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-            gettext=lambda s: _translations().ugettext(s),
-            ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+            gettext=lambda s: request_translations().ugettext(s),
+            ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
             newstyle=True,
-            pgettext=lambda c, s: _translations().upgettext(c, s),
-            npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+            pgettext=lambda c, s: request_translations().upgettext(c, s),
+            npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         )
         # ``{{ _("...") }}`` is the common case: one plain call instead of Jinja's two context
         # calls, with the same result in the (autoescaped, .html) templates.
@@ -256,6 +266,6 @@ def template_gettext(string: str, /, **variables: object) -> Markup:
     """Jinja's newstyle ``_()`` in an autoescaped template: the translation, marked safe, with
     the variables escaped into it."""
     # Msgids and translations are ours (the catalogues), trusted as Jinja's own _() trusts them.
-    translated = Markup(_translations().ugettext(string))  # noqa: S704
+    translated = Markup(request_translations().ugettext(string))  # noqa: S704
     # Most calls have no variables: Markup's % would still scan and copy the text.
     return translated % variables if variables else translated
