@@ -58,9 +58,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_queues": [Queue(Queues.WATCH), Queue(Queues.SEND)],
         "task_default_queue": Queues.WATCH,
         "task_routes": {TaskNames.DISPATCH: {"queue": Queues.SEND}},
-        # A task is acknowledged after it ran: a worker killed mid-task leaves it to another.
-        "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
+        # A task is a wake-up (the work is in PostgreSQL), acknowledged when received: one lost
+        # with a killed worker is sent again at the next tick, and claims cut short are
+        # re-queued by requeue_stuck. Acknowledging late gained nothing and cost the worker
+        # itself: kombu 5.7 ends a worker ("Unrecoverable error") when Redis goes away while it
+        # holds an unacknowledged task (tests/workers/test_faults.py).
+        "task_acks_late": False,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {"visibility_timeout": 300},

@@ -278,6 +278,37 @@ def test_a_redis_outage_loses_nothing(
     assert worker.restarts == 0, f"the worker exited during the outage: {worker.exits}"
 
 
+def test_a_redis_outage_during_a_running_task_does_not_stop_the_worker(
+    processes: Processes,
+    redis_server: RedisServer,
+    watch_db: Database,
+    twilio_standin: SlowTwilioStandin,
+) -> None:
+    # Not supervised: an exit of the worker is the failure this test looks for. (kombu 5.7 ends
+    # a worker with "Unrecoverable error" when Redis goes away while it holds a task it has not
+    # acknowledged yet; the wake-ups are acknowledged when received, so it never holds one.)
+    worker = processes.worker()
+    processes.beat()
+    twilio_standin.latency = 1.0
+    count = 24  # three rounds of the dispatcher's 8 sending threads: a task of about 3 s
+    for i in range(count):
+        _file_cases(watch_db, 1, phone=_phone(i)[0])
+    wait_until(lambda: twilio_standin.received, timeout=20, what="a dispatch task under way")
+    redis_server.stop()
+    time.sleep(5)
+    assert worker.alive, f"the worker exited when Redis went away mid-task:\n{worker.tail()}"
+    redis_server.start()
+    twilio_standin.latency = 0.0
+    wait_until(
+        lambda: len(twilio_standin.accepted) >= count,
+        timeout=60,
+        what=lambda: f"every receipt after Redis came back ({status_counts(watch_db)})",
+    )
+    assert worker.alive, f"the worker exited after Redis came back:\n{worker.tail()}"
+    assert status_counts(watch_db) == {"sent": count}
+    assert len(twilio_standin.accepted) == count
+
+
 def test_beat_survives_a_redis_outage(processes: Processes, redis_server: RedisServer) -> None:
     beat = processes.beat()
     beat.wait_for_log(SENDING_TICK)
