@@ -16,6 +16,7 @@ from tests.web.conftest import csrf_token
 from tracker import case_actions
 from tracker.db import Database
 from tracker.identifiers import format_lookup_code
+from tracker.watch import sweep_batch
 
 
 def _file(app: Flask, **fields: object) -> tuple[int, str, str]:
@@ -205,6 +206,26 @@ def test_an_overdue_case_gives_the_reason_and_the_expected_completion(
     assert "等待地政事務所回函" in html
     assert "2026年4月28日" in html
     assert "tag--overdue" in html
+
+
+def test_the_timeline_gives_the_default_overdue_reason_in_the_readers_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    _, number, code = _file(app, language="en")  # the applicant reads English
+    database: Database = app.extensions["database"]
+    with database.transaction() as session:
+        sweep_batch(session, now=NOW + timedelta(days=9))  # overdue: the service's default reason
+    _lookup(client, number, code)
+    chinese = _timeline(client.get("/status/case").get_data(as_text=True))
+    english = _timeline(
+        client.get("/status/case", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    )
+    assert "案件處理中" in chinese and "Being processed" not in chinese
+    assert "Being processed" in english and "案件處理中" not in english
+
+
+def _timeline(html: str) -> str:
+    return html[html.index('class="timeline"') :]
 
 
 def test_a_case_on_time_is_not_called_overdue(app: Flask, client: FlaskClient) -> None:
