@@ -67,6 +67,10 @@ def declare_closure(
     return ClosureResult(closure.id, retimed)
 
 
+# Why an import moved a due date, in our own words: so in each applicant's language.
+DGPA_UPDATE_REASON = {"zh-TW": "行政機關辦公日曆表更新", "en": "Office calendar updated"}
+
+
 @dataclass(frozen=True)
 class ImportResult:
     changed_days: list[date]
@@ -88,6 +92,6 @@ def import_dgpa_calendar(
             actor=actor,
             now=now,
             note="The official office calendar was updated.",
-            cause={"calendar": source, "reason": "行政機關辦公日曆表更新"},
+            cause={"calendar": source, "reason": DGPA_UPDATE_REASON},
         )
     return ImportResult(changed, retimed)
