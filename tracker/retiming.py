@@ -74,10 +74,14 @@ def retime_open_cases(
     agency_id: int | None,
     actor: str,
     now: datetime,
-    note: str,
+    note: Mapping[str, str],
     cause: Mapping[str, Any],
 ) -> list[Retimed]:
     """Recompute the deadlines of open cases touched by days in [first_day, last_day].
+
+    Each case whose due date moved gets a public timeline line, ``note`` in every language
+    (``{"zh-TW": ..., "en": ...}``): its Chinese is the stored note, and both are kept in the
+    event's data for each reader to see theirs (web.formatting.event_note).
 
     Each applicant whose due date moved is sent a ``retimed`` notice with the new date and
     ``cause`` (kept in each event's data too). Its ``reason`` is either text as a person typed it
@@ -162,7 +166,7 @@ def retime_open_cases(
                 "watch_at": next_watch_at(
                     state, calendar, row.watched_until or row.received_at - _JUST_BEFORE
                 ),
-                "data": {**cause, "old_due": old, "new_due": new},
+                "data": {**cause, "note_texts": note, "old_due": old, "new_due": new},
             }
         )
         version, department = versions[row.service_version_id], departments[row.department_id]
@@ -243,7 +247,12 @@ def _candidates(first_day: date, last_day: date, agency_id: int | None) -> Any:
 
 
 def _write(
-    session: Session, changes: list[dict[str, Any]], *, actor: str, now: datetime, note: str
+    session: Session,
+    changes: list[dict[str, Any]],
+    *,
+    actor: str,
+    now: datetime,
+    note: Mapping[str, str],
 ) -> None:
     connection = session.connection()
     with staged(connection, _BATCH, changes) as batch:
@@ -269,7 +278,7 @@ def _write(
                     literal(actor, Text),
                     literal("retimed", Text),
                     true(),
-                    literal(note, Text),
+                    literal(note["zh-TW"], Text),
                     batch.c.data,
                 ),
             )

@@ -14,6 +14,7 @@ from tests.conftest import NOW
 from tests.factories import create_case
 from tests.web.conftest import csrf_token
 from tracker import case_actions
+from tracker.calendar_changes import declare_closure
 from tracker.db import Database
 from tracker.identifiers import format_lookup_code
 from tracker.watch import sweep_batch
@@ -222,6 +223,23 @@ def test_the_timeline_gives_the_default_overdue_reason_in_the_readers_language(
     )
     assert "案件處理中" in chinese and "Being processed" not in chinese
     assert "Being processed" in english and "案件處理中" not in english
+
+
+def test_a_closure_in_the_timeline_reads_in_the_readers_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    _, number, code = _file(app)  # due 2026-04-20: a closure on 04-15 moves it
+    database: Database = app.extensions["database"]
+    with database.transaction() as session:
+        declare_closure(session, date(2026, 4, 15), reason="颱風", actor="admin", now=NOW)
+    _lookup(client, number, code)
+    chinese = _timeline(client.get("/status/case").get_data(as_text=True))
+    english = _timeline(
+        client.get("/status/case", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    )
+    # The administrator's reason as typed, in the product's words of each language.
+    assert "2026-04-15 停止上班：颱風" in chinese and "office closure" not in chinese
+    assert "2026-04-15 office closure: 颱風" in english
 
 
 def _timeline(html: str) -> str:
