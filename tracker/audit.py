@@ -19,6 +19,9 @@ LOGOUT = "logout"
 USER_CREATED = "user_created"
 CATALOGUE_RELOADED = "catalogue_reloaded"
 CLOSURE_DECLARED = "closure_declared"
+# A letter task marked done changes no case (no event, no version): the notice records who and
+# when, and the audit log keeps the act.
+TASK_DONE = "task_done"
 
 
 def record_audit(
