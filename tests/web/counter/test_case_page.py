@@ -242,6 +242,8 @@ def test_the_timeline_gives_the_default_overdue_reason_in_the_clerks_language(
     page = clerk.get(f"/counter/cases/{default.number}").text
     timeline = page[page.index('class="timeline"') :]
     assert "Being processed" in timeline and "案件處理中" not in timeline
+    # The facts say what the applicant was told, and that the clerk should confirm it.
+    assert "Being processed (the service&#39;s default; confirm or correct it)" in page
     page = clerk.get(f"/counter/cases/{own.number}").text
     assert page[page.index('class="timeline"') :].count("等待工務局會勘") == 2  # as typed
 
