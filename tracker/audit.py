@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +19,9 @@ LOGOUT = "logout"
 USER_CREATED = "user_created"
 CATALOGUE_RELOADED = "catalogue_reloaded"
 CLOSURE_DECLARED = "closure_declared"
+# A letter task marked done changes no case (no event, no version): the notice records who and
+# when, and the audit log keeps the act.
+TASK_DONE = "task_done"
 
 
 def record_audit(
@@ -42,6 +45,29 @@ def record_audit(
     )
     session.add(entry)
     return entry
+
+
+def record_closure(
+    session: Session,
+    *,
+    actor: str,
+    at: datetime,
+    day: date,
+    agency_code: str | None,
+    reason: str,
+    retimed: int,
+    remote_addr: str | None = None,
+) -> AuditEntry:
+    """A declared closure, the same entry whether the console or the command line declared it."""
+    return record_audit(
+        session,
+        CLOSURE_DECLARED,
+        actor=actor,
+        at=at,
+        target=f"{day.isoformat()} {agency_code or 'city-wide'}",
+        remote_addr=remote_addr,
+        data={"retimed": retimed, "reason": reason},
+    )
 
 
 def recent_audit(session: Session, *, limit: int = 100) -> Sequence[AuditEntry]:

@@ -61,10 +61,18 @@ def declare_closure(
         agency_id=agency_id,
         actor=actor,
         now=now,
-        note=f"{day.isoformat()} office closure: {reason}",
+        # The product's words around the administrator's, which stay as typed.
+        note={
+            "zh-TW": f"{day.isoformat()} 停止上班：{reason}",
+            "en": f"{day.isoformat()} office closure: {reason}",
+        },
         cause={"closure_day": day.isoformat(), "reason": reason},
     )
     return ClosureResult(closure.id, retimed)
+
+
+# Why an import moved a due date, in our own words: so in each applicant's language.
+DGPA_UPDATE_REASON = {"zh-TW": "行政機關辦公日曆表更新", "en": "Office calendar updated"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,10 @@ def import_dgpa_calendar(
             agency_id=None,
             actor=actor,
             now=now,
-            note="The official office calendar was updated.",
-            cause={"calendar": source, "reason": "行政機關辦公日曆表更新"},
+            note={
+                "zh-TW": "行政機關辦公日曆表已更新。",
+                "en": "The official office calendar was updated.",
+            },
+            cause={"calendar": source, "reason": DGPA_UPDATE_REASON},
         )
     return ImportResult(changed, retimed)

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from tracker.contact import normalise_phone
 from tracker.models import Case, CaseEvent, Department, Notice, User
-from tracker.notices import TASK
 from tracker.transitions import OPEN_STATUSES
 
 QUEUE_LIMIT = 500
@@ -87,11 +86,6 @@ def case_notices(session: Session, case_id: int) -> Sequence[Notice]:
         .where(Notice.case_id == case_id)
         .order_by(Notice.created_at.desc(), Notice.id.desc())
     ).all()
-
-
-def letter_tasks(notices: Sequence[Notice]) -> list[Notice]:
-    """The notices nobody could send: the clerk must contact the applicant by phone or letter."""
-    return [n for n in notices if n.channel == "letter" and n.status == TASK]
 
 
 def department_users(session: Session, department_id: int) -> Sequence[User]:

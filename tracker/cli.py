@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,19 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _actor() -> str:
+    """Who runs the command, as timelines, closures and the audit log name them.
+
+    ``cli:<os user>``, like ``api:<key name>`` for the API: the operating-system account (as
+    the environment or the password database give it) is all a command line knows of a person.
+    """
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name at all, e.g. a container running as a bare uid
+        return "cli"
+    return f"cli:{user}"[:80]
 
 
 def _settings() -> Settings:
@@ -134,7 +148,7 @@ def calendar_import_dgpa(file: Path) -> None:
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}")
     with _transaction(_settings()) as session:
-        result = import_dgpa_calendar(session, days, source=file.name, actor="cli", now=_now())
+        result = import_dgpa_calendar(session, days, source=file.name, actor=_actor(), now=_now())
     first, last = min(d.date for d in days), max(d.date for d in days)
     click.echo(f"Imported {len(days)} days ({first} to {last}) from {file.name}.")
     click.echo(
@@ -150,16 +164,28 @@ def calendar_import_dgpa(file: Path) -> None:
 @refusals
 def calendar_close(day: datetime, agency_code: str | None, reason: str) -> None:
     """Declare the offices closed on DAY (YYYY-MM-DD) and re-time the open cases it touches."""
+    from tracker.audit import record_closure
     from tracker.calendar_changes import declare_closure
 
+    actor, now = _actor(), _now()
     with _transaction(_settings()) as session:
         result = declare_closure(
             session,
             day.date(),
             agency_code=agency_code,
             reason=reason,
-            actor="cli",
-            now=_now(),
+            actor=actor,
+            now=now,
+        )
+        # As the console records its closures: who, when, which day and scope, why.
+        record_closure(
+            session,
+            actor=actor,
+            at=now,
+            day=day.date(),
+            agency_code=agency_code,
+            reason=reason,
+            retimed=len(result.retimed),
         )
     scope = agency_code or "city-wide"
     click.echo(f"Closed {day.date()} ({scope}): {len(result.retimed)} open cases re-timed.")

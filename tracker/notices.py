@@ -39,6 +39,9 @@ APPLICANT_KINDS = (
     "retimed",
 )
 STAFF_KINDS = ("due_soon", "supplement_lapsed", "overdue_clerk")
+# Staff read the console and the department's mailbox in the office's language, whatever the
+# applicant chose: their notices say every catalogue text in it.
+STAFF_LANGUAGE = "zh-TW"
 
 PENDING, SENDING, SENT, DELIVERED, FAILED, TASK = (
     "pending",
@@ -76,6 +79,11 @@ def staff_channels(department_email: str | None) -> list[tuple[str, str | None]]
     return found
 
 
+def notice_language(kind: str, applicant_language: str) -> str:
+    """The language notice ``kind`` is written in: the applicant's, or the staff's for theirs."""
+    return STAFF_LANGUAGE if kind in STAFF_KINDS else applicant_language
+
+
 def notice_rows(
     *,
     case_id: int,
@@ -101,7 +109,7 @@ def notice_rows(
             # A letter is a task for the clerk: nothing for the dispatcher to send.
             "status": TASK if channel == "letter" else PENDING,
             "recipient": address,
-            "language": language if audience == "applicant" else "zh-TW",
+            "language": notice_language(kind, language),
             "payload": payload,
             "trigger_at": trigger_at,
             "created_at": now,
@@ -161,13 +169,13 @@ _STAGE = Table(
 _STAGE_FROM = 200
 
 
-def case_values(case: Case) -> dict[str, Any]:
-    """What every notice about ``case`` may say, in the applicant's language, as of now."""
+def case_values(case: Case, language: str | None = None) -> dict[str, Any]:
+    """What every notice about ``case`` may say, as of now, in ``language`` (the applicant's)."""
     return values_of(
         number=case.number,
         lookup_code=case.lookup_code,
         applicant_name=case.applicant_name,
-        language=case.language,
+        language=language or case.language,
         service_name=case.service_version.name,
         steps=case.service_version.steps,
         current_step=case.current_step,
@@ -216,7 +224,7 @@ def case_notice_rows(
     not_before: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """The outbox rows of notice ``kind`` about ``case``, to its applicant or its staff."""
-    values = {**case_values(case), **(extra or {})}
+    values = {**case_values(case, notice_language(kind, case.language)), **(extra or {})}
     if kind in STAFF_KINDS:
         channels = staff_channels(case.department.email)
     else:

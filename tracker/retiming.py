@@ -10,6 +10,7 @@ transaction.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -73,12 +74,19 @@ def retime_open_cases(
     agency_id: int | None,
     actor: str,
     now: datetime,
-    note: str,
-    cause: dict[str, Any],
+    note: Mapping[str, str],
+    cause: Mapping[str, Any],
 ) -> list[Retimed]:
     """Recompute the deadlines of open cases touched by days in [first_day, last_day].
 
-    Each applicant whose due date moved is sent a ``retimed`` notice with the new date.
+    Each case whose due date moved gets a public timeline line, ``note`` in every language
+    (``{"zh-TW": ..., "en": ...}``): its Chinese is the stored note, and both are kept in the
+    event's data for each reader to see theirs (web.formatting.event_note).
+
+    Each applicant whose due date moved is sent a ``retimed`` notice with the new date and
+    ``cause`` (kept in each event's data too). Its ``reason`` is either text as a person typed it
+    (an administrator's closure reason), told as it is, or ``{language: text}`` for the
+    product's own words, of which each applicant is told theirs.
     """
     touched = _candidates(first_day, last_day, agency_id)
     rows = session.execute(touched).all()
@@ -113,6 +121,7 @@ def retime_open_cases(
     changes: list[dict[str, Any]] = []
     notices: list[dict[str, Any]] = []
     result: list[Retimed] = []
+    told: dict[str, dict[str, Any]] = {}  # the cause as each language's applicants read it
     for row in rows:
         limit = parse_limit(row.time_limit)
         case_pauses = tuple(pauses.get(row.id, ()))
@@ -157,7 +166,7 @@ def retime_open_cases(
                 "watch_at": next_watch_at(
                     state, calendar, row.watched_until or row.received_at - _JUST_BEFORE
                 ),
-                "data": {**cause, "old_due": old, "new_due": new},
+                "data": {**cause, "note_texts": note, "old_due": old, "new_due": new},
             }
         )
         version, department = versions[row.service_version_id], departments[row.department_id]
@@ -173,13 +182,15 @@ def retime_open_cases(
             department_phone=department.phone,
             due=deadline,
         )
+        if row.language not in told:
+            told[row.language] = {**cause, "reason": _in_language(cause["reason"], row.language)}
         notices += notice_rows(
             case_id=row.id,
             kind="retimed",
             trigger_at=now,
             now=now,
             language=row.language,
-            values={**values, **cause, "old_due_date": old, "new_due_date": new},
+            values={**values, **told[row.language], "old_due_date": old, "new_due_date": new},
             channels=applicant_channels(row.notify_by, row.applicant_phone, row.applicant_email),
         )
         result.append(Retimed(row.id, old, new))
@@ -187,6 +198,13 @@ def retime_open_cases(
         _write(session, changes, actor=actor, now=now, note=note)
         insert_notices(session, notices)
     return result
+
+
+def _in_language(reason: str | Mapping[str, str], language: str) -> str:
+    """A reason in ``language`` (zh-TW where it has none); text as typed stays as it is."""
+    if isinstance(reason, str):
+        return reason
+    return reason.get(language) or reason.get("zh-TW") or ""
 
 
 def _candidates(first_day: date, last_day: date, agency_id: int | None) -> Any:
@@ -229,7 +247,12 @@ def _candidates(first_day: date, last_day: date, agency_id: int | None) -> Any:
 
 
 def _write(
-    session: Session, changes: list[dict[str, Any]], *, actor: str, now: datetime, note: str
+    session: Session,
+    changes: list[dict[str, Any]],
+    *,
+    actor: str,
+    now: datetime,
+    note: Mapping[str, str],
 ) -> None:
     connection = session.connection()
     with staged(connection, _BATCH, changes) as batch:
@@ -255,7 +278,7 @@ def _write(
                     literal(actor, Text),
                     literal("retimed", Text),
                     true(),
-                    literal(note, Text),
+                    literal(note["zh-TW"], Text),
                     batch.c.data,
                 ),
             )

@@ -41,8 +41,10 @@ from tracker.models import Case, CaseEvent, Department, Pause, ServiceVersion
 from tracker.models.base import UTCDateTime
 from tracker.notices import (
     STAFF_KINDS,
+    STAFF_LANGUAGE,
     applicant_channels,
     insert_notices,
+    notice_language,
     notice_rows,
     staff_channels,
     values_of,
@@ -128,7 +130,8 @@ class _Due:
     limit: TimeLimit
     overdue_since: datetime | None
     expected_completion: date | None
-    _values: dict[str, Any] | None = None
+    # By language: the applicant's notices and the staff's say the catalogue texts differently.
+    _values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def state(self) -> WatchState:
         """The facts the watch rules need."""
@@ -159,20 +162,21 @@ class _Due:
             trigger_at=trigger_at,
             now=now,
             language=row.language,
-            values={**self.values(), **extra},
+            values={**self.values(notice_language(kind, row.language)), **extra},
             channels=channels,
         )
 
-    def values(self) -> dict[str, Any]:
-        """The values every notice about this case says (the same for all its triggers)."""
-        if self._values is not None:
-            return self._values
+    def values(self, language: str) -> dict[str, Any]:
+        """The values every notice about this case says in ``language`` (for all its triggers)."""
+        known = self._values.get(language)
+        if known is not None:
+            return known
         row, version, department = self.row, self.version, self.department
-        self._values = values_of(
+        self._values[language] = values_of(
             number=row.number,
             lookup_code=row.lookup_code,
             applicant_name=row.applicant_name,
-            language=row.language,
+            language=language,
             service_name=version.name,
             steps=version.steps,
             current_step=row.current_step,
@@ -180,7 +184,7 @@ class _Due:
             department_phone=department.phone,
             due=_deadline(row),
         )
-        return self._values
+        return self._values[language]
 
 
 def sweep_batch(session: Session, *, now: datetime, batch_size: int = 500) -> SweepReport:
@@ -343,19 +347,34 @@ def _overdue(case: _Due, trigger: Trigger, calendar: WorkCalendar, writes: _Writ
             base, trigger.at, case.limit, calendar
         )
     assert case.expected_completion is not None
-    reason = row.overdue_reason or _pick(case.version.overdue_reason, row.language)
-    values = {"reason": reason, "expected_completion": case.expected_completion.isoformat()}
+    expected = case.expected_completion.isoformat()
+    # The clerk's reason is one text, as typed. The service's default exists in each language
+    # and every reader gets theirs: the applicant in the notice, staff (and the stored note) in
+    # the office's language, the timeline's readers from both texts kept in the event.
+    default = {} if row.overdue_reason else dict(case.version.overdue_reason)
+    staff_reason = row.overdue_reason or _pick(default, STAFF_LANGUAGE)
+    applicant_reason = row.overdue_reason or _pick(default, row.language)
+    data: dict[str, Any] = {"reason": staff_reason, "expected_completion": expected}
+    if default:
+        data["note_texts"] = default  # see web.formatting.event_note
     writes.event(
         row.id,
         "overdue",
-        reason,
-        {**values, "trigger_at": trigger.at.isoformat(), "by_rule": by_rule},
+        staff_reason,
+        {**data, "trigger_at": trigger.at.isoformat(), "by_rule": by_rule},
         public=True,
     )
-    writes.notices += case.notices("overdue", trigger.at, now, **values)
+    writes.notices += case.notices(
+        "overdue", trigger.at, now, reason=applicant_reason, expected_completion=expected
+    )
     if by_rule or not row.overdue_reason:
         writes.notices += case.notices(
-            "overdue_clerk", trigger.at, now, **values, reason_is_default=True
+            "overdue_clerk",
+            trigger.at,
+            now,
+            reason=staff_reason,
+            expected_completion=expected,
+            reason_is_default=True,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any, Protocol
 
 from babel import dates
 from flask import Flask
@@ -25,6 +26,30 @@ def localized(text: Mapping[str, str] | None) -> str:
     if not text:
         return ""
     return text.get(text_language()) or text.get("zh-TW") or ""
+
+
+class TimelineEvent(Protocol):
+    """What ``event_note`` reads of a timeline entry (a case event, or its public view)."""
+
+    @property
+    def note(self) -> str | None: ...
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+
+def event_note(event: TimelineEvent) -> str | None:
+    """A timeline entry's note for this reader.
+
+    A person's words are shown as written. Words the product wrote itself (the service's
+    default overdue reason, the line of a re-timing) are kept in the event's ``note_texts`` in
+    every language, so the citizen and the clerk each read them in theirs; the stored note is
+    their Chinese.
+    """
+    texts = (event.data or {}).get("note_texts")
+    if isinstance(texts, Mapping):
+        return localized(texts) or event.note
+    return event.note
 
 
 def day(value: date | str | None) -> str:
@@ -85,5 +110,8 @@ def init_formatting(app: Flask) -> None:
         localized=localized, day=day, instant=instant, limit_words=limit_words
     )
     app.jinja_env.globals.update(
-        status_label=status_label, status_class=status_class, event_label=event_label
+        status_label=status_label,
+        status_class=status_class,
+        event_label=event_label,
+        event_note=event_note,
     )

@@ -2,7 +2,9 @@
 
 Werkzeug decodes forms and query strings replacing bytes that are not UTF-8 with "�", so a
 name or a note sent with broken bytes would be stored garbled without a word. Such a request is
-refused (400) instead, as the API refuses a JSON body that is not UTF-8. No form takes a file
+refused (400) instead, as the API refuses a JSON body that is not UTF-8: URL-encoded forms and
+multipart ones alike (a multipart field is checked as Werkzeug will decode it, in its part's
+charset). No form takes a file
 (the catalogue is reloaded from its configured path, never uploaded), and a file where a form
 expects text would reach its validators as an object, not a string: refused too. The API and
 Open311 keep their own, smaller body limit (64 KiB, ``limit_body``), set here before the body is
@@ -14,6 +16,8 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Flask, abort, request
+from werkzeug.formparser import MultiPartParser
+from werkzeug.sansio.multipart import Data, Epilogue, Field, MultipartDecoder, NeedData
 
 # The largest console form (a case's notes) is a few kilobytes; anything near this is not ours.
 MAX_BODY = 1024 * 1024
@@ -39,8 +43,48 @@ def is_utf8(raw: bytes) -> bool:
     return True
 
 
+# Only for its get_part_charset: the charset Werkzeug will decode each field with.
+_WERKZEUG_PARSER = MultiPartParser()
+
+
+def multipart_is_utf8(
+    body: bytes,
+    boundary: str,
+    *,
+    max_form_memory_size: int | None = None,
+    max_parts: int | None = None,
+) -> bool:
+    """Whether every text field of a multipart body decodes without a replacement character.
+
+    Each field is decoded strictly in the charset Werkzeug's form parser will use for it (UTF-8
+    unless the part names another it allows), so this refuses exactly the fields it would garble.
+    A body that is not multipart at all is refused too. The limits are the request's: a part
+    over them raises RequestEntityTooLarge (413) here, as the form parser would.
+    """
+    try:
+        decoder = MultipartDecoder(
+            boundary.encode("ascii"), max_form_memory_size=max_form_memory_size, max_parts=max_parts
+        )
+        decoder.receive_data(body)
+        decoder.receive_data(None)
+        field: Field | None = None
+        chunks: list[bytes] = []
+        while not isinstance(event := decoder.next_event(), Epilogue | NeedData):
+            if isinstance(event, Field):
+                field, chunks = event, []
+            elif not isinstance(event, Data):  # a file part: refused on its own
+                field = None
+            elif field is not None:
+                chunks.append(event.data)
+                if not event.more_data:
+                    b"".join(chunks).decode(_WERKZEUG_PARSER.get_part_charset(field.headers))
+    except ValueError:  # UnicodeError included; a malformed body the parser would drop too
+        return False
+    return True
+
+
 def _refuse_broken_text() -> None:
-    """400 for a query or a form that is not UTF-8, or a form that carries a file."""
+    """400 for a query or a form (URL-encoded or multipart) that is not UTF-8, or a file."""
     for name in request.blueprints:
         if name in _SMALLER:
             request.max_content_length = _SMALLER[name]
@@ -49,8 +93,18 @@ def _refuse_broken_text() -> None:
     # Read within the limit (a larger body is refused with 413 here), kept for the form parser.
     if request.mimetype == _FORM and not is_utf8(request.get_data(cache=True)):
         abort(400)
-    if request.mimetype == _MULTIPART and request.files:
-        abort(400)
+    if request.mimetype == _MULTIPART:
+        boundary = request.mimetype_params.get("boundary", "")
+        body = request.get_data(cache=True)  # as above: within the limit, kept for the parser
+        if not multipart_is_utf8(
+            body,
+            boundary,
+            max_form_memory_size=request.max_form_memory_size,
+            max_parts=request.max_form_parts,
+        ):
+            abort(400)
+        if request.files:
+            abort(400)
 
 
 def init_request_limits(app: Flask) -> None:

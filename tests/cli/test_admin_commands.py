@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 from pathlib import Path
 
@@ -14,7 +15,15 @@ from tracker.accounts import verify_password
 from tracker.cli import main
 from tracker.db import Database
 from tracker.migrate import head_revision
-from tracker.models import ApiKey, CalendarDay, Closure, Service, ServiceVersion, User
+from tracker.models import (
+    ApiKey,
+    AuditEntry,
+    CalendarDay,
+    Closure,
+    Service,
+    ServiceVersion,
+    User,
+)
 
 CATALOGUE = str(DATA / "test-catalogue.yaml")
 
@@ -122,6 +131,21 @@ def test_calendar_close_validates(run: Run, database: Database) -> None:
     ok = run("calendar", "close", "2026-04-15", "--agency", "sanmin", "--reason", "颱風")
     assert ok.exit_code == 0, ok.output
     assert "Closed 2026-04-15 (sanmin)" in ok.output
+
+
+def test_calendar_close_is_audited_as_the_console_does(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", CATALOGUE)
+    run("calendar", "close", "2026-04-15", "--agency", "nowhere", "--reason", "颱風")  # refused
+    assert run("calendar", "close", "2026-04-15", "--reason", "颱風").exit_code == 0
+    actor = f"cli:{getpass.getuser()}"
+    with database.transaction() as s:
+        entries = s.scalars(select(AuditEntry)).all()
+        assert [(e.action, e.actor, e.target, e.data) for e in entries] == [
+            ("closure_declared", actor, "2026-04-15 city-wide", {"retimed": 0, "reason": "颱風"})
+        ]
+        closure = s.scalar(select(Closure))
+        assert closure is not None and closure.declared_by == actor
 
 
 def test_user_create_generates_a_password(run: Run, database: Database) -> None:

@@ -30,7 +30,7 @@ from tests.web.counter.conftest import (
 from tracker import case_actions
 from tracker.db import Database
 from tracker.links import survey_token
-from tracker.models import Case, User
+from tracker.models import Case, Notice, User
 from web.counter.cases import ACTIONS
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -225,6 +225,22 @@ def _declare_closure(console: Console, database: Database) -> None:
     _accepted(console, database, "/counter/admin/closures", data)
 
 
+def _task_done(console: Console, database: Database) -> None:
+    console.login("clerk")
+    case = file_social_case(database, phone="07-311-0000", notify_by="none")
+    with database.transaction() as session:
+        task = session.scalars(select(Notice.id).where(Notice.case_id == case.id)).one()
+    console.get(f"/counter/cases/{case.number}")
+    path = f"/counter/cases/{case.number}/tasks/{task}/done"
+    data = {"note": "已電話告知"}
+    _refused(console, database, path, data, prefix=f"task-{task}")
+    with database.transaction() as session:
+        assert session.get_one(Notice, task).done_at is None
+    _accepted(console, database, path, data, prefix=f"task-{task}")  # audited: a new row
+    with database.transaction() as session:
+        assert session.get_one(Notice, task).done_at is not None
+
+
 FORMS: dict[str, Callable[[Console, Database], None]] = {
     "status.submit": _status_submit,
     "status.forget": _status_forget,
@@ -233,6 +249,7 @@ FORMS: dict[str, Callable[[Console, Database], None]] = {
     "counter.logout": _logout,
     "counter.file_service": _file,
     "counter.act": _act,
+    "counter.task_done": _task_done,
     "counter.create_user_view": _create_user,
     "counter.reload_catalogue": _reload_catalogue,
     "counter.declare_closure_view": _declare_closure,

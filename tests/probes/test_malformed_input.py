@@ -6,12 +6,15 @@ from __future__ import annotations
 import io
 from urllib.parse import urlencode
 
+from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from tests.probes.snapshot import row_counts
 from tests.web.api.conftest import ApiClient, Keys
 from tests.web.counter.conftest import Console, file_social_case, load_case
 from tracker.db import Database
+from tracker.models import Case, CaseEvent
 
 TEN_MB = 10 * 1024 * 1024
 BIG = "x" * TEN_MB
@@ -33,6 +36,25 @@ def _token(console: Console) -> str:
 
 def _raw_post(console: Console, path: str, body: bytes) -> TestResponse:
     return console.client.post(path, data=body, content_type=FORM)
+
+
+def multipart(fields: dict[str, bytes | str]) -> tuple[bytes, str]:
+    """A multipart/form-data body of text fields, their bytes as given; its content type."""
+    boundary = "probe-boundary-7f3a"
+    body = b""
+    for name, value in fields.items():
+        raw = value.encode() if isinstance(value, str) else value
+        body += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + raw
+            + b"\r\n"
+        )
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _multipart_post(client: FlaskClient, path: str, fields: dict[str, bytes | str]) -> TestResponse:
+    body, content_type = multipart(fields)
+    return client.post(path, data=body, content_type=content_type)
 
 
 def test_ten_megabyte_bodies_are_refused(
@@ -131,15 +153,72 @@ def test_broken_utf8_is_refused(
             "&note-note=%ED%A0%80".encode(),
         ),
         "search": console.client.get("/counter/search?q=%FF"),
+        # The same broken bytes as multipart text fields (no file part).
+        "status, multipart": _multipart_post(
+            console.client, "/status", {"csrf_token": token, "number": b"\xff\xfe", "code": "x"}
+        ),
+        "filing, multipart": _multipart_post(
+            console.client,
+            "/counter/file/five-wd",
+            {
+                "csrf_token": token,
+                "documents": "0",
+                "applicant_name": b"\xe7\x8e",
+                "phone": "0912-345-678",
+            },
+        ),
+        "note, multipart": _multipart_post(
+            console.client,
+            f"/counter/cases/{number}/note",
+            {
+                "csrf_token": token,
+                "note-csrf_token": token,
+                "note-version": str(version),
+                "note-note": b"\xed\xa0\x80",
+            },
+        ),
+        "open311 POST, multipart": _multipart_post(
+            api.client,
+            "/open311/v2/requests.json",
+            {
+                "api_key": keys.full,
+                "service_code": "five-wd",
+                "last_name": b"\xc3\x28",
+                "email": "w@example.org",
+            },
+        ),
     }
     for name, response in sent.items():
         assert response.status_code == 400, (name, response.status_code)
-    for name in ("status", "filing, escaped", "filing, raw bytes", "note", "search"):
+    for name in ("status", "filing, escaped", "filing, raw bytes", "note", "search",
+                 "status, multipart", "filing, multipart", "note, multipart"):  # fmt: skip
         assert "could not be understood" in sent[name].get_data(as_text=True), name
     assert sent["api POST"].json["error"]["code"] == "invalid_json"
     assert sent["api GET"].json["error"]["code"] == "bad_request"
     assert row_counts(catalogue_db) == before
     assert load_case(catalogue_db, number).version == version
+
+
+def test_a_multipart_form_in_utf8_is_taken_as_typed(
+    console: Console, catalogue_db: Database
+) -> None:
+    console.login("clerk")
+    console.get("/counter/file/five-wd")
+    # U+FFFD typed on purpose is valid UTF-8: only bytes that do not decode are refused.
+    note = "申請人說明：收據上印著 \ufffd 符號"
+    filed = _multipart_post(
+        console.client,
+        "/counter/file/five-wd",
+        {"csrf_token": _token(console), "documents": "0", "applicant_name": "王小明",
+         "phone": "0912-345-678", "note": note},
+    )  # fmt: skip
+    assert filed.status_code == 303, filed.get_data(as_text=True)[:800]
+    number = filed.location.split("/")[3]  # /counter/cases/<number>/receipt
+    with catalogue_db.transaction() as session:
+        event = session.scalar(
+            select(CaseEvent).join(Case).where(Case.number == number, CaseEvent.kind == "filed")
+        )
+        assert event is not None and event.note == note
 
 
 def _stored(database: Database) -> dict[str, int]:

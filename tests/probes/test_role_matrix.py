@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from tests.web.counter.conftest import Console, file_social_case
 from tracker.db import Database
+from tracker.models import Notice
 from web.counter.cases import ACTIONS
 
 WHO = (None, "clerk", "boss", "root", "civil")  # civil: a clerk of sanmin/civil
@@ -50,6 +52,12 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Cells]]] = {
         *[(f"/counter/cases/{{number}}/{a}", _cells(LOGIN, 422, 422, 403, 404)) for a in ACTIONS],
         ("/counter/cases/{number}/no-such-action", _cells(LOGIN, 404, 404, 403, 404)),
     ],
+    # {quiet} is a case of sanmin/social whose receipt is letter task {task}: taken (the note
+    # is optional); no task of {number} has that id.
+    ("POST", "/counter/cases/<number>/tasks/<int:notice_id>/done"): [
+        ("/counter/cases/{number}/tasks/{task}/done", _cells(LOGIN, 404, 404, 403, 404)),
+        ("/counter/cases/{quiet}/tasks/{task}/done", _cells(LOGIN, 303, 303, 403, 404)),
+    ],
     ("GET", "/counter/reports"): [("/counter/reports", REPORTS)],
     ("GET", "/counter/reports.csv"): [("/counter/reports.csv", REPORTS)],
     ("GET", "/counter/admin"): [("/counter/admin", ADMIN_PAGE)],
@@ -76,13 +84,16 @@ def test_the_matrix_has_a_row_for_every_console_route(app: Flask) -> None:
 @pytest.mark.parametrize("who", WHO, ids=[w or "anonymous" for w in WHO])
 def test_role_matrix(console: Console, catalogue_db: Database, who: str | None) -> None:
     number = file_social_case(catalogue_db).number
+    quiet = file_social_case(catalogue_db, phone="07-311-0000", notify_by="none")
+    with catalogue_db.transaction() as session:
+        task = session.scalars(select(Notice.id).where(Notice.case_id == quiet.id)).one()
     if who:
         assert console.login(who).status_code == 303
     else:
         console.get("/counter/login")  # a token for the POSTs, as a browser would have
     for (method, _rule), cells in MATRIX.items():
         for template, expected in cells:
-            path = template.format(number=number)
+            path = template.format(number=number, quiet=quiet.number, task=task)
             response = console.get(path) if method == "GET" else console.post(path)
             where = f"{who or 'anonymous'} {method} {path}"
             if expected[who] == LOGIN:

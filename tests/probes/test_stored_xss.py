@@ -150,6 +150,18 @@ def _store(app: Flask, console: Console, db: Database) -> Stored:
          reason=payload("transfer"))  # fmt: skip
     o = _file(console, db)  # stays open: the closure re-times it
     out.numbers.update(B=b, C=c, D=d, E=e, O=o)
+    # A letter task marked done, with how the applicant was reached.
+    with db.transaction() as session:
+        t = out.numbers["T"] = create_case(
+            session, now=datetime.now(UTC), phone="07-311-0000", notify_by="none"
+        ).number
+        task = session.scalars(select(Notice.id).join(Case).where(Case.number == t)).one()
+    console.get(f"/counter/cases/{t}")
+    done = console.post(
+        f"/counter/cases/{t}/tasks/{task}/done", {"note": payload("task")},
+        prefix=f"task-{task}",
+    )  # fmt: skip
+    assert done.status_code == 303, done.get_data(as_text=True)[:800]
 
     with db.transaction() as session:
         f = out.numbers["F"] = create_case(
@@ -196,6 +208,7 @@ CASE_PAGE_TEXTS = {
     "B": ("name", "rejection"),
     "C": ("name", "withdrawal"),
     "D": ("name", "transfer-out"),
+    "T": ("task",),
 }  # fmt: skip
 
 

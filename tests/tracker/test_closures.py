@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from notifications.render import render
 from tests.factories import create_case
 from tracker import case_actions as actions
 from tracker.calendar_changes import declare_closure, import_dgpa_calendar
 from tracker.db import Database
 from tracker.dgpa import DgpaDay
 from tracker.errors import InvalidInput
-from tracker.models import Case, CaseEvent, Closure
+from tracker.models import Case, CaseEvent, Closure, Notice
 
 MON = datetime(2026, 4, 13, 2, tzinfo=UTC)  # Monday 2026-04-13 10:00 Taipei
 LATER = datetime(2026, 4, 14, 1, tzinfo=UTC)
@@ -131,3 +132,41 @@ def test_a_dgpa_import_retimes_the_cases_whose_days_changed(catalogue_db: Databa
     with catalogue_db.transaction() as s:
         again = import_dgpa_calendar(s, days, source="115.csv", actor="admin", now=LATER)
     assert again.changed_days == [] and again.retimed == []
+
+
+def _retimed_notices(db: Database) -> dict[tuple[int, str], Notice]:
+    with db.transaction() as s:
+        rows = s.scalars(select(Notice).where(Notice.kind == "retimed"))
+        return {(n.case_id, n.channel): n for n in rows}
+
+
+def test_a_dgpa_import_tells_each_applicant_the_reason_in_their_language(
+    catalogue_db: Database,
+) -> None:
+    with catalogue_db.transaction() as s:
+        english = create_case(
+            s, "five-wd", now=MON, language="en", email="lin@example.org", notify_by="both"
+        ).id
+        chinese = create_case(s, "five-wd", now=MON).id
+    with catalogue_db.transaction() as s:
+        day = DgpaDay(date(2026, 4, 15), False, "颱風停止上班")
+        import_dgpa_calendar(s, [day], source="115.csv", actor="admin", now=LATER)
+    told = _retimed_notices(catalogue_db)
+    assert told[(english, "sms")].payload["reason"] == "Office calendar updated"
+    assert told[(chinese, "sms")].payload["reason"] == "行政機關辦公日曆表更新"
+    email = told[(english, "email")]
+    text = render("retimed", "email", email.language, {**email.payload, "status_url": "x"}).text
+    assert text is not None and "- Reason: Office calendar updated" in text
+    with catalogue_db.transaction() as s:
+        events = s.scalars(select(CaseEvent.data).where(CaseEvent.kind == "retimed")).all()
+    # The events keep both, for whoever reads the timeline.
+    both = {"zh-TW": "行政機關辦公日曆表更新", "en": "Office calendar updated"}
+    assert [data["reason"] for data in events] == [both, both]
+
+
+def test_a_closure_reason_is_told_as_the_administrator_typed_it(catalogue_db: Database) -> None:
+    with catalogue_db.transaction() as s:
+        english = create_case(s, "five-wd", now=MON, language="en").id
+    with catalogue_db.transaction() as s:
+        declare_closure(s, date(2026, 4, 15), reason="颱風停止上班", actor="admin", now=LATER)
+    assert _retimed_notices(catalogue_db)[(english, "sms")].payload["reason"] == "颱風停止上班"

@@ -11,6 +11,7 @@ from tracker import case_actions as actions
 from tracker.calendar_changes import declare_closure
 from tracker.db import Database
 from tracker.models import Case, CaseEvent, Notice
+from tracker.notices import case_notice_rows
 from tracker.watch import sweep_batch
 
 TPE = timedelta(hours=8)
@@ -102,6 +103,44 @@ def test_the_overdue_notice_goes_out_once_with_a_promise_by_rule(catalogue_db: D
         assert event is not None and event.public and event.data["by_rule"] is True
 
 
+def test_staff_read_the_default_reason_in_chinese_the_applicant_in_theirs(
+    catalogue_db: Database,
+) -> None:
+    case_id = _file(catalogue_db, language="en")
+    assert _sweep(catalogue_db, "2026-04-17 09:00") == {"due_soon": 1}
+    assert _sweep(catalogue_db, "2026-04-21 00:01") == {"overdue": 1}
+    with catalogue_db.transaction() as s:
+        notices = {n.kind: n for n in s.scalars(select(Notice).where(Notice.case_id == case_id))}
+        overdue, clerk, soon = notices["overdue"], notices["overdue_clerk"], notices["due_soon"]
+        assert overdue.language == "en"
+        assert overdue.payload["reason"] == "Being processed"
+        assert overdue.payload["service"] == "Five working days"
+        # The staff's notices are Chinese templates: every text in them is Chinese too.
+        assert clerk.language == soon.language == "zh-TW"
+        assert clerk.payload["reason"] == "案件處理中"
+        assert (clerk.payload["service"], clerk.payload["department"]) == ("五工作天案件", "社會課")
+        assert clerk.payload["current_step"] == "收件"
+        assert soon.payload["service"] == "五工作天案件"
+        event = s.scalar(select(CaseEvent).where(CaseEvent.kind == "overdue"))
+        assert event is not None
+        # Each reader of the timeline gets the default in their language (web.formatting).
+        assert event.note == event.data["reason"] == "案件處理中"
+        assert event.data["note_texts"] == {"zh-TW": "案件處理中", "en": "Being processed"}
+
+
+def test_a_staff_notice_about_an_english_case_is_chinese_throughout(
+    catalogue_db: Database,
+) -> None:
+    with catalogue_db.transaction() as s:
+        case = create_case(s, now=FILED, language="en")
+        staff = case_notice_rows(case, "overdue_clerk", trigger_at=FILED, now=FILED)
+        applicant = case_notice_rows(case, "receipt", trigger_at=FILED, now=FILED)
+    assert [(r["language"], r["payload"]["service"]) for r in staff] == [("zh-TW", "五工作天案件")]
+    assert [(r["language"], r["payload"]["service"]) for r in applicant] == [
+        ("en", "Five working days")
+    ]
+
+
 def test_a_passed_promise_is_told_again(catalogue_db: Database) -> None:
     case_id = _file(catalogue_db)
     _sweep(catalogue_db, "2026-04-21 00:01")
@@ -123,6 +162,10 @@ def test_the_clerks_reason_and_promise_are_used(catalogue_db: Database) -> None:
         assert overdue is not None
         assert overdue.payload["reason"] == "需會同工務局現場勘查"
         assert overdue.payload["expected_completion"] == "2026-04-30"
+        event = s.scalar(select(CaseEvent).where(CaseEvent.kind == "overdue"))
+        # The clerk's own words are one text, shown to every reader as written.
+        assert event is not None and event.note == "需會同工務局現場勘查"
+        assert "note_texts" not in event.data
     assert ("overdue_clerk", "console", "pending") not in _notices(catalogue_db, case_id)
     assert _case(catalogue_db, case_id).watch_at == at("2026-05-01 00:00")
 

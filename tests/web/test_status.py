@@ -14,8 +14,10 @@ from tests.conftest import NOW
 from tests.factories import create_case
 from tests.web.conftest import csrf_token
 from tracker import case_actions
+from tracker.calendar_changes import declare_closure
 from tracker.db import Database
 from tracker.identifiers import format_lookup_code
+from tracker.watch import sweep_batch
 
 
 def _file(app: Flask, **fields: object) -> tuple[int, str, str]:
@@ -205,6 +207,82 @@ def test_an_overdue_case_gives_the_reason_and_the_expected_completion(
     assert "等待地政事務所回函" in html
     assert "2026年4月28日" in html
     assert "tag--overdue" in html
+
+
+def test_a_label_and_its_value_have_no_space_after_the_chinese_colon(
+    app: Flask, client: FlaskClient
+) -> None:
+    case_id, number, code = _file(app)
+    database: Database = app.extensions["database"]
+    with database.transaction() as session:
+        case_actions.start(session, case_id, actor="clerk:test", now=NOW)
+        case_actions.advance_step(session, case_id, 1, actor="clerk:test", now=NOW)
+        case_actions.request_supplement(
+            session, case_id, ["戶口名簿影本", "印章"], actor="clerk:test", now=NOW,
+            deadline=date(2026, 4, 24),
+        )  # fmt: skip
+        case_actions.receive_supplement(session, case_id, actor="clerk:test", now=NOW)
+        case_actions.set_overdue_info(
+            session, case_id, "等待回函", date(2026, 4, 28), actor="clerk:test",
+            now=NOW + timedelta(days=8),
+        )  # fmt: skip
+    with time_machine.travel(NOW + timedelta(days=9), tick=False):
+        _lookup(client, number, code)
+        chinese = client.get("/status/case").get_data(as_text=True)
+        english = client.get("/status/case", headers={"Accept-Language": "en"}).text
+    for words in (
+        "<p>原因：等待回函</p>",
+        "<p>預計完成日期：2026年4月28日</p>",
+        ">預計完成日期：2026年4月28日</p>",  # the timeline's line of the promise
+        ">進入下一個步驟：審核</p>",
+        ">文件：戶口名簿影本、印章。期限 2026年4月24日。</p>",
+    ):
+        assert words in chinese, words
+    assert "： " not in chinese
+    for words in (
+        "<p>Reason: 等待回函</p>",
+        "<p>Expected completion: April 28, 2026</p>",
+        ">Moved to the next step: Review</p>",
+        ">Documents: 戶口名簿影本, 印章. By April 24, 2026.</p>",
+    ):
+        assert words in english, words
+
+
+def test_the_timeline_gives_the_default_overdue_reason_in_the_readers_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    _, number, code = _file(app, language="en")  # the applicant reads English
+    database: Database = app.extensions["database"]
+    with database.transaction() as session:
+        sweep_batch(session, now=NOW + timedelta(days=9))  # overdue: the service's default reason
+    _lookup(client, number, code)
+    chinese = _timeline(client.get("/status/case").get_data(as_text=True))
+    english = _timeline(
+        client.get("/status/case", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    )
+    assert "案件處理中" in chinese and "Being processed" not in chinese
+    assert "Being processed" in english and "案件處理中" not in english
+
+
+def test_a_closure_in_the_timeline_reads_in_the_readers_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    _, number, code = _file(app)  # due 2026-04-20: a closure on 04-15 moves it
+    database: Database = app.extensions["database"]
+    with database.transaction() as session:
+        declare_closure(session, date(2026, 4, 15), reason="颱風", actor="admin", now=NOW)
+    _lookup(client, number, code)
+    chinese = _timeline(client.get("/status/case").get_data(as_text=True))
+    english = _timeline(
+        client.get("/status/case", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    )
+    # The administrator's reason as typed, in the product's words of each language.
+    assert "2026-04-15 停止上班：颱風" in chinese and "office closure" not in chinese
+    assert "2026-04-15 office closure: 颱風" in english
+
+
+def _timeline(html: str) -> str:
+    return html[html.index('class="timeline"') :]
 
 
 def test_a_case_on_time_is_not_called_overdue(app: Flask, client: FlaskClient) -> None:

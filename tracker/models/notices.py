@@ -12,6 +12,7 @@ from tracker.models.base import Base, BigId
 
 PENDING_SQL = "status = 'pending'"
 SENDING_SQL = "status = 'sending'"
+OPEN_TASK_SQL = "status = 'task' AND done_at IS NULL"
 
 
 class Notice(Base):
@@ -41,6 +42,13 @@ class Notice(Base):
             postgresql_where=text(SENDING_SQL),
             sqlite_where=text(SENDING_SQL),
         ),
+        # The queues count a department's open letter tasks: a handful among millions of rows.
+        Index(
+            "ix_notices_open_tasks",
+            "case_id",
+            postgresql_where=text(OPEN_TASK_SQL),
+            sqlite_where=text(OPEN_TASK_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -67,3 +75,8 @@ class Notice(Base):
     error: Mapped[str | None] = mapped_column(Text)
     # What was sent, as rendered: the clerk sees it, and the embedded outbox shows it.
     rendered: Mapped[dict[str, Any] | None]
+    # A letter task is done once a clerk has told the applicant: who, when, and how (a short
+    # note). Its status stays "task": reports count the notice as given by phone or letter.
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(80))
+    done_note: Mapped[str | None] = mapped_column(String(200))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from tracker.audit import record_closure
 from tracker.calendar_changes import declare_closure
 from tracker.models import Agency, Closure
 from web.api.auth import READ, WRITE
@@ -59,6 +61,16 @@ def create_closure(call: Call) -> Reply:
                 actor=call.caller.actor,
                 now=call.now,
                 agency_code=body["agency"],
+            )
+            record_closure(
+                session,
+                actor=call.caller.actor,
+                at=call.now,
+                day=body["day"],
+                agency_code=body["agency"],
+                reason=body["reason"],
+                retimed=len(result.retimed),
+                remote_addr=request.remote_addr,
             )
             closure = session.get_one(Closure, result.closure_id)
             document = closure_document(closure, body["agency"])

@@ -5,12 +5,33 @@ Each screen is a module; importing them registers their views on the blueprint.
 
 from __future__ import annotations
 
-from web.counter import admin, auth, cases, filing, forms, present, queues, reports, search
+from web.counter import (
+    admin,
+    auth,
+    cases,
+    filing,
+    forms,
+    present,
+    queues,
+    reports,
+    search,
+    tasks,
+)
 from web.counter.access import current_user
 from web.counter.blueprint import counter
 from web.counter.i18n import ct
 
-__all__ = ["admin", "auth", "cases", "counter", "filing", "queues", "reports", "search"]
+__all__ = [
+    "admin",
+    "auth",
+    "cases",
+    "counter",
+    "filing",
+    "queues",
+    "reports",
+    "search",
+    "tasks",
+]
 
 
 @counter.context_processor

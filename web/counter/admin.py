@@ -182,14 +182,15 @@ def declare_closure_view() -> ResponseReturnValue:
                 now=now,
                 agency_code=agency,
             )
-            audit.record_audit(
+            audit.record_closure(
                 db,
-                audit.CLOSURE_DECLARED,
                 actor=admin_user.username,
                 at=now,
-                target=f"{form.day.data.isoformat()} {agency or 'city-wide'}",
+                day=form.day.data,
+                agency_code=agency,
+                reason=form.reason.data or "",
+                retimed=len(result.retimed),
                 remote_addr=request.remote_addr,
-                data={"retimed": len(result.retimed), "reason": form.reason.data},
             )
     except InvalidInput as refusal:
         for name, message in field_errors(refusal).items():

@@ -25,11 +25,11 @@ from tracker.case_queries import (
     case_notices,
     case_timeline,
     department_users,
-    letter_tasks,
 )
 from tracker.errors import Conflict, IllegalTransition, InvalidInput
 from tracker.limits import parse_limit
-from tracker.models import Case, Role
+from tracker.models import Case, Notice, Role
+from tracker.tasks import case_tasks
 from tracker.transitions import Action, allowed_actions
 from web.counter import forms
 from web.counter.access import CASE_ROLES, ConsoleUser, case_for, roles, signed_in
@@ -349,19 +349,33 @@ def _forms(
     }
 
 
-def _render(
+def _task_forms(tasks: list[Notice], failed: tuple[int, FlaskForm] | None) -> dict[int, FlaskForm]:
+    """A "done" form for every open letter task; the one that failed keeps what was typed."""
+    return {
+        task.id: failed[1]
+        if failed and failed[0] == task.id
+        else forms.TaskDoneForm(prefix=forms.task_prefix(task.id), formdata=None)
+        for task in tasks
+        if task.done_at is None
+    }
+
+
+def render_case_page(
     number: str,
     status: int = 200,
     *,
     failed: tuple[str, FlaskForm] | None = None,
+    failed_task: tuple[int, FlaskForm] | None = None,
     refusal: str | None = None,
 ) -> ResponseReturnValue:
+    """The case page, with a refusal or a form that failed shown where it belongs."""
     user = signed_in()
     now = utc_now()
     with transaction() as db:
         case = case_for(db, user, number)
         calendar = load_calendar(db, case.department.agency_id)
         notices = case_notices(db, case.id)
+        tasks = case_tasks(notices)
         assigned = None
         if case.assigned_user_id is not None:
             assigned = next(
@@ -381,7 +395,8 @@ def _render(
             assigned=assigned,
             events=case_timeline(db, case.id),
             notices=notices,
-            tasks=letter_tasks(notices),
+            tasks=tasks,
+            task_forms=_task_forms(tasks, failed_task),
             open_pause=case.pauses[-1]
             if case.pauses and case.pauses[-1].resumed_at is None
             else None,
@@ -396,7 +411,7 @@ def _render(
 @roles(*CASE_ROLES)
 def case_page(number: str) -> ResponseReturnValue:
     """One case: timeline, SOP steps, notices, tasks and the actions allowed now."""
-    return _render(number)
+    return render_case_page(number)
 
 
 # Domain field names that a form calls differently.
@@ -427,13 +442,13 @@ def act(number: str, action: str) -> ResponseReturnValue:
             spec.handler(Context(db, case, user, now), form)
             still_ours = case.department_id == user.department_id
     except _NotValid:
-        return _render(number, 422, failed=(action, form))
+        return render_case_page(number, 422, failed=(action, form))
     except (Conflict, IllegalTransition) as refusal:
-        return _render(number, 409, refusal=refusal_message(refusal))
+        return render_case_page(number, 409, refusal=refusal_message(refusal))
     except InvalidInput as refusal:
         for name, message in field_errors(refusal).items():
             error_for(form, _FIELD_ALIASES.get((action, name), name), message)
-        return _render(number, 422, failed=(action, form))
+        return render_case_page(number, 422, failed=(action, form))
     flash(str(spec.done), "success")
     if not still_ours:  # transferred to another department: no longer this user's to see
         return redirect(url_for("counter.index"), code=303)

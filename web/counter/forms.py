@@ -26,6 +26,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from tracker.case_actions import DECLINE_GROUNDS
 from tracker.contact import CHANNELS, LANGUAGES, NOTIFY_BY
+from tracker.tasks import NOTE_MAX as TASK_NOTE_MAX
 from web.counter.i18n import lazy
 
 NOTE_MAX = 2000
@@ -200,6 +201,21 @@ class WithdrawForm(VersionedForm):
 
 class AssignForm(VersionedForm):
     user = SelectField(lazy("Clerk in charge"), coerce=int, choices=[])
+
+
+class TaskDoneForm(FlaskForm):
+    """A "contact by phone or letter" task done; one per open task, prefixed with its id."""
+
+    note = StringField(
+        lazy("How the applicant was reached (optional)"),
+        validators=[Length(max=TASK_NOTE_MAX)],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+def task_prefix(notice_id: int) -> str:
+    """The field prefix of an open task's form: every field id on the case page stays unique."""
+    return f"task-{notice_id}"
 
 
 class SearchForm(FlaskForm):

@@ -126,6 +126,11 @@ def field_errors(error: InvalidInput) -> dict[str, str]:
 
 def refusal_message(error: TrackerError) -> str:
     """A whole-action refusal (not a field's) in the user's language."""
+    if isinstance(error, Conflict) and "done_by" in error.params:
+        return ct(
+            "%(who)s has already marked this task done; nothing was changed.",
+            who=str(error.params["done_by"]),
+        )
     if isinstance(error, Conflict):
         return ct(
             "Case %(number)s was changed by someone else since you opened it. Nothing was "

@@ -174,4 +174,5 @@ AUDIT_LABELS = {
     "user_created": lazy("User created"),
     "catalogue_reloaded": lazy("Catalogue reloaded"),
     "closure_declared": lazy("Closure declared"),
+    "task_done": lazy("Phone or letter task done"),
 }

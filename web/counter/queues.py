@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from tracker.calendar_store import load_calendar
 from tracker.case_queries import assigned_queue, department_queue
 from tracker.models import Department, Role
+from tracker.tasks import department_open_tasks
 from web.counter.access import roles, signed_in
 from web.counter.blueprint import counter
 from web.counter.common import page, transaction, utc_now
@@ -34,10 +35,14 @@ def index() -> ResponseReturnValue:
             if c.department_id == user.department_id
         ]
         everyone = [queue_row(c, calendar, now) for c in department_queue(db, user.department_id)]
+        # Closed cases may have them too (a ready notice nobody could send): listed apart.
+        task_count, task_cases = department_open_tasks(db, user.department_id)
         return page(
             "queues.html",
             user=user,
             department=department,
             mine=mine,
             everyone=everyone,
+            task_count=task_count,
+            task_cases=task_cases,
         )

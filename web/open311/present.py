@@ -27,11 +27,6 @@ def _chinese() -> bool:
     return text_language() == "zh-TW"
 
 
-def _labelled(label: str, value: str) -> str:
-    """``原因：...`` / ``Reason: ...``: the label ends with its own colon."""
-    return f"{label}{value}" if label.endswith("：") else f"{label} {value}"
-
-
 def _sentences(parts: list[str]) -> str:
     """Parts joined as sentences: ``已收件，等待處理。本案...`` / ``Being processed. This ...``."""
     stop, gap = ("。", "") if _chinese() else (".", " ")
@@ -42,8 +37,7 @@ def _sentences(parts: list[str]) -> str:
 
 def service_notice(time_limit: str) -> str:
     """The time limit in words: ``處理期限：5 個工作天`` / ``Time limit: 5 working days``."""
-    colon = "：" if _chinese() else ": "
-    return f"{_('Time limit')}{colon}{limit_words(time_limit)}"
+    return _("Time limit: %(limit)s", limit=limit_words(time_limit))
 
 
 def status_notes(case: PublicCase, now: datetime) -> str:
@@ -61,13 +55,13 @@ def status_notes(case: PublicCase, now: datetime) -> str:
         parts.append(_("This case is taking longer than the time limit"))
         reason = localized(case.default_overdue_reason)
         if reason:
-            parts.append(_labelled(_("Reason:"), reason))
+            parts.append(_("Reason: %(reason)s", reason=reason))
         expected = (
             day(case.expected_completion)
             if case.expected_completion
             else _("the office will tell you shortly")
         )
-        parts.append(_labelled(_("Expected completion:"), expected))
+        parts.append(_("Expected completion: %(date)s", date=expected))
     return _sentences(parts)
 
 

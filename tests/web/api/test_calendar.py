@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import time_machine
+from sqlalchemy import select
 
 from tests.web.api.conftest import ApiClient, Keys, error_of
+from tracker.db import Database
+from tracker.models import AuditEntry
 
 FILED = "2026-04-13T10:00:00+08:00"  # five-wd: due Monday 04-20
 
 
 @time_machine.travel(FILED, tick=False)
-def test_a_closure_moves_open_cases_and_is_listed(api: ApiClient, keys: Keys) -> None:
+def test_a_closure_moves_open_cases_and_is_listed(
+    api: ApiClient, keys: Keys, catalogue_db: Database
+) -> None:
     case = api.file()
     response = api.post(
         "/calendar/closures", {"day": "2026-04-15", "reason": "颱風停止上班", "agency": "sanmin"}
@@ -21,6 +26,13 @@ def test_a_closure_moves_open_cases_and_is_listed(api: ApiClient, keys: Keys) ->
     assert closure["declared_by"] == "api:case system"
     assert closure["retimed_cases"] == 1
     assert api.get(f"/cases/{case['number']}").json["due"] == "2026-04-21"
+    # Audited as the console's and the command line's closures are.
+    with catalogue_db.transaction() as session:
+        entry = session.scalars(select(AuditEntry)).one()
+        assert (entry.action, entry.actor, entry.target) == (
+            "closure_declared", "api:case system", "2026-04-15 sanmin"
+        )  # fmt: skip
+        assert entry.data == {"retimed": 1, "reason": "颱風停止上班"}
 
     city = api.post("/calendar/closures", {"day": "2026-05-04", "reason": "Typhoon"})
     assert city.status_code == 201 and city.json["agency"] is None

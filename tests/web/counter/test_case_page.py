@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from tests.web.counter.conftest import Console, file_social_case, load_case
+from tracker import case_actions
 from tracker.db import Database
 from tracker.models import CaseEvent, Notice, User
 from tracker.transitions import CaseStatus
 from tracker.tz import local_date
+from tracker.watch import sweep_batch
 
 
 def _events(database: Database, case_id: int) -> list[tuple[str, str, bool, str | None]]:
@@ -224,6 +226,26 @@ def test_contact_by_phone_or_letter_tasks_are_prominent(
         "Contact the applicant by phone or letter"
         not in clerk.get(f"/counter/cases/{reachable.number}").text
     )
+
+
+def test_the_timeline_gives_the_default_overdue_reason_in_the_clerks_language(
+    clerk: Console, catalogue_db: Database
+) -> None:
+    default = file_social_case(catalogue_db)  # the applicant reads Chinese, the clerk English
+    own = file_social_case(catalogue_db)
+    with catalogue_db.transaction() as session:
+        case_actions.set_overdue_info(
+            session, own.id, "等待工務局會勘", local_date(own.received_at) + timedelta(days=30),
+            actor="clerk", now=own.received_at,
+        )  # fmt: skip
+        sweep_batch(session, now=default.received_at + timedelta(days=20))
+    page = clerk.get(f"/counter/cases/{default.number}").text
+    timeline = page[page.index('class="timeline"') :]
+    assert "Being processed" in timeline and "案件處理中" not in timeline
+    # The facts say what the applicant was told, and that the clerk should confirm it.
+    assert "Being processed (the service&#39;s default; confirm or correct it)" in page
+    page = clerk.get(f"/counter/cases/{own.number}").text
+    assert page[page.index('class="timeline"') :].count("等待工務局會勘") == 2  # as typed
 
 
 def test_notices_show_channel_status_and_provider_errors(

@@ -39,3 +39,25 @@ def test_the_case_page_in_chinese(clerk: Console, catalogue_db: Database) -> Non
         prefix="receive_supplement",
     )
     assert "目前無法執行此動作：案件尚未開始辦理。" in refused.text
+
+
+def test_a_label_and_its_value_are_one_message_without_a_space_after_the_chinese_colon(
+    clerk: Console, catalogue_db: Database
+) -> None:
+    quiet = file_social_case(catalogue_db, phone="07-311-0000", notify_by="none")
+    english = clerk.get(f"/counter/cases/{quiet.number}").text
+    assert "Phone: <strong>07 311 0000</strong>" in english
+    assert "Time limit: <strong>5 working days</strong>" in clerk.get("/counter/file/five-wd").text
+    clerk.client.delete_cookie("lang")
+    assert "電話：<strong>07 311 0000</strong>" in clerk.get(f"/counter/cases/{quiet.number}").text
+    page = clerk.get("/counter/file/five-wd").text
+    assert "<title>收件：五工作天案件" in page
+    assert "處理期限：<strong>5 個工作天</strong>" in page
+    clerk.login("root")
+    clerk.client.delete_cookie("lang")
+    created = clerk.post(
+        "/counter/admin/users",
+        {"username": "newclerk", "role": "clerk", "department": "sanmin/civil", "password": ""},
+    )
+    assert created.status_code == 201
+    assert '請其變更）：<code class="generated-password">' in created.text
