@@ -114,8 +114,9 @@ OPTIONAL_VALUES: dict[str, dict[str, Any]] = {
     "retimed": {**_APPLICANT_OPTIONAL, "old_due_date": ""},
     "due_soon": {"masked_name": ""},
     "supplement_lapsed": {"masked_name": ""},
-    # reason_is_default: the reason and date were chosen by the rule, not the clerk: ask to confirm.
-    "overdue_clerk": {"masked_name": "", "reason_is_default": False},
+    # reason_is_default, date_is_default: the reason (the service's default) or the expected
+    # completion (the documented rule) was chosen for the clerk, who is asked to confirm it.
+    "overdue_clerk": {"masked_name": "", "reason_is_default": False, "date_is_default": False},
 }
 
 _HTML_LANG = {"zh-TW": "zh-Hant-TW", "en": "en"}

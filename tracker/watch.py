@@ -374,7 +374,9 @@ def _overdue(case: _Due, trigger: Trigger, calendar: WorkCalendar, writes: _Writ
             now,
             reason=staff_reason,
             expected_completion=expected,
-            reason_is_default=True,
+            # What the clerk is asked to confirm: the rule's reason, its date, or both.
+            reason_is_default=not row.overdue_reason,
+            date_is_default=by_rule,
         )
 
 

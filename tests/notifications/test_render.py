@@ -300,13 +300,28 @@ def test_a_transfer_without_a_new_contact_leaves_the_line_out() -> None:
     assert text is not None and "高雄市政府社會局" in text and "後續聯絡方式" not in text
 
 
-def test_the_clerk_is_asked_to_confirm_a_default_reason() -> None:
-    asked = render(
-        "overdue_clerk", "email", "zh-TW", values("overdue_clerk", reason_is_default=True)
+@pytest.mark.parametrize(
+    ("reason_is_default", "date_is_default", "subject", "asks"),
+    [
+        (True, True, "請確認逾期原因", "逾期原因及預計完成日期係系統依預設規則填寫"),
+        (True, False, "請確認逾期原因", "逾期原因係本項服務之預設原因"),
+        # The clerk gave the reason; only the promised date passed and the rule set a new one.
+        (False, True, "請確認預計完成日期", "上述新日期係系統依預設規則填寫"),
+    ],
+)
+def test_the_clerk_is_asked_to_confirm_what_the_rule_chose(
+    reason_is_default: bool, date_is_default: bool, subject: str, asks: str
+) -> None:
+    chosen = values(
+        "overdue_clerk", reason_is_default=reason_is_default, date_is_default=date_is_default
     )
-    assert "請確認" in (asked.subject or "") and "預設規則" in (asked.text or "")
+    asked = render("overdue_clerk", "email", "zh-TW", chosen)
+    assert subject in (asked.subject or "") and asks in (asked.text or "")
+    assert ("預設原因" in (asked.text or "")) == (reason_is_default and not date_is_default)
+    english = render("overdue_clerk", "email", "en", chosen)
+    assert "please confirm" in (english.subject or "")
     told = render("overdue_clerk", "email", "zh-TW", values("overdue_clerk"))
-    assert "請確認" not in (told.subject or "") and "預設規則" not in (told.text or "")
+    assert "請確認" not in (told.subject or "") and "預設" not in (told.text or "")
 
 
 def test_instants_are_shown_in_taipei_time() -> None:

@@ -170,6 +170,24 @@ def test_the_clerks_reason_and_promise_are_used(catalogue_db: Database) -> None:
     assert _case(catalogue_db, case_id).watch_at == at("2026-05-01 00:00")
 
 
+def test_when_a_promise_passes_the_clerk_confirms_the_new_date_not_their_reason(
+    catalogue_db: Database,
+) -> None:
+    case_id = _file(catalogue_db)
+    with catalogue_db.transaction() as s:
+        actions.set_overdue_info(
+            s, case_id, "需會同工務局現場勘查", date(2026, 4, 22), actor="c", now=FILED
+        )
+    _sweep(catalogue_db, "2026-04-21 00:01")
+    assert _sweep(catalogue_db, "2026-04-23 00:00:10") == {"overdue": 1}
+    with catalogue_db.transaction() as s:
+        asked = s.scalars(select(Notice).where(Notice.kind == "overdue_clerk")).all()
+        assert [n.channel for n in asked] == ["console"]
+        payload = asked[0].payload
+    assert payload["reason"] == "需會同工務局現場勘查"
+    assert payload["reason_is_default"] is False and payload["date_is_default"] is True
+
+
 def test_a_case_filed_late_is_caught_up(catalogue_db: Database) -> None:
     with catalogue_db.transaction() as s:
         late = create_case(s, now=at("2026-04-22 09:00"), received_at=FILED).id
