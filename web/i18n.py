@@ -44,6 +44,8 @@ def select_locale() -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LOCALES:
         return chosen
+    if not request.headers.get("Accept-Language"):
+        return DEFAULT_LOCALE  # nothing to choose from (and nothing to parse)
     # werkzeug falls back to the primary subtag: zh-CN and zh-Hant get zh-TW, en-GB gets en.
     best = request.accept_languages.best_match(["zh-TW", "en"])
     return {"zh-TW": "zh_TW", "en": "en"}.get(best or "", DEFAULT_LOCALE)
@@ -209,12 +211,16 @@ class CatalogueDomain(Domain):
         cached = getattr(context, "babel_translations", None)
         if cached is not None and cached[0] is self:
             return cached[1]  # type: ignore[no-any-return]
-        locale = get_locale()
+        locale = getattr(context, "babel_locale", None) or get_locale()
         if locale is None:
             return NullTranslations()
-        translations = load_translations(
-            tuple(self.translation_directories), tuple(self.domain), locale
+        app_context = _cv_app.get()
+        # The app's configured folders unless this domain has its own (Flask-Babel's property
+        # reaches them through two context-local lookups).
+        directories = self._translation_directories or (
+            app_context.app.extensions["babel"].translation_directories
         )
+        translations = load_translations(tuple(directories), tuple(self.domain), locale)
         context = _babel_context()  # get_locale() made it
         if context is not None:
             context.babel_translations = (self, translations)
