@@ -13,6 +13,7 @@ COPY tracker ./tracker
 COPY notifications ./notifications
 COPY workers ./workers
 COPY web ./web
+COPY gunicorn.conf.py ./
 RUN pip install .
 
 USER tracker
