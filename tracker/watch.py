@@ -343,9 +343,13 @@ def _overdue(case: _Due, trigger: Trigger, calendar: WorkCalendar, writes: _Writ
         # No promise recorded, or the promise has passed: promise by the documented rule and ask
         # the clerk to confirm it.
         base: date = promised or row.due_date or local_date(trigger.at)
-        case.expected_completion = default_expected_completion(
-            base, trigger.at, case.limit, calendar
-        )
+        expected = default_expected_completion(base, trigger.at, case.limit, calendar)
+        today = local_date(now)
+        if expected < today:
+            # The watch is catching up (a case filed with an earlier receipt, or the watch was
+            # down for days): a date already past is no promise. The same rule, from today.
+            expected = default_expected_completion(today, now, case.limit, calendar)
+        case.expected_completion = expected
     assert case.expected_completion is not None
     expected = case.expected_completion.isoformat()
     # The clerk's reason is one text, as typed. The service's default exists in each language

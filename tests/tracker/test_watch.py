@@ -198,6 +198,23 @@ def test_a_case_filed_late_is_caught_up(catalogue_db: Database) -> None:
     ]  # fmt: skip
 
 
+def test_a_case_caught_up_long_after_it_fell_due_is_promised_a_date_still_ahead(
+    catalogue_db: Database,
+) -> None:
+    # Received Mon 2026-04-13, 5wd: due 04-20; by the rule, 3 working days later: 04-23. The
+    # watch first sees it on 05-11: that date is long past, so the rule counts from that day.
+    with catalogue_db.transaction() as s:
+        late = create_case(s, now=at("2026-05-11 09:00"), received_at=FILED).id
+    assert _sweep(catalogue_db, "2026-05-11 09:00:20") == {"overdue": 1}
+    case = _case(catalogue_db, late)
+    assert case.expected_completion == date(2026, 5, 14)
+    # Still watched: when that promise passes, the applicant is told again.
+    assert case.watch_at == at("2026-05-15 00:00")
+    with catalogue_db.transaction() as s:
+        told = s.scalar(select(Notice).where(Notice.kind == "overdue", Notice.case_id == late))
+        assert told is not None and told.payload["expected_completion"] == "2026-05-14"
+
+
 def test_closing_a_case_takes_it_off_the_watch(catalogue_db: Database) -> None:
     case_id = _file(catalogue_db, email="wang@example.org")
     with catalogue_db.transaction() as s:
