@@ -286,9 +286,12 @@ def _sweep_case(case: _Due, calendar: WorkCalendar, writes: _Writes, report: Swe
     since = row.watched_until or row.received_at - _JUST_BEFORE
     state = case.state()
     found = triggers(state, calendar)
+    # A warning that a deadline is coming is noise once it has passed (a sweep catching up).
+    passed = {t.kind for t in found if t.at <= now} & {"overdue", "supplement_lapsed"}
     for trigger in found:
-        # A warning that the case is about to fall due is noise once it has.
-        stale = trigger.kind == "due_soon" and row.due_at is not None and row.due_at <= now
+        stale = (trigger.kind == "due_soon" and "overdue" in passed) or (
+            trigger.kind == "supplement_reminder" and "supplement_lapsed" in passed
+        )
         if since < trigger.at <= now and not stale:
             _handle(case, trigger, calendar, writes)
             report.count(trigger.kind)

@@ -247,6 +247,20 @@ def test_supplement_reminder_and_lapse(catalogue_db: Database) -> None:
         assert reminder is not None and reminder.payload["items"] == ["戶口名簿影本"]
 
 
+def test_a_sweep_catching_up_after_the_supplement_deadline_sends_no_reminder(
+    catalogue_db: Database,
+) -> None:
+    case_id = _file(catalogue_db)
+    with catalogue_db.transaction() as s:
+        actions.request_supplement(
+            s, case_id, ["戶口名簿影本"], actor="c", now=at("2026-04-14 10:00")
+        )  # supplement due 04-24: reminder on 04-22, lapse on 04-25
+    assert _sweep(catalogue_db, "2026-04-26 10:00") == {"supplement_lapsed": 1}
+    assert [k for k, _, _ in _notices(catalogue_db, case_id)] == [
+        "receipt", "supplement", "supplement_lapsed"
+    ]  # fmt: skip
+
+
 def test_a_closure_tells_each_applicant_the_new_date_once(catalogue_db: Database) -> None:
     moved = _file(catalogue_db, email="wang@example.org", notify_by="both")
     unmoved = _file(catalogue_db, "five-wd")
