@@ -583,8 +583,10 @@ def report(
         "GET form, POST, 303 and a checked GET of each)"
     )
     print(
-        f"- servers: gunicorn, {args.workers} sync workers each, on loopback; the status app "
-        "with REDIS_URL (a private redis-server); load: "
+        f"- servers: gunicorn, {args.workers} sync workers each, on loopback, both started in "
+        "the project folder and so under its gunicorn.conf.py (a worker freezes its loaded app "
+        "out of the garbage collector's full passes); the status app with REDIS_URL (a private "
+        "redis-server); load: "
         f"`wrk --threads {args.threads} --connections {args.connections} "
         f"--duration {args.duration:g}s`, {args.runs} runs of each app, alternating, after "
         f"{args.warmup:g} s of warm-up each"
