@@ -91,7 +91,11 @@ def case_document(case: Case, caller: Caller, now: datetime) -> dict[str, Any]:
 
 
 def notice_document(notice: Notice) -> dict[str, Any]:
-    """A notice's kind, channel and delivery state; never its recipient or text."""
+    """A notice's kind, channel and delivery state; never its recipient or text.
+
+    A letter task (status "task") also says when and by whom it was given by phone or letter;
+    the clerk's note on how the applicant was reached stays in the console (it may name them).
+    """
     return {
         "id": notice.id,
         "kind": notice.kind,
@@ -103,6 +107,8 @@ def notice_document(notice: Notice) -> dict[str, Any]:
         "not_before": notice.not_before,
         "sent_at": notice.sent_at,
         "provider_status": notice.provider_status,
+        "done_at": notice.done_at,
+        "done_by": notice.done_by,
     }
 
 

@@ -217,6 +217,9 @@ class NoticeOut(Schema):
     not_before = Instant(required=True)
     sent_at = Instant(required=True, allow_none=True)
     provider_status = fields.String(required=True, allow_none=True)
+    # A letter task given by phone or letter: when, and the clerk who did (null until then).
+    done_at = Instant(required=True, allow_none=True)
+    done_by = fields.String(required=True, allow_none=True)
 
 
 class NoticeList(Schema):

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from tests.web.api.conftest import ApiClient, error_of
+from tracker.db import Database
+from tracker.models import Case
+from tracker.tasks import mark_task_done
 
 # Monday 2026-04-13 10:00 in Taipei: five working days later is Monday 04-20.
 FILED = "2026-04-13T10:00:00+08:00"
@@ -45,6 +50,25 @@ def test_filing_returns_the_case_with_its_lookup_code_once(api: ApiClient) -> No
     assert [(n["kind"], n["channel"], n["status"]) for n in notices] == [
         ("receipt", "email", "pending")
     ]
+    assert notices[0]["done_at"] is None and notices[0]["done_by"] is None
+
+
+@time_machine.travel(FILED, tick=False)
+def test_a_letter_task_says_when_and_by_whom_it_was_given(api: ApiClient) -> None:
+    api.post("/cases", {"service": "five-wd", "applicant_name": "王小明", "channel": "mail"})
+    (task,) = api.get("/cases/20260413-0001/notices").json["items"]
+    assert (task["kind"], task["channel"], task["status"]) == ("receipt", "letter", "task")
+    assert task["done_at"] is None
+    database: Database = api.client.application.extensions["database"]
+    with database.transaction() as session:
+        case_id = session.scalar(select(Case.id).where(Case.number == "20260413-0001"))
+        assert case_id is not None
+        mark_task_done(
+            session, case_id, task["id"], actor="clerk", now=datetime.now(UTC), note="電話告知"
+        )
+    (done,) = api.get("/cases/20260413-0001/notices").json["items"]
+    assert done["done_at"] == FILED and done["done_by"] == "clerk"
+    assert "電話告知" not in json.dumps(done)  # the note stays in the console
 
 
 @time_machine.travel(FILED, tick=False)
