@@ -325,11 +325,16 @@ def _handle(case: _Due, trigger: Trigger, calendar: WorkCalendar, writes: _Write
     values = {"items": case.pause.items, "supplement_due": due}
     if trigger.kind == "supplement_lapsed":
         # The clerk decides what next (remind again, or reject).
+        texts = {
+            "zh-TW": f"補正期限 {due} 已過，尚未收到文件。",
+            "en": f"The deadline for the documents, {due}, has passed without them.",
+        }
         writes.event(
             case.row.id,
             "supplement_lapsed",
-            f"補正期限 {due} 已過，尚未收到文件。",
-            {"supplement_due": due},
+            texts["zh-TW"],
+            # Each reader's language (web.formatting.event_note); the stored note is the Chinese.
+            {"supplement_due": due, "note_texts": texts},
             public=False,
         )
     writes.notices += case.notices(trigger.kind, trigger.at, now, **values)

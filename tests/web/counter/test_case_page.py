@@ -248,6 +248,24 @@ def test_the_timeline_gives_the_default_overdue_reason_in_the_clerks_language(
     assert page[page.index('class="timeline"') :].count("等待工務局會勘") == 2  # as typed
 
 
+def test_a_lapsed_supplement_reads_in_the_clerks_language(
+    clerk: Console, catalogue_db: Database
+) -> None:
+    case = file_social_case(catalogue_db)
+    with catalogue_db.transaction() as session:
+        case_actions.request_supplement(
+            session, case.id, ["印章"], actor="clerk", now=case.received_at,
+            deadline=local_date(case.received_at) + timedelta(days=3),
+        )  # fmt: skip
+        sweep_batch(session, now=case.received_at + timedelta(days=5))
+    page = clerk.get(f"/counter/cases/{case.number}").text
+    timeline = page[page.index('class="timeline"') :]
+    assert "has passed without them" in timeline and "已過" not in timeline
+    clerk.client.set_cookie("lang", "zh_TW")
+    page = clerk.get(f"/counter/cases/{case.number}").text
+    assert "已過，尚未收到文件" in page[page.index('class="timeline"') :]
+
+
 def test_notices_show_channel_status_and_provider_errors(
     clerk: Console, catalogue_db: Database
 ) -> None:
