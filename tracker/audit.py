@@ -1,4 +1,6 @@
-"""Recording and reading the audit log (console logins, users, catalogue reloads, closures)."""
+"""Recording and reading the audit log: console logins, and every administrative change (users,
+API keys, catalogue reloads, calendar imports, closures) whether the console or the command line
+made it."""
 
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ LOGOUT = "logout"
 USER_CREATED = "user_created"
 CATALOGUE_RELOADED = "catalogue_reloaded"
 CLOSURE_DECLARED = "closure_declared"
+# The command line's own administration (tracker/cli.py) is recorded like the console's.
+CALENDAR_IMPORTED = "calendar_imported"
+API_KEY_CREATED = "api_key_created"
+API_KEY_REVOKED = "api_key_revoked"
 # A letter task marked done changes no case (no event, no version): the notice records who and
 # when, and the audit log keeps the act.
 TASK_DONE = "task_done"

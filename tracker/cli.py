@@ -112,6 +112,7 @@ def catalogue() -> None:
 @refusals
 def catalogue_load(file: Path) -> None:
     """Load or reload a catalogue FILE (YAML); an invalid file changes nothing."""
+    from tracker.audit import CATALOGUE_RELOADED, record_audit
     from tracker.catalogue import load_catalogue
     from tracker.catalogue_file import CatalogueInvalid, read_catalogue
 
@@ -121,8 +122,18 @@ def catalogue_load(file: Path) -> None:
         _fail(f"the catalogue was refused, nothing was changed:\n{exc}")
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}")
+    now = _now()
     with _transaction(_settings()) as session:
-        report = load_catalogue(session, parsed, now=_now())
+        report = load_catalogue(session, parsed, now=now)
+        # As the console records a reload: the file and what it changed.
+        record_audit(
+            session,
+            CATALOGUE_RELOADED,
+            actor=_actor(),
+            at=now,
+            target=file.name,
+            data={"changes": report.lines() if report.changed else []},
+        )
     for line in report.lines():
         click.echo(line)
 
@@ -138,6 +149,7 @@ def calendar() -> None:
 @refusals
 def calendar_import_dgpa(file: Path) -> None:
     """Import the official DGPA office calendar CSV (UTF-8 or Big5)."""
+    from tracker.audit import CALENDAR_IMPORTED, record_audit
     from tracker.calendar_changes import import_dgpa_calendar
     from tracker.dgpa import DgpaFormatError, parse_dgpa
 
@@ -147,9 +159,23 @@ def calendar_import_dgpa(file: Path) -> None:
         _fail(f"the calendar was refused, nothing was changed:\n{exc}")
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}")
-    with _transaction(_settings()) as session:
-        result = import_dgpa_calendar(session, days, source=file.name, actor=_actor(), now=_now())
+    actor, now = _actor(), _now()
     first, last = min(d.date for d in days), max(d.date for d in days)
+    with _transaction(_settings()) as session:
+        result = import_dgpa_calendar(session, days, source=file.name, actor=actor, now=now)
+        record_audit(
+            session,
+            CALENDAR_IMPORTED,
+            actor=actor,
+            at=now,
+            target=file.name,
+            data={
+                "first": first.isoformat(),
+                "last": last.isoformat(),
+                "changed_days": len(result.changed_days),
+                "retimed": len(result.retimed),
+            },
+        )
     click.echo(f"Imported {len(days)} days ({first} to {last}) from {file.name}.")
     click.echo(
         f"{len(result.changed_days)} days changed the calendar; "
@@ -308,6 +334,7 @@ def user_create(
     """Create a console user; asks for a password, or generates one."""
     from tracker.accounts import create_user
     from tracker.accounts import generate_password as make_password
+    from tracker.audit import USER_CREATED, record_audit
 
     settings = _settings()
     generated = generate_password or not sys.stdin.isatty()
@@ -315,6 +342,7 @@ def user_create(
         password = make_password()
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    now = _now()
     with _transaction(settings) as session:
         created = create_user(
             session,
@@ -323,7 +351,15 @@ def user_create(
             department=department,
             password=password,
             display_name=display_name,
-            now=_now(),
+            now=now,
+        )
+        record_audit(
+            session,
+            USER_CREATED,
+            actor=_actor(),
+            at=now,
+            target=created.username,
+            data={"role": created.role, "department": department or None},
         )
     where = f" in {department}" if department else ""
     click.echo(f"Created {created.role} '{created.username}'{where}.")
@@ -344,11 +380,18 @@ def apikey() -> None:
 def apikey_create(name: str, read_only: bool) -> None:
     """Create an API key NAME; the key is printed once, alone on the last line."""
     from tracker.accounts import create_api_key
+    from tracker.audit import API_KEY_CREATED, record_audit
 
+    now = _now()
     with _transaction(_settings()) as session:
         row, key = create_api_key(
-            session, name, now=_now(), scopes=("read",) if read_only else ("read", "write")
+            session, name, now=now, scopes=("read",) if read_only else ("read", "write")
         )
+        # The key itself is never recorded, only which one and what it may do.
+        record_audit(
+            session, API_KEY_CREATED, actor=_actor(), at=now, target=row.name,
+            data={"scopes": row.scopes},
+        )  # fmt: skip
     click.echo(f"Created API key '{row.name}' (scopes: {row.scopes}). It is shown only now:")
     click.echo(key)
 
@@ -359,8 +402,11 @@ def apikey_create(name: str, read_only: bool) -> None:
 def apikey_revoke(name: str) -> None:
     """Revoke the API key NAME at once: every request with it is refused from now on."""
     from tracker.accounts import revoke_api_key
+    from tracker.audit import API_KEY_REVOKED, record_audit
 
+    now = _now()
     with _transaction(_settings()) as session:
-        row = revoke_api_key(session, name, now=_now())
+        row = revoke_api_key(session, name, now=now)
         revoked_at = row.revoked_at
+        record_audit(session, API_KEY_REVOKED, actor=_actor(), at=now, target=row.name)
     click.echo(f"Revoked API key '{name.strip()}' (since {revoked_at:%Y-%m-%d %H:%M} UTC).")

@@ -140,7 +140,7 @@ def test_calendar_close_is_audited_as_the_console_does(run: Run, database: Datab
     assert run("calendar", "close", "2026-04-15", "--reason", "颱風").exit_code == 0
     actor = f"cli:{getpass.getuser()}"
     with database.transaction() as s:
-        entries = s.scalars(select(AuditEntry)).all()
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "closure_declared")).all()
         assert [(e.action, e.actor, e.target, e.data) for e in entries] == [
             ("closure_declared", actor, "2026-04-15 city-wide", {"retimed": 0, "reason": "颱風"})
         ]
@@ -207,3 +207,48 @@ def test_apikey_create_prints_the_key_last_and_stores_a_hash(run: Run, database:
     again = run("apikey", "create", "open311-gateway")
     assert again.exit_code != 0
     assert _count(database, ApiKey) == 1
+
+
+def _audit(database: Database) -> list[tuple[str, str, str | None, dict[str, object]]]:
+    with database.transaction() as s:
+        return [
+            (e.action, e.actor, e.target, e.data)
+            for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+
+
+def test_every_administrative_command_is_audited(
+    run: Run, database: Database, tmp_path: Path
+) -> None:
+    run("db", "upgrade")
+    assert run("catalogue", "load", CATALOGUE).exit_code == 0
+    assert run("catalogue", "load", CATALOGUE).exit_code == 0  # no changes: still a reload
+    assert run("catalogue", "load", str(tmp_path / "missing.yaml")).exit_code != 0  # refused
+    dgpa = tmp_path / "dgpa.csv"
+    dgpa.write_bytes((DATA / "dgpa-2026-sample.csv").read_bytes())
+    assert run("calendar", "import-dgpa", str(dgpa)).exit_code == 0
+    created = run(
+        "user", "create", "lin", "--role", "clerk", "--department", "sanmin/social",
+        "--generate-password",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert run("apikey", "create", "open311-gateway", "--read-only").exit_code == 0
+    assert run("apikey", "revoke", "open311-gateway").exit_code == 0
+    actor = f"cli:{getpass.getuser()}"
+    entries = _audit(database)
+    assert [(action, who, target) for action, who, target, _ in entries] == [
+        ("catalogue_reloaded", actor, "test-catalogue.yaml"),
+        ("catalogue_reloaded", actor, "test-catalogue.yaml"),
+        ("calendar_imported", actor, "dgpa.csv"),
+        ("user_created", actor, "lin"),
+        ("api_key_created", actor, "open311-gateway"),
+        ("api_key_revoked", actor, "open311-gateway"),
+    ]
+    first_load, second_load, imported, user, key, _revoked = (e[3] for e in entries)
+    assert any("five-wd" in line for line in first_load["changes"])  # type: ignore[union-attr]
+    assert second_load == {"changes": []}
+    assert set(imported) == {"first", "last", "changed_days", "retimed"}
+    assert user == {"role": "clerk", "department": "sanmin/social"}
+    assert key == {"scopes": "read"}
+    # Nothing secret or personal: no password, no key.
+    assert "ctk_" not in repr(entries)

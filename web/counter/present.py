@@ -174,5 +174,8 @@ AUDIT_LABELS = {
     "user_created": lazy("User created"),
     "catalogue_reloaded": lazy("Catalogue reloaded"),
     "closure_declared": lazy("Closure declared"),
+    "calendar_imported": lazy("Office calendar imported"),
+    "api_key_created": lazy("API key created"),
+    "api_key_revoked": lazy("API key revoked"),
     "task_done": lazy("Phone or letter task done"),
 }
