@@ -110,8 +110,9 @@ OPTIONAL_VALUES: dict[str, dict[str, Any]] = {
     "rejected": {**_APPLICANT_OPTIONAL, "appeal_to": ""},
     # ground: which item of Art. 173 applies (tracker.case_actions.DECLINE_GROUNDS).
     "not_handled": {**_APPLICANT_OPTIONAL, "ground": ""},
-    # old_due_date: the due date before the closure moved it.
-    "retimed": {**_APPLICANT_OPTIONAL, "old_due_date": ""},
+    # old_due_date: the due date before the closure moved it; withdrawn, closure_day: a closure
+    # called off gives the due date back (the day counts again).
+    "retimed": {**_APPLICANT_OPTIONAL, "old_due_date": "", "withdrawn": False, "closure_day": ""},
     "due_soon": {"masked_name": ""},
     "supplement_lapsed": {"masked_name": ""},
     # reason_is_default, date_is_default: the reason (the service's default) or the expected

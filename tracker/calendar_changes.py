@@ -37,11 +37,7 @@ def declare_closure(
         reason = required_text(reason, max_length=500)
     except ValueError as exc:
         raise InvalidInput({"reason": str(exc)}) from None
-    agency_id = None
-    if agency_code is not None:
-        agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
-        if agency_id is None:
-            raise InvalidInput({"agency": f"there is no agency '{agency_code}'"})
+    agency_id = _agency_id(session, agency_code)
     existing = session.scalars(select(Closure).where(Closure.day == day)).all()
     if any(c.agency_id is None for c in existing):
         raise InvalidInput({"day": f"{day} is already declared closed city-wide"})
@@ -69,6 +65,64 @@ def declare_closure(
         cause={"closure_day": day.isoformat(), "reason": reason},
     )
     return ClosureResult(closure.id, retimed)
+
+
+def withdraw_closure(
+    session: Session,
+    day: date,
+    *,
+    reason: str,
+    actor: str,
+    now: datetime,
+    agency_code: str | None = None,
+) -> ClosureResult:
+    """Withdraw the closure of ``day`` (one agency's, or the city's) and re-time open cases.
+
+    For a closure announced and then called off (a typhoon that turned away), or declared by
+    mistake: the day counts again, and every open case it had moved gets its due date back, its
+    applicant told the new date once (a new trigger: a later declaration tells them again). A
+    closure whose day has passed may be withdrawn too: only a mistake is withdrawn, and a case
+    that is then overdue is told so by the deadline watch, as any other.
+    """
+    try:
+        reason = required_text(reason, max_length=500)
+    except ValueError as exc:
+        raise InvalidInput({"reason": str(exc)}) from None
+    agency_id = _agency_id(session, agency_code)
+    scope = Closure.agency_id.is_(None) if agency_id is None else Closure.agency_id == agency_id
+    # Locked: of two withdrawals at once, the second finds nothing left to withdraw.
+    closure = session.scalar(select(Closure).where(Closure.day == day, scope).with_for_update())
+    if closure is None:
+        where = f"for {agency_code}" if agency_code else "city-wide"
+        raise InvalidInput({"day": f"no closure is declared on {day} {where}"})
+    closure_id = closure.id
+    session.delete(closure)
+    session.flush()
+    bump_revision(session)
+    retimed = retime_open_cases(
+        session,
+        day,
+        day,
+        agency_id=agency_id,
+        actor=actor,
+        now=now,
+        note={
+            "zh-TW": f"{day.isoformat()} 停止上班已取消：{reason}",
+            "en": f"{day.isoformat()} office closure withdrawn: {reason}",
+        },
+        cause={"closure_day": day.isoformat(), "reason": reason, "withdrawn": True},
+    )
+    return ClosureResult(closure_id, retimed)
+
+
+def _agency_id(session: Session, agency_code: str | None) -> int | None:
+    """The id of agency ``agency_code`` (None for the whole city); unknown codes are refused."""
+    if agency_code is None:
+        return None
+    agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
+    if agency_id is None:
+        raise InvalidInput({"agency": f"there is no agency '{agency_code}'"})
+    return agency_id
 
 
 # Why an import moved a due date, in our own words: so in each applicant's language.

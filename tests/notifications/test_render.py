@@ -324,6 +324,17 @@ def test_the_clerk_is_asked_to_confirm_what_the_rule_chose(
     assert "請確認" not in (told.subject or "") and "預設" not in (told.text or "")
 
 
+def test_a_withdrawn_closure_says_the_day_counts_again() -> None:
+    told = values("retimed", withdrawn=True, closure_day="2026-04-15", reason="颱風轉向")
+    zh = render("retimed", "email", "zh-TW", told)
+    assert "停止上班，現已取消" in (zh.text or "") and "不計入處理期間" not in (zh.text or "")
+    assert "颱風轉向" in (zh.text or "")
+    en = render("retimed", "email", "en", told)
+    assert "has been withdrawn" in (en.text or "") and "do not count" not in (en.text or "")
+    declared = render("retimed", "email", "zh-TW", values("retimed")).text or ""
+    assert "不計入處理期間" in declared and "取消" not in declared
+
+
 def test_instants_are_shown_in_taipei_time() -> None:
     sms = render("receipt", "sms", "zh-TW", values("receipt", due_date="2026-04-13T14:00:00+08:00"))
     assert sms.sms is not None and "2026-04-13 14:00" in sms.sms

@@ -109,6 +109,16 @@ def test_short_values_are_not_cut(kind: str, language: str) -> None:
     assert "…" not in sms and ucs2_units(sms) <= SMS_MAX_UNITS
 
 
+@pytest.mark.parametrize("filler", FILLERS.values(), ids=FILLERS.keys())
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_withdrawn_closure_fits_too(language: str, filler: str) -> None:
+    values = worst_case(filler) | {"withdrawn": True, "closure_day": "2026-12-31"}
+    sms = render("retimed", "sms", language, values).sms or ""
+    assert ucs2_units(sms) <= SMS_MAX_UNITS, f"{ucs2_units(sms)} units: {sms}"
+    assert "2026-12-31 23:59" in sms and sms.endswith(values["status_url"])
+    assert ("停止上班已取消" if language == "zh-TW" else "Office closure withdrawn") in sms
+
+
 def test_the_worst_case_links_are_as_long_as_real_ones() -> None:
     # The budgets above hold only if real links are no longer than the ones they were tried with.
     base, number = "https://casetrack.kcg.gov.tw", WORST_CASE_VALUES["case_number"]

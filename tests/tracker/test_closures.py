@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from notifications.render import render
 from tests.factories import create_case
 from tracker import case_actions as actions
-from tracker.calendar_changes import declare_closure, import_dgpa_calendar
+from tracker.calendar_changes import declare_closure, import_dgpa_calendar, withdraw_closure
 from tracker.db import Database
 from tracker.dgpa import DgpaDay
 from tracker.errors import InvalidInput
@@ -170,3 +170,111 @@ def test_a_closure_reason_is_told_as_the_administrator_typed_it(catalogue_db: Da
     with catalogue_db.transaction() as s:
         declare_closure(s, date(2026, 4, 15), reason="颱風停止上班", actor="admin", now=LATER)
     assert _retimed_notices(catalogue_db)[(english, "sms")].payload["reason"] == "颱風停止上班"
+
+
+# --- withdrawing a closure ------------------------------------------------------------------
+
+WITHDRAWN = datetime(2026, 4, 14, 9, tzinfo=UTC)  # the typhoon turned away that evening
+AGAIN = datetime(2026, 4, 14, 11, tzinfo=UTC)
+
+
+def test_a_withdrawn_closure_gives_each_case_its_due_date_back(catalogue_db: Database) -> None:
+    with catalogue_db.transaction() as s:
+        wd = create_case(s, "five-wd", now=MON).id  # due 04-20; with the closure 04-21
+        cal = create_case(s, "fourteen-d", now=MON).id  # 04-27; with it 04-28
+        untouched = create_case(s, "five-wd", now=datetime(2026, 4, 16, 2, tzinfo=UTC)).id
+    with catalogue_db.transaction() as s:
+        declare_closure(s, date(2026, 4, 15), reason="颱風停止上班", actor="admin", now=LATER)
+    assert (_due(catalogue_db, wd), _due(catalogue_db, cal)) == (
+        date(2026, 4, 21),
+        date(2026, 4, 28),
+    )
+
+    with catalogue_db.transaction() as s:
+        result = withdraw_closure(
+            s, date(2026, 4, 15), reason="颱風轉向，照常上班", actor="admin", now=WITHDRAWN
+        )
+    assert sorted(r.case_id for r in result.retimed) == sorted([wd, cal])
+    assert (_due(catalogue_db, wd), _due(catalogue_db, cal)) == (
+        date(2026, 4, 20),
+        date(2026, 4, 27),
+    )
+    assert _due(catalogue_db, untouched) == date(2026, 4, 23)
+    with catalogue_db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Closure)) == 0
+        line = s.scalars(
+            select(CaseEvent).where(CaseEvent.kind == "retimed", CaseEvent.case_id == wd)
+        ).all()[-1]
+        assert line.note == "2026-04-15 停止上班已取消：颱風轉向，照常上班"
+        assert line.data["old_due"] == "2026-04-21" and line.data["new_due"] == "2026-04-20"
+        told = s.scalars(select(Notice).where(Notice.kind == "retimed", Notice.case_id == wd)).all()
+    # Told twice in all: the closure's new date, then the date given back.
+    assert [n.payload.get("withdrawn", False) for n in told] == [False, True]
+    assert told[1].payload["new_due_date"] == "2026-04-20"
+    sms = render("retimed", "sms", "zh-TW", {**told[1].payload, "status_url": "https://x/s/1"})
+    assert sms.sms is not None and "停止上班已取消" in sms.sms
+
+
+def test_declared_again_after_a_withdrawal_each_applicant_is_told_again(
+    catalogue_db: Database,
+) -> None:
+    with catalogue_db.transaction() as s:
+        case_id = create_case(s, "five-wd", now=MON).id
+    day = date(2026, 4, 15)
+    with catalogue_db.transaction() as s:
+        declare_closure(s, day, reason="颱風", actor="a", now=LATER)
+    with catalogue_db.transaction() as s:
+        withdraw_closure(s, day, reason="誤植", actor="a", now=WITHDRAWN)
+    with catalogue_db.transaction() as s:
+        declare_closure(s, day, reason="颱風", actor="a", now=AGAIN)
+    assert _due(catalogue_db, case_id) == date(2026, 4, 21)
+    with catalogue_db.transaction() as s:
+        dues = [
+            n.payload["new_due_date"]
+            for n in s.scalars(
+                select(Notice)
+                .where(Notice.kind == "retimed", Notice.case_id == case_id, Notice.channel == "sms")
+                .order_by(Notice.id)
+            )
+        ]
+    assert dues == ["2026-04-21", "2026-04-20", "2026-04-21"]
+
+
+def test_withdrawing_one_agencys_closure_leaves_the_others(catalogue_db: Database) -> None:
+    day = date(2026, 4, 15)
+    with catalogue_db.transaction() as s:
+        sanmin = create_case(s, "five-wd", now=MON).id
+        yanchao = create_case(s, "one-month", now=MON).id
+        declare_closure(s, day, agency_code="sanmin", reason="停電", actor="a", now=LATER)
+        declare_closure(s, day, agency_code="yanchao", reason="停電", actor="a", now=LATER)
+    with catalogue_db.transaction() as s:
+        result = withdraw_closure(s, day, agency_code="sanmin", reason="復電", actor="a", now=AGAIN)
+    assert [r.case_id for r in result.retimed] == [sanmin]
+    assert _due(catalogue_db, sanmin) == date(2026, 4, 20)
+    assert _due(catalogue_db, yanchao) == date(2026, 5, 14)  # its own closure still holds
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"reason": "誤植", "agency_code": "nowhere"}, "agency"),
+        ({"reason": "   "}, "reason"),
+        ({"reason": "誤植", "agency_code": "sanmin"}, "day"),  # only a city-wide one is declared
+        ({"reason": "誤植", "day": date(2026, 4, 16)}, "day"),  # nothing declared that day
+    ],
+)
+def test_a_withdrawal_that_cannot_be_made_changes_nothing(
+    catalogue_db: Database,
+    kwargs: dict,
+    field: str,  # type: ignore[type-arg]
+) -> None:
+    with catalogue_db.transaction() as s:
+        case_id = create_case(s, "five-wd", now=MON).id
+        declare_closure(s, date(2026, 4, 15), reason="颱風", actor="a", now=LATER)
+    day = kwargs.pop("day", date(2026, 4, 15))
+    with pytest.raises(InvalidInput) as refused, catalogue_db.transaction() as s:
+        withdraw_closure(s, day, actor="a", now=WITHDRAWN, **kwargs)
+    assert field in refused.value.fields
+    assert _due(catalogue_db, case_id) == date(2026, 4, 21)
+    with catalogue_db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Closure)) == 1
