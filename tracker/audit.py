@@ -21,6 +21,7 @@ LOGOUT = "logout"
 USER_CREATED = "user_created"
 CATALOGUE_RELOADED = "catalogue_reloaded"
 CLOSURE_DECLARED = "closure_declared"
+CLOSURE_WITHDRAWN = "closure_withdrawn"
 # The command line's own administration (tracker/cli.py) is recorded like the console's.
 CALENDAR_IMPORTED = "calendar_imported"
 API_KEY_CREATED = "api_key_created"
@@ -63,11 +64,13 @@ def record_closure(
     reason: str,
     retimed: int,
     remote_addr: str | None = None,
+    withdrawn: bool = False,
 ) -> AuditEntry:
-    """A declared closure, the same entry whether the console or the command line declared it."""
+    """A closure declared (or withdrawn), the same entry from the console, the command line or
+    the API."""
     return record_audit(
         session,
-        CLOSURE_DECLARED,
+        CLOSURE_WITHDRAWN if withdrawn else CLOSURE_DECLARED,
         actor=actor,
         at=at,
         target=f"{day.isoformat()} {agency_code or 'city-wide'}",

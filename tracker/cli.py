@@ -217,6 +217,35 @@ def calendar_close(day: datetime, agency_code: str | None, reason: str) -> None:
     click.echo(f"Closed {day.date()} ({scope}): {len(result.retimed)} open cases re-timed.")
 
 
+@calendar.command("reopen")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--agency", "agency_code", help="The agency's closure (default: the city-wide one).")
+@click.option("--reason", required=True, help="Why it is withdrawn, e.g. 颱風轉向，照常上班.")
+@refusals
+def calendar_reopen(day: datetime, agency_code: str | None, reason: str) -> None:
+    """Withdraw the closure of DAY (YYYY-MM-DD) and give the open cases their due dates back."""
+    from tracker.audit import record_closure
+    from tracker.calendar_changes import withdraw_closure
+
+    actor, now = _actor(), _now()
+    with _transaction(_settings()) as session:
+        result = withdraw_closure(
+            session, day.date(), agency_code=agency_code, reason=reason, actor=actor, now=now
+        )
+        record_closure(
+            session,
+            actor=actor,
+            at=now,
+            day=day.date(),
+            agency_code=agency_code,
+            reason=reason,
+            retimed=len(result.retimed),
+            withdrawn=True,
+        )
+    scope, count = agency_code or "city-wide", len(result.retimed)
+    click.echo(f"Withdrew the closure of {day.date()} ({scope}): {count} open cases re-timed.")
+
+
 # --- deadline ---------------------------------------------------------------------------------
 def _parse_received(text: str) -> datetime:
     from tracker.tz import TAIPEI

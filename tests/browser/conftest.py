@@ -34,6 +34,7 @@ from config import load_settings
 from tests.browser.accessibility import assert_accessible
 from tracker import migrate
 from tracker.assignment import assign
+from tracker.calendar_changes import declare_closure
 from tracker.case_actions import complete, request_supplement
 from tracker.db import Database
 from tracker.demo_data import prepare_demo
@@ -114,6 +115,14 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         setup = prepare_demo(session, now=now)
         overdue, paused = _clerk_cases(session, now)
         completed = _completed_case(session, now)
+        # A past closure: the administration page lists it with its withdrawal form.
+        declare_closure(
+            session,
+            (now - timedelta(days=90)).date(),
+            reason="颱風停止上班",
+            actor="admin",
+            now=now,
+        )
     app = create_app(settings)
     try:
         with serving(app, port):

@@ -252,3 +252,25 @@ def test_every_administrative_command_is_audited(
     assert key == {"scopes": "read"}
     # Nothing secret or personal: no password, no key.
     assert "ctk_" not in repr(entries)
+
+
+def test_calendar_reopen_withdraws_a_closure_and_is_audited(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", CATALOGUE)
+    assert run("calendar", "close", "2026-04-15", "--reason", "颱風").exit_code == 0
+    refused = run("calendar", "reopen", "2026-04-16", "--reason", "誤植")
+    assert refused.exit_code != 0
+    assert "no closure is declared on 2026-04-16" in refused.output
+    assert "nothing was changed" in refused.output
+    reopened = run("calendar", "reopen", "2026-04-15", "--reason", "颱風轉向")
+    assert reopened.exit_code == 0, reopened.output
+    assert "Withdrew the closure of 2026-04-15 (city-wide): 0 open cases re-timed." in (
+        reopened.output
+    )
+    assert _count(database, Closure) == 0
+    closures = [e for e in _audit(database) if e[0].startswith("closure_")]
+    actor = f"cli:{getpass.getuser()}"
+    assert [(action, who, target, data) for action, who, target, data in closures] == [
+        ("closure_declared", actor, "2026-04-15 city-wide", {"retimed": 0, "reason": "颱風"}),
+        ("closure_withdrawn", actor, "2026-04-15 city-wide", {"retimed": 0, "reason": "颱風轉向"}),
+    ]

@@ -30,7 +30,7 @@ from tests.web.counter.conftest import (
 from tracker import case_actions
 from tracker.db import Database
 from tracker.links import survey_token
-from tracker.models import Case, Notice, User
+from tracker.models import Case, Closure, Notice, User
 from web.counter.cases import ACTIONS
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -225,6 +225,19 @@ def _declare_closure(console: Console, database: Database) -> None:
     _accepted(console, database, "/counter/admin/closures", data)
 
 
+def _withdraw_closure(console: Console, database: Database) -> None:
+    console.login("root")
+    day = _next_weekday().isoformat()
+    console.post("/counter/admin/closures", {"day": day, "agency": "sanmin", "reason": "颱風"})
+    with database.transaction() as session:
+        closure_id = session.scalars(select(Closure.id)).one()
+    console.get("/counter/admin")
+    path = f"/counter/admin/closures/{closure_id}/withdraw"
+    data = {"reason": "颱風轉向"}
+    _refused(console, database, path, data, prefix=f"withdraw-{closure_id}")
+    _accepted(console, database, path, data, prefix=f"withdraw-{closure_id}")
+
+
 def _task_done(console: Console, database: Database) -> None:
     console.login("clerk")
     case = file_social_case(database, phone="07-311-0000", notify_by="none")
@@ -253,6 +266,7 @@ FORMS: dict[str, Callable[[Console, Database], None]] = {
     "counter.create_user_view": _create_user,
     "counter.reload_catalogue": _reload_catalogue,
     "counter.declare_closure_view": _declare_closure,
+    "counter.withdraw_closure_view": _withdraw_closure,
 }
 
 

@@ -66,6 +66,10 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Cells]]] = {
     # The configured catalogue file, reloaded: nothing to change, the report shown (200).
     ("POST", "/counter/admin/catalogue"): [("/counter/admin/catalogue", ADMIN_PAGE)],
     ("POST", "/counter/admin/closures"): [("/counter/admin/closures", ADMIN_FORM)],
+    # No closure 1 is declared here: the administrator is told so (404), the others refused.
+    ("POST", "/counter/admin/closures/<int:closure_id>/withdraw"): [
+        ("/counter/admin/closures/1/withdraw", _cells(LOGIN, 403, 403, 404, 403))
+    ],
     # Last: it signs out.
     ("POST", "/counter/logout"): [("/counter/logout", _cells(LOGIN, 303, 303, 303, 303))],
 }

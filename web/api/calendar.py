@@ -9,14 +9,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import record_closure
-from tracker.calendar_changes import declare_closure
+from tracker.calendar_changes import declare_closure, withdraw_closure
+from tracker.errors import InvalidInput
 from tracker.models import Agency, Closure
 from web.api.auth import READ, WRITE
 from web.api.database import transaction
 from web.api.errors import ApiError
 from web.api.operations import Call, Reply, operation
 from web.api.present import closure_document
-from web.api.schemas import ClosureList, ClosureQuery, DeclaredClosure, NewClosure
+from web.api.schemas import (
+    ClosureList,
+    ClosureQuery,
+    ClosureWithdrawal,
+    DeclaredClosure,
+    NewClosure,
+    WithdrawnClosure,
+)
 
 
 @operation(
@@ -80,3 +88,53 @@ def create_closure(call: Call) -> Reply:
         ) from None
     document["retimed_cases"] = len(result.retimed)
     return Reply(document)
+
+
+@operation(
+    "post",
+    "/calendar/closures/{closure_id}/withdrawal",
+    scope=WRITE,
+    tag="calendar",
+    response=WithdrawnClosure,
+    body=ClosureWithdrawal,
+    refusals=(404, 422),
+)
+def withdraw(call: Call, closure_id: str) -> dict[str, Any]:
+    """Withdraw a closure (called off, or a mistake): the cases it moved get their dates back."""
+    gone = ApiError(404, "not_found", f"There is no closure {closure_id}.")
+    reason = call.body["reason"]
+    with transaction() as session:
+        found = session.execute(
+            select(Closure.day, Agency.code)
+            .outerjoin(Agency, Closure.agency_id == Agency.id)
+            .where(Closure.id == int(closure_id))
+        ).first()
+        if found is None:
+            raise gone
+        day, agency = found
+        try:
+            result = withdraw_closure(
+                session, day, reason=reason, actor=call.caller.actor, now=call.now,
+                agency_code=agency,
+            )  # fmt: skip
+        except InvalidInput as refusal:
+            if "day" in refusal.fields:  # withdrawn by somebody else meanwhile
+                raise gone from None
+            raise
+        record_closure(
+            session,
+            actor=call.caller.actor,
+            at=call.now,
+            day=day,
+            agency_code=agency,
+            reason=reason,
+            retimed=len(result.retimed),
+            remote_addr=request.remote_addr,
+            withdrawn=True,
+        )
+    return {
+        "id": result.closure_id,
+        "day": day,
+        "agency": agency,
+        "retimed_cases": len(result.retimed),
+    }

@@ -26,6 +26,8 @@ from web.api.errors import ApiError, flatten_messages
 PATH_PARAMETERS = {
     "number": (r"^[0-9]{8}-[0-9]{4,6}$", "The case number, e.g. 20260413-0042."),
     "code": (r"^[a-z][a-z0-9-]{0,39}$", "The service code."),
+    # At most nine digits: the column is a 32-bit integer.
+    "closure_id": (r"^[1-9][0-9]{0,8}$", "The closure's id, as listed."),
 }
 _PARAMETER = re.compile(r"{(\w+)}")
 

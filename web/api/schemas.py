@@ -259,6 +259,21 @@ class NewClosure(Schema):
     reason = required_text_field(500)
 
 
+class ClosureWithdrawal(Schema):
+    reason = required_text_field(500)
+
+
+class WithdrawnClosure(Schema):
+    id = fields.Integer(required=True)
+    day = fields.Date(required=True)
+    agency = fields.String(
+        required=True, allow_none=True, metadata={"description": "null: city-wide"}
+    )
+    retimed_cases = fields.Integer(
+        required=True, metadata={"description": "Open cases whose due date moved back."}
+    )
+
+
 class ClosureQuery(Schema):
     class Meta:
         unknown = EXCLUDE

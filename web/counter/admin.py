@@ -1,17 +1,18 @@
-"""Administration: users, reloading the catalogue, declaring closures, reading the audit log."""
+"""Administration: users, reloading the catalogue, declaring and withdrawing closures, reading the
+audit log."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import audit
 from tracker.accounts import create_user, generate_password
-from tracker.calendar_changes import declare_closure
+from tracker.calendar_changes import declare_closure, withdraw_closure
 from tracker.case_queries import all_departments
 from tracker.catalogue import load_catalogue
 from tracker.catalogue_file import CatalogueInvalid, read_catalogue
@@ -20,7 +21,15 @@ from tracker.models import Agency, Closure, Role, User
 from web.counter.access import roles, signed_in
 from web.counter.blueprint import counter
 from web.counter.common import page, transaction, utc_now
-from web.counter.forms import CatalogueForm, ClosureForm, UserForm, error_for, options
+from web.counter.forms import (
+    CatalogueForm,
+    ClosureForm,
+    UserForm,
+    WithdrawClosureForm,
+    error_for,
+    options,
+    withdraw_prefix,
+)
 from web.counter.i18n import ct
 from web.counter.messages import field_errors
 from web.counter.present import local
@@ -52,6 +61,7 @@ def _admin_page(
     closure_form: ClosureForm | None = None,
     created: tuple[str, str] | None = None,
     report: list[str] | None = None,
+    withdraw_form: tuple[int, WithdrawClosureForm] | None = None,
 ) -> ResponseReturnValue:
     user_form = user_form or UserForm(formdata=None)
     closure_form = closure_form or ClosureForm(formdata=None)
@@ -59,6 +69,12 @@ def _admin_page(
         _choices(db, user_form, closure_form)
         users = db.scalars(select(User).order_by(User.role, User.username)).all()
         closures = db.scalars(select(Closure).order_by(Closure.day.desc()).limit(20)).all()
+        # One withdrawal form per listed closure; the one just refused keeps its errors.
+        withdraw_forms = {
+            c.id: WithdrawClosureForm(formdata=None, prefix=withdraw_prefix(c.id)) for c in closures
+        }
+        if withdraw_form is not None:
+            withdraw_forms[withdraw_form[0]] = withdraw_form[1]
         agencies = {a.id: a for a in db.scalars(select(Agency)).all()}
         return page(
             "admin.html",
@@ -66,6 +82,7 @@ def _admin_page(
             user=signed_in(),
             users=users,
             closures=closures,
+            withdraw_forms=withdraw_forms,
             agencies=agencies,
             user_form=user_form,
             closure_form=closure_form,
@@ -200,6 +217,54 @@ def declare_closure_view() -> ResponseReturnValue:
         ct(
             "The closure on %(day)s was declared; %(count)s open cases were re-timed.",
             day=form.day.data.isoformat(),
+            count=len(result.retimed),
+        ),
+        "success",
+    )
+    return redirect(url_for("counter.admin"), code=303)
+
+
+@counter.post("/admin/closures/<int:closure_id>/withdraw")
+@roles(Role.ADMIN)
+def withdraw_closure_view(closure_id: int) -> ResponseReturnValue:
+    """Withdraw a declared closure (called off, or a mistake) and re-time the cases it moved."""
+    admin_user = signed_in()
+    form = WithdrawClosureForm(prefix=withdraw_prefix(closure_id))
+    with transaction() as db:
+        found = db.execute(
+            select(Closure.day, Agency.code)
+            .outerjoin(Agency, Closure.agency_id == Agency.id)
+            .where(Closure.id == closure_id)
+        ).first()
+    if found is None:
+        abort(404)
+    day, agency = found
+    if not form.validate_on_submit():
+        return _admin_page(422, withdraw_form=(closure_id, form))
+    reason = form.reason.data or ""
+    now = utc_now()
+    try:
+        with transaction() as db:
+            result = withdraw_closure(
+                db, day, reason=reason, actor=admin_user.username, now=now, agency_code=agency
+            )
+            audit.record_closure(
+                db,
+                actor=admin_user.username,
+                at=now,
+                day=day,
+                agency_code=agency,
+                reason=reason,
+                retimed=len(result.retimed),
+                remote_addr=request.remote_addr,
+                withdrawn=True,
+            )
+    except InvalidInput:  # withdrawn by somebody else meanwhile
+        abort(404)
+    flash(
+        ct(
+            "The closure on %(day)s was withdrawn; %(count)s open cases were re-timed.",
+            day=day.isoformat(),
             count=len(result.retimed),
         ),
         "success",

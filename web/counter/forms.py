@@ -256,6 +256,21 @@ class ClosureForm(FlaskForm):
     reason = StringField(lazy("Reason"), validators=[Length(max=500)])
 
 
+class WithdrawClosureForm(FlaskForm):
+    """Withdraw one declared closure; one per listed closure, prefixed with its id."""
+
+    reason = StringField(
+        lazy("Why it is withdrawn"),
+        validators=[InputRequired(message=REQUIRED), Length(max=500)],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+def withdraw_prefix(closure_id: int) -> str:
+    """The field prefix of a listed closure's withdrawal form (ids unique on the page)."""
+    return f"withdraw-{closure_id}"
+
+
 def error_for(form: FlaskForm, name: str, message: str) -> None:
     """Put a domain refusal beside the form field it concerns (or on the form as a whole)."""
     field: Any = getattr(form, name, None)

@@ -174,6 +174,7 @@ AUDIT_LABELS = {
     "user_created": lazy("User created"),
     "catalogue_reloaded": lazy("Catalogue reloaded"),
     "closure_declared": lazy("Closure declared"),
+    "closure_withdrawn": lazy("Closure withdrawn"),
     "calendar_imported": lazy("Office calendar imported"),
     "api_key_created": lazy("API key created"),
     "api_key_revoked": lazy("API key revoked"),

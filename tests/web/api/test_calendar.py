@@ -60,3 +60,29 @@ def test_refusals(api: ApiClient, keys: Keys) -> None:
     assert api.get("/calendar/closures?from=tomorrow").status_code == 400
     denied = api.post("/calendar/closures", {"day": "2026-05-06", "reason": "x"}, key=keys.reader)
     assert denied.status_code == 403
+
+
+@time_machine.travel(FILED, tick=False)
+def test_a_withdrawal_gives_the_cases_their_dates_back(
+    api: ApiClient, keys: Keys, catalogue_db: Database
+) -> None:
+    case = api.file()
+    declared = api.post("/calendar/closures", {"day": "2026-04-15", "reason": "颱風停止上班"})
+    closure_id = declared.json["id"]
+    assert api.get(f"/cases/{case['number']}").json["due"] == "2026-04-21"
+    path = f"/calendar/closures/{closure_id}/withdrawal"
+    assert api.post(path, {"reason": "颱風轉向"}, key=keys.reader).status_code == 403
+    assert "reason" in error_of(api.post(path, {"reason": " "}))["fields"]
+    withdrawn = api.post(path, {"reason": "颱風轉向"})
+    assert withdrawn.status_code == 200, withdrawn.json
+    assert withdrawn.json == {
+        "id": closure_id, "day": "2026-04-15", "agency": None, "retimed_cases": 1
+    }  # fmt: skip
+    assert api.get(f"/cases/{case['number']}").json["due"] == "2026-04-20"
+    assert api.get("/calendar/closures").json["items"] == []
+    again = api.post(path, {"reason": "颱風轉向"})
+    assert again.status_code == 404 and error_of(again)["code"] == "not_found"
+    assert api.post("/calendar/closures/0/withdrawal", {"reason": "x"}).status_code == 404
+    with catalogue_db.transaction() as session:
+        actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["closure_declared", "closure_withdrawn"]

@@ -140,6 +140,38 @@ def test_a_closure_needs_a_day_and_a_reason(root: Console) -> None:
     assert 'id="day-error"' in response.text
 
 
+def test_withdrawing_a_closure_gives_the_due_date_back(
+    root: Console, catalogue_db: Database
+) -> None:
+    case = file_social_case(catalogue_db)
+    assert case.due_date is not None
+    day = case.due_date
+    root.post(
+        "/counter/admin/closures",
+        {"day": day.isoformat(), "agency": "sanmin", "reason": "颱風停止上班"},
+    )
+    with catalogue_db.transaction() as session:
+        closure_id = session.scalars(select(Closure.id)).one()
+    page = root.get("/counter/admin").text
+    assert f"Withdraw the closure of {day.isoformat()}" in page
+    path = f"/counter/admin/closures/{closure_id}/withdraw"
+    refused = root.post(path, {"reason": ""}, prefix=f"withdraw-{closure_id}")
+    assert refused.status_code == 422
+    assert f'id="withdraw-{closure_id}-reason-error"' in refused.text
+    done = root.post(path, {"reason": "颱風轉向"}, prefix=f"withdraw-{closure_id}")
+    assert done.status_code == 303
+    assert "was withdrawn; 1 open cases were re-timed" in root.get(done.location).text
+    assert load_case(catalogue_db, case.number).due_date == day
+    entry = _audit(catalogue_db)[-1]
+    assert (entry.action, entry.actor, entry.target) == (
+        "closure_withdrawn", "root", f"{day.isoformat()} sanmin"
+    )  # fmt: skip
+    assert entry.data == {"retimed": 1, "reason": "颱風轉向"}
+    # Withdrawn once: there is nothing left to withdraw.
+    again = root.post(path, {"reason": "again"}, prefix=f"withdraw-{closure_id}")
+    assert again.status_code == 404
+
+
 def test_the_audit_log_shows_logins_and_admin_acts(root: Console) -> None:
     other = Console(root.client.application.test_client())
     other.login("clerk", "wrong-password-here")
