@@ -83,16 +83,19 @@ def csrf_token() -> str:
     equally valid, so the first one is kept and reused. With a limit, each page signs afresh.
     """
     config = current_app.config
-    raw = session.get(config["WTF_CSRF_FIELD_NAME"])
-    if config["WTF_CSRF_TIME_LIMIT"] is not None or not isinstance(raw, str):
+    if config["WTF_CSRF_TIME_LIMIT"] is not None:
         return generate_csrf()  # type: ignore[no-any-return]
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key or "", raw)
-    token = _signed_tokens.get(key)
+    name = config["WTF_CSRF_FIELD_NAME"]
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key or ""
+    raw = session.get(name)
+    token = _signed_tokens.get((secret, raw)) if isinstance(raw, str) else None
     if token is None:
+        token = generate_csrf()
+        raw = session[name]  # a new session's raw token is made by generate_csrf
         if len(_signed_tokens) >= _SIGNED_TOKENS_KEPT:
             _signed_tokens.clear()
-        token = _signed_tokens[key] = generate_csrf()
-    return token
+        _signed_tokens[(secret, raw)] = token
+    return token  # type: ignore[no-any-return]
 
 
 def init_extensions(app: Flask, settings: Settings) -> None:
