@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,10 +34,7 @@ def declare_closure(
     agency_code: str | None = None,
 ) -> ClosureResult:
     """Close the offices (one agency, or the whole city) on ``day`` and re-time open cases."""
-    try:
-        reason = required_text(reason, max_length=500)
-    except ValueError as exc:
-        raise InvalidInput({"reason": str(exc)}) from None
+    reason = _reason(reason)
     agency_id = _agency_id(session, agency_code)
     existing = session.scalars(select(Closure).where(Closure.day == day)).all()
     if any(c.agency_id is None for c in existing):
@@ -49,12 +47,10 @@ def declare_closure(
     )
     session.add(closure)
     session.flush()
-    bump_revision(session)
-    retimed = retime_open_cases(
+    retimed = _retime_day(
         session,
         day,
-        day,
-        agency_id=agency_id,
+        agency_id,
         actor=actor,
         now=now,
         # The product's words around the administrator's, which stay as typed.
@@ -84,10 +80,7 @@ def withdraw_closure(
     closure whose day has passed may be withdrawn too: only a mistake is withdrawn, and a case
     that is then overdue is told so by the deadline watch, as any other.
     """
-    try:
-        reason = required_text(reason, max_length=500)
-    except ValueError as exc:
-        raise InvalidInput({"reason": str(exc)}) from None
+    reason = _reason(reason)
     agency_id = _agency_id(session, agency_code)
     scope = Closure.agency_id.is_(None) if agency_id is None else Closure.agency_id == agency_id
     # Locked: of two withdrawals at once, the second finds nothing left to withdraw.
@@ -98,12 +91,10 @@ def withdraw_closure(
     closure_id = closure.id
     session.delete(closure)
     session.flush()
-    bump_revision(session)
-    retimed = retime_open_cases(
+    retimed = _retime_day(
         session,
         day,
-        day,
-        agency_id=agency_id,
+        agency_id,
         actor=actor,
         now=now,
         note={
@@ -113,6 +104,31 @@ def withdraw_closure(
         cause={"closure_day": day.isoformat(), "reason": reason, "withdrawn": True},
     )
     return ClosureResult(closure_id, retimed)
+
+
+def _retime_day(
+    session: Session,
+    day: date,
+    agency_id: int | None,
+    *,
+    actor: str,
+    now: datetime,
+    note: dict[str, str],
+    cause: dict[str, Any],
+) -> list[Retimed]:
+    """After ``day`` changed in the calendar (of one agency, or the city's): a new calendar
+    revision for every process, and the open cases that day touches re-timed."""
+    bump_revision(session)
+    return retime_open_cases(
+        session, day, day, agency_id=agency_id, actor=actor, now=now, note=note, cause=cause
+    )
+
+
+def _reason(reason: str) -> str:
+    try:
+        return required_text(reason, max_length=500)
+    except ValueError as exc:
+        raise InvalidInput({"reason": str(exc)}) from None
 
 
 def _agency_id(session: Session, agency_code: str | None) -> int | None:
