@@ -175,7 +175,7 @@ def _filing_section(cases: int, f: FilingFigures) -> None:
     print(f"### Filing a case with {cases:,} cases present")
     print()
     print(
-        f"`tracker.filing.file_case` + commit, a new session per filing as a request has: "
+        f"`tracker.cases.filing.file_case` + commit, a new session per filing as a request has: "
         f"{len(f.runs)} runs of {f.filings:,} filings after {f.warmup:,} warm-up filings, each "
         "filing followed by one baseline write, a CHECKPOINT before each run. Median of the "
         "runs' percentiles (min–max), ms."

@@ -24,10 +24,10 @@ from sqlalchemy import CursorResult, text
 from bench.common import libpq_url, log, profile_report
 from bench.sqltimer import StatementTimes, timed_statements
 from tracker.db import Database
-from tracker.workcalendar import WorkCalendar
+from tracker.deadlines.workcalendar import WorkCalendar
 
-try:  # tracker.closures became tracker.calendar_changes (commit 3ab0ea6)
-    from tracker.calendar_changes import declare_closure
+try:  # tracker.closures became tracker.calendar.changes (commit 3ab0ea6)
+    from tracker.calendar.changes import declare_closure
 except ImportError:  # pragma: no cover - an older checkout
     from tracker.closures import declare_closure  # type: ignore[no-redef]
 

@@ -1,4 +1,4 @@
-"""Filing latency: ``tracker.filing.file_case`` + commit, against a one-row INSERT + commit.
+"""Filing latency: ``tracker.cases.filing.file_case`` + commit, against a one-row INSERT + commit.
 
 Each filing is what a counter request does: a new session, ``file_case``, commit, close. The
 baseline is the cheapest durable write the same engine can do (one row into ``case_counters`` and
@@ -21,9 +21,9 @@ from sqlalchemy import select, text
 
 from bench.common import log, profile_report
 from bench.sqltimer import StatementTimes, timed_statements
-from tracker.contact import CHANNELS
+from tracker.cases.contact import CHANNELS
+from tracker.cases.filing import Application, file_case
 from tracker.db import Database
-from tracker.filing import Application, file_case
 from tracker.models import Service
 
 # Far from any real day, so that baseline rows never meet a real counter.

@@ -17,8 +17,8 @@ from psycopg import sql
 from sqlalchemy import event, func, select
 
 from tracker.db import Database
+from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Case
-from tracker.transitions import OPEN_STATUSES
 
 INDEX = "ix_cases_open_due_at"
 LIMIT = 1000

@@ -18,10 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
 from bench import summary
-from tracker.deadlines import Pause, compute_deadline
-from tracker.limits import parse_limit
-from tracker.tz import TAIPEI
-from tracker.workcalendar import WorkCalendar
+from tracker.deadlines.engine import Pause, compute_deadline
+from tracker.deadlines.limits import parse_limit
+from tracker.deadlines.timezones import TAIPEI
+from tracker.deadlines.workcalendar import WorkCalendar
 
 CASES = 20_000
 RUNS = 5

@@ -50,19 +50,19 @@ from bench.seed_rows import (
     has_watch,
 )
 from config.settings import normalise_database_url
-from tracker.calendar_store import load_calendar
-from tracker.catalogue import load_catalogue
-from tracker.catalogue_file import read_catalogue
+from tracker.calendar.store import load_calendar
+from tracker.cases.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH, case_number
+from tracker.catalogue.file import read_catalogue
+from tracker.catalogue.load import load_catalogue
 from tracker.db import Database
-from tracker.deadlines import ClockPolicy
-from tracker.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH, case_number
-from tracker.limits import parse_limit
+from tracker.deadlines.engine import ClockPolicy
+from tracker.deadlines.limits import parse_limit
+from tracker.deadlines.timezones import local_date
+from tracker.deadlines.workcalendar import WorkCalendar
 from tracker.migrate import current_revision, upgrade
 from tracker.models import Service
-from tracker.tz import local_date
-from tracker.workcalendar import WorkCalendar
 
-DEMO_CATALOGUE = ROOT / "tracker" / "data" / "demo-catalogue.yaml"
+DEMO_CATALOGUE = ROOT / "tracker" / "catalogue" / "data" / "demo-catalogue.yaml"
 # The demo catalogue is written by someone else in parallel; until it exists, the tests' one.
 FALLBACK_CATALOGUE = ROOT / "tests" / "data" / "test-catalogue.yaml"
 DEFAULT_SEED = 20261122  # same data for the same parameters and "now", run after run

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
-from tracker.days_used import days_used
-from tracker.deadlines import ClockPolicy, Pause, compute_deadline
-from tracker.limits import TimeLimit
-from tracker.transitions import CaseStatus
-from tracker.tz import TAIPEI, local_date, start_of_local_day
-from tracker.workcalendar import WorkCalendar
+from tracker.deadlines.days_used import days_used
+from tracker.deadlines.engine import ClockPolicy, Pause, compute_deadline
+from tracker.deadlines.limits import TimeLimit
+from tracker.deadlines.timezones import TAIPEI, local_date, start_of_local_day
+from tracker.deadlines.workcalendar import WorkCalendar
+from tracker.lifecycle import CaseStatus
 
 try:  # the deadline watch (migration 0002) is newer than the first schema
-    from tracker.watch_rules import WatchState, default_expected_completion, next_watch_at
+    from tracker.watch.rules import WatchState, default_expected_completion, next_watch_at
 except ImportError:  # pragma: no cover - an older checkout
     WatchState = None  # type: ignore[assignment,misc]
 
@@ -313,7 +313,7 @@ class Watch:
 
     Every trigger up to ``now`` counts as handled: an overdue case was told when it fell due and
     promised a completion by the documented rule, promised again each time a promise passed
-    (``tracker.watch``), and now waits for its next trigger after ``now``.
+    (``tracker.watch.sweep``), and now waits for its next trigger after ``now``.
     """
 
     def __init__(self, now: datetime, calendar: WorkCalendar) -> None:
@@ -359,7 +359,7 @@ class Watch:
 
 
 class ClosingFigures:
-    """What closing stores on a case (tracker.closing_figures), for the closed drafts."""
+    """What closing stores on a case (tracker.cases.closing_figures), for the closed drafts."""
 
     def __init__(self, calendar: WorkCalendar) -> None:
         self.calendar = calendar

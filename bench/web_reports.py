@@ -50,10 +50,10 @@ from bench.core import OPEN_SHARE, TOUCHED_MAX, ensure_seeded
 from bench.sqltimer import StatementTimes, timed_statements
 from config import load_settings
 from config.settings import normalise_database_url
-from tracker.accounts import create_user
+from tracker.accounts.users import create_user
 from tracker.db import Database
 from tracker.models import Department, User
-from tracker.statistics import (
+from tracker.reports.statistics import (
     Period,
     Scope,
     case_statistics,
@@ -209,10 +209,10 @@ def measure(url: str, record: SeedRecord, args: argparse.Namespace) -> dict[str,
         opened.ms.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
         opened.page_bytes = len(response.get_data())
-    log("timing the statistics alone (tracker.statistics.case_statistics)")
+    log("timing the statistics alone (tracker.reports.statistics.case_statistics)")
     period = Period.of_months(first, last)
     database = Database(url)
-    found = results.setdefault("statistics only (tracker.statistics)", Timings())
+    found = results.setdefault("statistics only (tracker.reports.statistics)", Timings())
     with database.transaction() as session:
         case_statistics(session, period, Scope(), now)
     for _ in range(args.runs):
@@ -238,7 +238,7 @@ def explain(url: str, record: SeedRecord, months: int) -> str:
         stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     )
     with psycopg.connect(libpq_url(url)) as conn:
-        conn.execute("SET jit = off")  # as tracker.statistics runs it
+        conn.execute("SET jit = off")  # as tracker.reports.statistics runs it
         conn.execute("SET enable_sort = off")
         plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql_text}").fetchall()
     return "\n".join(str(line[0]) for line in plan)

@@ -397,8 +397,8 @@ CATEGORIES = (
     (".html", "Jinja2 and MarkupSafe: rendering the templates"),
     ("babel/", "Babel and Flask-Babel: the locale, translations, dates"),
     ("flask_babel/", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("web/i18n.py", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("web/formatting.py", "Babel and Flask-Babel: the locale, translations, dates"),
+    ("web/core/i18n.py", "Babel and Flask-Babel: the locale, translations, dates"),
+    ("web/core/formatting.py", "Babel and Flask-Babel: the locale, translations, dates"),
     ("itsdangerous/", "the session cookie: signing, JSON"),
     ("hmac.py", "the session cookie: signing, JSON"),
     ("json/", "the session cookie: signing, JSON"),
@@ -411,7 +411,7 @@ CATEGORIES = (
 
 
 def _function(frame: str) -> str:
-    """``show (web/status.py)``: the function and its file, without the line."""
+    """``show (web/public/status.py)``: the function and its file, without the line."""
     return _LINE.sub(")", frame)
 
 

@@ -437,7 +437,7 @@ def _dispatch_section(args: argparse.Namespace, d: DispatchFigures) -> None:
     print(
         f"{first.notices:,} pending notices per run ({first.sms:,} SMS, "
         f"{first.notices - first.sms:,} email; receipts and overdue notices written by "
-        "`tracker.notices.notice_rows`/`insert_notices` from real cases), sent by one "
+        "`tracker.notices.outbox.notice_rows`/`insert_notices` from real cases), sent by one "
         "`celery -A workers worker --concurrency 2 --pool prefork` (two worker processes, "
         "`--loglevel INFO` as in docker-compose) to the Twilio stand-in "
         "(`python -m tests.support.twilio_standin`) and the SMTP sink "

@@ -6,13 +6,14 @@ All three run the product's real processes (bench/workers_procs.py): ``celery -A
 latency ``celery -A workers beat`` with the real schedule. The database is the all-open watch
 database of the sweep figure.
 
-Throughput. The outbox gets ``notices`` pending rows, written by ``tracker.notices.notice_rows``
-and ``insert_notices`` from real cases (``case_values``), 70% SMS and 30% email, two thirds
-receipts and one third overdue notices, in batches of 1,000 sharing an instant as a sweep writes
-them. The benchmark then plays beat's part, sending ``dispatch-notices`` to ``send-notices``
-every second until every row is sent. Notices per second run from the first ``claimed_at`` to the
-last ``sent_at``. Baseline: the same number of messages, same mix and texts, sent with the same
-clients (``TwilioSms``, ``SmtpEmail``) from two processes of 8 threads each, without the database.
+Throughput. The outbox gets ``notices`` pending rows, written by
+``tracker.notices.outbox.notice_rows`` and ``insert_notices`` from real cases (``case_values``), 70%
+SMS and 30% email, two thirds receipts and one third overdue notices, in batches of 1,000 sharing an
+instant as a sweep writes them. The benchmark then plays beat's part, sending ``dispatch-notices``
+to ``send-notices`` every second until every row is sent. Notices per second run from the first
+``claimed_at`` to the last ``sent_at``. Baseline: the same number of messages, same mix and texts,
+sent with the same clients (``TwilioSms``, ``SmtpEmail``) from two processes of 8 threads each,
+without the database.
 
 Latency. ``due`` open cases with a mobile number, told by SMS only, are made due within one
 minute starting ``lead`` seconds after the processes are up; the time from each due instant to
@@ -51,9 +52,9 @@ from config.celery import Queues, TaskNames
 from notifications.dispatch import Dispatcher
 from notifications.render import render
 from tracker.db import Database
-from tracker.links import console_url, status_url, survey_url
 from tracker.models import Case
-from tracker.notices import case_values, insert_notices, notice_rows
+from tracker.notices.links import console_url, status_url, survey_url
+from tracker.notices.outbox import case_values, insert_notices, notice_rows
 
 SMS_SHARE = 0.7
 OVERDUE_SHARE = 1 / 3

@@ -27,10 +27,10 @@ from sqlalchemy.engine import Connection
 from bench.common import log
 from bench.core_closure import vacuum
 from bench.sqltimer import StatementTimes, timed_statements
-from tracker.calendar_store import load_calendar
+from tracker.calendar.store import load_calendar
 from tracker.db import Database
 from tracker.models import Agency
-from tracker.watch import sweep_batch
+from tracker.watch.sweep import sweep_batch
 from workers import jobs
 
 ORIGINAL = "bench_watch_original"  # the chosen rows as seeded
@@ -38,7 +38,7 @@ PREPARED = "bench_watch_due"  # the same rows, due in the minute before T
 WRITTEN = "bench_watch_written"  # prefix: what the last tick wrote (cases, notices, events)
 WINDOW = timedelta(seconds=60)
 INDEX = "ix_cases_watch_at"
-WATCH_ACTOR = "system:watch"  # tracker.watch.ACTOR: the events a tick writes
+WATCH_ACTOR = "system:watch"  # tracker.watch.sweep.ACTOR: the events a tick writes
 BASELINE_ACTOR = "bench:baseline"
 
 _CANDIDATES = """

@@ -44,17 +44,18 @@ from tests.browser.conftest import (  # noqa: E402
     serving,
 )
 from tracker import migrate  # noqa: E402
-from tracker.calendar_changes import declare_closure  # noqa: E402
-from tracker.case_actions import complete  # noqa: E402
+from tracker.calendar.changes import declare_closure  # noqa: E402
+from tracker.cases.actions import complete  # noqa: E402
+from tracker.cases.filing import Application, file_case  # noqa: E402
+from tracker.catalogue.demo import DEMO_CATALOGUE, prepare_demo  # noqa: E402
 from tracker.db import Database  # noqa: E402
-from tracker.demo_data import DEMO_CATALOGUE, prepare_demo  # noqa: E402
-from tracker.filing import Application, file_case  # noqa: E402
-from tracker.tz import TAIPEI  # noqa: E402
+from tracker.deadlines.timezones import TAIPEI  # noqa: E402
 from web import create_app  # noqa: E402
 from workers import jobs  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-# The language cookie's value (web.i18n.LOCALES) and chromium's --lang for each file name prefix.
+# The language cookie's value (web.core.i18n.LOCALES) and chromium's --lang for each file name
+# prefix.
 LANGUAGES = {"zh-TW": ("zh_TW", "zh-TW"), "en": ("en", "en-US")}
 # The address notices, receipts and QR codes show: the SMS budget test's, 28 characters long.
 PUBLIC_BASE_URL = "https://casetrack.kcg.gov.tw"

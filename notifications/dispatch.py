@@ -44,9 +44,9 @@ from notifications.fallback import fall_back
 from notifications.quiet_hours import quiet_until
 from notifications.render import Rendered, render
 from tracker.db import Database
-from tracker.links import console_url, status_url, survey_url
 from tracker.models import Notice
-from tracker.notices import DELIVERED, FAILED, PENDING, SENDING, SENT
+from tracker.notices.links import console_url, status_url, survey_url
+from tracker.notices.outbox import DELIVERED, FAILED, PENDING, SENDING, SENT
 
 log = logging.getLogger(__name__)
 

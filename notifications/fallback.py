@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.models import Case, Notice
-from tracker.notices import insert_notices, notice_rows
+from tracker.notices.outbox import insert_notices, notice_rows
 
 log = logging.getLogger(__name__)
 

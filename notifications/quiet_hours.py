@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from tracker.tz import TAIPEI
+from tracker.deadlines.timezones import TAIPEI
 
 
 def quiet_until(now: datetime, quiet: tuple[time, time] | None) -> datetime | None:

@@ -42,8 +42,8 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from tracker.notices import APPLICANT_KINDS, STAFF_KINDS
-from tracker.tz import TAIPEI
+from tracker.deadlines.timezones import TAIPEI
+from tracker.notices.outbox import APPLICANT_KINDS, STAFF_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 _APPLICANT_OPTIONAL: dict[str, Any] = {
-    "masked_name": "",  # 王○明 (tracker.contact.mask_name), for the greeting
+    "masked_name": "",  # 王○明 (tracker.cases.contact.mask_name), for the greeting
     "contact_phone": "",  # the department's counter phone
 }
 OPTIONAL_VALUES: dict[str, dict[str, Any]] = {
@@ -108,7 +108,7 @@ OPTIONAL_VALUES: dict[str, dict[str, Any]] = {
     # appeal_to: the appeal authority (訴願管轄機關); the templates default to 高雄市政府, which
     # hears appeals against the city's own offices (訴願法 Art. 4).
     "rejected": {**_APPLICANT_OPTIONAL, "appeal_to": ""},
-    # ground: which item of Art. 173 applies (tracker.case_actions.DECLINE_GROUNDS).
+    # ground: which item of Art. 173 applies (tracker.cases.actions.DECLINE_GROUNDS).
     "not_handled": {**_APPLICANT_OPTIONAL, "ground": ""},
     # old_due_date: the due date before the closure moved it; withdrawn, closure_day: a closure
     # called off gives the due date back (the day counts again).

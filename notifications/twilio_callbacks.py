@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from notifications.fallback import fall_back
 from tracker.models import Notice
-from tracker.notices import DELIVERED, FAILED, FINAL_STATUSES, SENT
+from tracker.notices.outbox import DELIVERED, FAILED, FINAL_STATUSES, SENT
 
 # Twilio's message statuses in the order they happen; a late "sent" never undoes "delivered".
 _RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3}

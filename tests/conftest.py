@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tracker.catalogue import load_catalogue
-from tracker.catalogue_file import read_catalogue
+from tracker.catalogue.file import read_catalogue
+from tracker.catalogue.load import load_catalogue
 from tracker.db import Database
 from tracker.migrate import upgrade
 

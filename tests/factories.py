@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tests.conftest import NOW
-from tracker.filing import Application, file_case
+from tracker.cases.filing import Application, file_case
 from tracker.models import Case
 
 

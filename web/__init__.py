@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Settings, load_settings
 from config.celery import celery_config
 from tracker.db import Database
-from web.flask_app import TrackerFlask
+from web.core.flask_app import TrackerFlask
 from workers.celery_app import celery_init_app
 
 # Seconds a pooled connection may sit unused before the next request checks it with a ping.
@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app from the settings (the environment unless given)."""
     settings = settings or load_settings()
     app = TrackerFlask(__name__, instance_path=str(settings.instance_path))
-    from web.template_i18n import init_template_i18n
+    from web.core.template_i18n import init_template_i18n
 
     # Before anything builds the template environment (Flask-Babel's init does).
     init_template_i18n(app)
@@ -36,20 +36,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.redis_url:
         celery_init_app(app)
 
-    from web.board import board
-    from web.errors import init_errors
-    from web.extensions import csrf, init_extensions
-    from web.formatting import init_formatting
-    from web.home import home
-    from web.i18n import language, template_context
-    from web.open_data import open_data
-    from web.outbox import outbox
-    from web.request_limits import init_request_limits
-    from web.security import init_security
-    from web.services import services
-    from web.status import status
-    from web.survey import survey
-    from web.templating import init_templating
+    from web.core.errors import init_errors
+    from web.core.extensions import csrf, init_extensions
+    from web.core.formatting import init_formatting
+    from web.core.i18n import language, template_context
+    from web.core.request_limits import init_request_limits
+    from web.core.security import init_security
+    from web.core.templating import init_templating
+    from web.public.board import board
+    from web.public.home import home
+    from web.public.open_data import open_data
+    from web.public.outbox import outbox
+    from web.public.services import services
+    from web.public.status import status
+    from web.public.survey import survey
     from web.webhooks import webhooks
 
     init_security(app, settings.public_base_url)

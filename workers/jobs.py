@@ -9,7 +9,7 @@ from datetime import datetime
 
 from notifications.dispatch import Dispatcher, DispatchReport
 from tracker.db import Database
-from tracker.watch import sweep_batch
+from tracker.watch.sweep import sweep_batch
 
 log = logging.getLogger(__name__)
 

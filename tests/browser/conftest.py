@@ -33,12 +33,12 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from config import load_settings
 from tests.browser.accessibility import assert_accessible
 from tracker import migrate
-from tracker.assignment import assign
-from tracker.calendar_changes import declare_closure
-from tracker.case_actions import complete, request_supplement
+from tracker.calendar.changes import declare_closure
+from tracker.cases.actions import complete, request_supplement
+from tracker.cases.assignment import assign
+from tracker.cases.filing import Application, file_case
+from tracker.catalogue.demo import prepare_demo
 from tracker.db import Database
-from tracker.demo_data import prepare_demo
-from tracker.filing import Application, file_case
 from tracker.models import Case, User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "build" / "screenshots"  # not committed (.gitignore: build/)
 SECRET_KEY = "browser-tests-" + "k" * 40
-# The chooser's languages (web.i18n): the cookie value and the <html lang> it gives.
+# The chooser's languages (web.core.i18n): the cookie value and the <html lang> it gives.
 LANGUAGES = {"zh_TW": "zh-Hant-TW", "en": "en"}
 
 

@@ -15,8 +15,8 @@ from datetime import datetime
 import pytest
 
 from tests.browser.conftest import LANGUAGES, SECRET_KEY, Visit
-from tracker.links import survey_token
-from tracker.tz import TAIPEI
+from tracker.deadlines.timezones import TAIPEI
+from tracker.notices.links import survey_token
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tracker.cli import main
 from tracker.db import Database
+from web.cli.commands import main
 
 Run = Callable[..., Result]
 

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from tests.cli.conftest import Run
 from tests.conftest import DATA
-from tracker.accounts import verify_password
-from tracker.cli import main
+from tracker.accounts.users import verify_password
 from tracker.db import Database
 from tracker.migrate import head_revision
 from tracker.models import (
@@ -24,6 +23,7 @@ from tracker.models import (
     ServiceVersion,
     User,
 )
+from web.cli.commands import main
 
 CATALOGUE = str(DATA / "test-catalogue.yaml")
 

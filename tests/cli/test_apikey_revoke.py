@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.cli.conftest import Run
-from tracker.accounts import authenticate_api_key
+from tracker.accounts.users import authenticate_api_key
 from tracker.db import Database
 
 

@@ -292,7 +292,7 @@ def test_a_claim_grown_too_old_sends_no_more_and_gives_its_rows_back(
 def test_console_notices_need_no_provider(
     dispatcher: Dispatcher, catalogue_db: Database, clock: Clock
 ) -> None:
-    from tracker.watch import sweep_batch
+    from tracker.watch.sweep import sweep_batch
 
     _file(catalogue_db)
     dispatcher.dispatch_once()

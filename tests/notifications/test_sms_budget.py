@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from notifications.render import APPLICANT_KINDS, LANGUAGES, SMS_MAX_UNITS, render, ucs2_units
-from tracker.links import status_url, survey_url
+from tracker.notices.links import status_url, survey_url
 
 LONG = 500
 WORST_CASE_VALUES: dict[str, Any] = {
     "case_number": "20261231-99999",
     "lookup_code": "XXXXX-XXXXX",
     "status_url": "https://casetrack.kcg.gov.tw/s/20261231-99999",
-    # /survey/<number>/<token> (tracker.links.survey_url), the token 8 URL-safe characters.
+    # /survey/<number>/<token> (tracker.notices.links.survey_url), the token 8 URL-safe characters.
     "survey_url": "https://casetrack.kcg.gov.tw/survey/20261231-99999/Xy3_k-9Q",  # 59
     # Hour limits give instants; the templates show them as 16 characters.
     "due_date": "2026-12-31T23:59:59+08:00",

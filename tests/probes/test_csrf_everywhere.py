@@ -27,10 +27,10 @@ from tests.web.counter.conftest import (
     file_social_case,
     load_case,
 )
-from tracker import case_actions
+from tracker.cases import actions as case_actions
 from tracker.db import Database
-from tracker.links import survey_token
 from tracker.models import Case, Closure, Notice, User
+from tracker.notices.links import survey_token
 from web.counter.cases import ACTIONS
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

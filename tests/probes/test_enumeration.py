@@ -23,15 +23,15 @@ from werkzeug.test import TestResponse
 
 from tests.factories import create_case
 from tests.web.conftest import csrf_token
+from tracker.cases.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH
 from tracker.db import Database
-from tracker.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH
 
 GUESSES = 10_000
 # Of these, the share guessed at the production limits; the rest with the limits out of the way.
 LIMITED_SHARE = 0.8
 CLIENTS = 40
 REAL_CASES = 20
-# The production defaults (web/status.py): the first number of each.
+# The production defaults (web/public/status.py): the first number of each.
 PER_CLIENT = 10
 PER_CLIENT_HOUR = 50
 PER_CASE = 10

@@ -23,11 +23,11 @@ from notifications.render import render
 from tests.factories import create_case
 from tests.web.conftest import csrf_token
 from tests.web.counter.conftest import Console, load_case
-from tracker.calendar_store import load_calendar
+from tracker.calendar.store import load_calendar
 from tracker.db import Database
-from tracker.links import console_url, status_url, survey_token, survey_url
+from tracker.deadlines.timezones import TAIPEI
 from tracker.models import Case, Notice
-from tracker.tz import TAIPEI
+from tracker.notices.links import console_url, status_url, survey_token, survey_url
 
 
 def payload(name: str) -> str:

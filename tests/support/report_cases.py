@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import update
 
 from tests.factories import create_case
-from tracker import case_actions as actions
+from tracker.cases import actions
 from tracker.db import Database
 from tracker.models import Case, Notice, SurveyResponse
 

@@ -16,7 +16,7 @@ from tests.conftest import NOW
 from tests.factories import create_case
 from tests.web.conftest import csrf_token
 from tracker.db import Database
-from web.extensions import csrf_token as csrf_token_global
+from web.core.extensions import csrf_token as csrf_token_global
 
 _FORGET_TOKEN = re.compile(
     r'action="/status/forget">\s*<input type="hidden" name="csrf_token" value="([^"]+)"'

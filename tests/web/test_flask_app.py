@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from web.flask_app import TrackerFlask
+from web.core.flask_app import TrackerFlask
 
 
 def test_kept_addresses_are_flasks_own_under_any_script_root(app: Flask) -> None:

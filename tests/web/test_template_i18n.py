@@ -1,4 +1,4 @@
-"""Templates compiled per language (web.template_i18n) give exactly the pages ``_()`` at render
+"""Templates compiled per language (web.core.template_i18n) give exactly the pages ``_()`` at render
 time gives: every page type, public and console, in both languages, byte for byte."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from tests.conftest import NOW
 from tests.web.conftest import csrf_token
 from tests.web.counter import conftest as console_fixtures
 from tests.web.counter.conftest import Console, file_social_case
-from tracker import case_actions
+from tracker.cases import actions as case_actions
 from tracker.db import Database
-from web.i18n import request_translations
-from web.template_i18n import LocalizedEnvironment
+from web.core.i18n import request_translations
+from web.core.template_i18n import LocalizedEnvironment
 
 # The console's app: its users sign in to see the console's pages.
 app = console_fixtures.app

@@ -32,8 +32,8 @@ from tests.workers.harness import (
     child_env,
     free_port,
 )
-from tracker.catalogue import load_catalogue
-from tracker.catalogue_file import read_catalogue
+from tracker.catalogue.file import read_catalogue
+from tracker.catalogue.load import load_catalogue
 from tracker.db import Database
 
 

@@ -61,12 +61,12 @@ from tests.workers.harness import (
     child_env,
     free_port,
 )
-from tracker.catalogue import load_catalogue
-from tracker.catalogue_file import read_catalogue
+from tracker.catalogue.file import read_catalogue
+from tracker.catalogue.load import load_catalogue
 from tracker.db import Database
+from tracker.lifecycle import OPEN_STATUSES, CaseStatus
 from tracker.migrate import upgrade
-from tracker.notices import FINAL_STATUSES, PENDING, SENDING, SENT
-from tracker.transitions import OPEN_STATUSES, CaseStatus
+from tracker.notices.outbox import FINAL_STATUSES, PENDING, SENDING, SENT
 
 SERVICE = "five-wd"
 OVERDUE_MARK = "逾期"  # how the zh-TW overdue SMS names itself, after the department

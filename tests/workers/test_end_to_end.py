@@ -25,8 +25,8 @@ from tests.workers.harness import (
     accepted_sms,
     wait_until,
 )
+from tracker.cases.filing import Application, file_case
 from tracker.db import Database
-from tracker.filing import Application, file_case
 from tracker.models import Case, Notice
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres]

@@ -37,11 +37,11 @@ from tests.workers.harness import (
     status_counts,
     wait_until,
 )
-from tracker.calendar_store import load_calendar
+from tracker.calendar.store import load_calendar
 from tracker.db import Database
+from tracker.deadlines.timezones import local_date
 from tracker.models import Case, CaseEvent, Department, Notice, Service
-from tracker.notices import SENDING
-from tracker.tz import local_date
+from tracker.notices.outbox import SENDING
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres]
 

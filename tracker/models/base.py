@@ -10,7 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from tracker.tz import require_aware
+from tracker.deadlines.timezones import require_aware
 
 # Stable constraint names, so that migrations can refer to them on every backend.
 NAMING = {

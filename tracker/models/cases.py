@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.lifecycle import OPEN_STATUSES, CaseStatus
 from tracker.models.base import Base, BigId
 from tracker.models.catalogue import Department, Service, ServiceVersion
-from tracker.transitions import OPEN_STATUSES, CaseStatus
 
 _OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)))
 
-# What tracker.statistics reads of a case besides received_at (the index's INCLUDE list).
+# What tracker.reports.statistics reads of a case besides received_at (the index's INCLUDE list).
 STATISTICS_COLUMNS = (
     "service_id",
     "department_id",
@@ -59,7 +59,7 @@ class Case(Base):
         ),
         Index("ix_cases_department_status", "department_id", "status"),
         Index("ix_cases_applicant_phone", "applicant_phone"),
-        # Reports and open data group a month range of receipts (tracker.statistics); on
+        # Reports and open data group a month range of receipts (tracker.reports.statistics); on
         # PostgreSQL the index carries every column they read, so a short range is an index-only
         # scan instead of a pass over the wide rows (for a year of the whole city the planner
         # prefers a parallel scan of the table). Open311 lists by receipt too.
@@ -97,7 +97,7 @@ class Case(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]
-    # Set when the case closes (tracker.closing_figures): working days the office used, pauses
+    # Set when the case closes (tracker.cases.closing_figures): working days the office used, pauses
     # excluded, and calendar days the clock stood still for the applicant's documents.
     working_days_used: Mapped[int | None]
     paused_days: Mapped[int | None]

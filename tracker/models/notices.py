@@ -27,7 +27,7 @@ class Notice(Base):
             postgresql_where=text(PENDING_SQL),
             sqlite_where=text(PENDING_SQL),
         ),
-        # Reports count the notices of a month by channel and status (tracker.statistics_details):
+        # Reports count the notices of a month by channel and status (tracker.reports.details):
         # on PostgreSQL an index-only scan. status already changes indexed predicates, so
         # carrying it here costs no HOT update that was possible before.
         Index(

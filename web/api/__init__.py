@@ -15,7 +15,7 @@ def init_api(app: Flask) -> None:
 
     Call it after the app's error pages are registered (see ``init_errors``).
     """
-    from web.extensions import csrf
+    from web.core.extensions import csrf
 
     csrf.exempt(api)
     app.config.setdefault("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)

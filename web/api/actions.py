@@ -13,8 +13,8 @@ from typing import Any
 from marshmallow import Schema
 from sqlalchemy.orm import Session
 
-from tracker import case_actions
-from tracker.case_store import get_case
+from tracker.cases import actions as case_actions
+from tracker.cases.store import get_case
 from tracker.models import Case
 from web.api import action_schemas as bodies
 from web.api.auth import WRITE

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import request
 from flask_limiter.util import get_remote_address
 
-from tracker.accounts import authenticate_api_key, hash_api_key, key_scopes
+from tracker.accounts.users import authenticate_api_key, hash_api_key, key_scopes
 from web.api.database import transaction
 
 READ = "read"

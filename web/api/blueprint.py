@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from web.api.auth import rate_limit_key
-from web.extensions import limiter
-from web.request_limits import limit_body
+from web.core.extensions import limiter
+from web.core.request_limits import limit_body
 
 PREFIX = "/api/v1"
 # A request body larger than this is refused (413) before it is read: every document the API

@@ -8,8 +8,8 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tracker.audit import record_closure
-from tracker.calendar_changes import declare_closure, withdraw_closure
+from tracker.accounts.audit import record_closure
+from tracker.calendar.changes import declare_closure, withdraw_closure
 from tracker.errors import InvalidInput
 from tracker.models import Agency, Closure
 from web.api.auth import READ, WRITE

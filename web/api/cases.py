@@ -8,13 +8,13 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import Select, or_, select
 
-from tracker.case_queries import case_notices
-from tracker.case_store import get_case
-from tracker.filing import Application, file_case
-from tracker.identifiers import format_lookup_code
+from tracker.cases.filing import Application, file_case
+from tracker.cases.identifiers import format_lookup_code
+from tracker.cases.queries import case_notices
+from tracker.cases.store import get_case
+from tracker.deadlines.timezones import start_of_local_day
+from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Agency, Case, Department, Service
-from tracker.transitions import OPEN_STATUSES
-from tracker.tz import start_of_local_day
 from web.api.auth import READ, WRITE
 from web.api.database import transaction
 from web.api.operations import Call, Reply, operation

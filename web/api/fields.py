@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from tracker.tz import iso_taipei
+from tracker.deadlines.timezones import iso_taipei
 
 # Dates outside these years are typing mistakes, and the calendar has no holidays for them.
 FIRST_YEAR = 2000

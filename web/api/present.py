@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tracker.deadlines import Deadline
+from tracker.deadlines.engine import Deadline
 from tracker.models import Case, Closure, Notice, Service
 from web.api.auth import READ, Caller
 

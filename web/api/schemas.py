@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from tracker.contact import CHANNELS, LANGUAGES, NOTIFY_BY
-from tracker.transitions import CaseStatus
+from tracker.cases.contact import CHANNELS, LANGUAGES, NOTIFY_BY
+from tracker.lifecycle import CaseStatus
 from web.api.fields import Day, Instant, QueryFlag, Text, Whole
 
 NOTE_MAX = 2000

@@ -24,7 +24,7 @@ from typing import Final, TypeVar
 from flask import abort, current_app, g
 from sqlalchemy.orm import Session
 
-from tracker.case_store import get_case
+from tracker.cases.store import get_case
 from tracker.errors import NotFound
 from tracker.models import Case, Role
 

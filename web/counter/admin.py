@@ -10,12 +10,12 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import audit
-from tracker.accounts import create_user, generate_password
-from tracker.calendar_changes import declare_closure, withdraw_closure
-from tracker.case_queries import all_departments
-from tracker.catalogue import load_catalogue
-from tracker.catalogue_file import CatalogueInvalid, read_catalogue
+from tracker.accounts import audit
+from tracker.accounts.users import create_user, generate_password
+from tracker.calendar.changes import declare_closure, withdraw_closure
+from tracker.cases.queries import all_departments
+from tracker.catalogue.file import CatalogueInvalid, read_catalogue
+from tracker.catalogue.load import load_catalogue
 from tracker.errors import InvalidInput
 from tracker.models import Agency, Closure, Role, User
 from web.counter.access import roles, signed_in

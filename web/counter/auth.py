@@ -21,9 +21,10 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from tracker import audit
-from tracker.accounts import generate_password, hash_password, verify_password
+from tracker.accounts import audit
+from tracker.accounts.users import generate_password, hash_password, verify_password
 from tracker.models import Role, User
+from web.core.extensions import limiter
 from web.counter.access import (
     PUBLIC,
     ConsoleUser,
@@ -35,7 +36,6 @@ from web.counter.access import (
 from web.counter.blueprint import counter
 from web.counter.common import page, transaction, utc_now
 from web.counter.i18n import ct, lazy
-from web.extensions import limiter
 
 IDLE_LIFETIME = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=10)

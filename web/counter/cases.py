@@ -17,20 +17,20 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
-from tracker import case_actions
-from tracker.assignment import assign
-from tracker.calendar_store import load_calendar
-from tracker.case_queries import (
+from tracker.calendar.store import load_calendar
+from tracker.cases import actions as case_actions
+from tracker.cases.assignment import assign
+from tracker.cases.letter_tasks import case_tasks
+from tracker.cases.queries import (
     all_departments,
     case_notices,
     case_timeline,
     department_users,
 )
+from tracker.deadlines.limits import parse_limit
 from tracker.errors import Conflict, IllegalTransition, InvalidInput
-from tracker.limits import parse_limit
+from tracker.lifecycle import Action, allowed_actions
 from tracker.models import Case, Notice, Role
-from tracker.tasks import case_tasks
-from tracker.transitions import Action, allowed_actions
 from web.counter import forms
 from web.counter.access import CASE_ROLES, ConsoleUser, case_for, roles, signed_in
 from web.counter.blueprint import counter

@@ -7,11 +7,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from tracker.assignment import assign
-from tracker.case_actions import request_supplement
-from tracker.case_store import get_case
+from tracker.cases.actions import request_supplement
+from tracker.cases.assignment import assign
+from tracker.cases.filing import Application, application_errors, file_case
+from tracker.cases.store import get_case
 from tracker.errors import InvalidInput, NotFound
-from tracker.filing import Application, application_errors, file_case
 from tracker.models import Case, CaseEvent, Role, Service
 from web.counter.access import CASE_ROLES, ConsoleUser, roles, signed_in
 from web.counter.blueprint import counter
@@ -20,7 +20,7 @@ from web.counter.forms import FileCaseForm, error_for, options
 from web.counter.i18n import ct
 from web.counter.messages import field_errors
 from web.counter.present import local
-from web.qr import status_qr_svg
+from web.public.qr import status_qr_svg
 
 
 def _open_services(db: Session, user: ConsoleUser) -> list[Service]:

@@ -24,9 +24,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from tracker.case_actions import DECLINE_GROUNDS
-from tracker.contact import CHANNELS, LANGUAGES, NOTIFY_BY
-from tracker.tasks import NOTE_MAX as TASK_NOTE_MAX
+from tracker.cases.actions import DECLINE_GROUNDS
+from tracker.cases.contact import CHANNELS, LANGUAGES, NOTIFY_BY
+from tracker.cases.letter_tasks import NOTE_MAX as TASK_NOTE_MAX
 from web.counter.i18n import lazy
 
 NOTE_MAX = 2000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.i18n import CatalogueDomain
+from web.core.i18n import CatalogueDomain
 
 # Flask-Babel's Domain, reading the .po files directly as the public pages' catalogue does. Both
 # catalogues, merged as the app's default domain merges them (counter.po wins): a console page

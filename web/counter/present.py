@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.contact import display_phone
-from tracker.deadlines import Deadline
-from tracker.identifiers import format_lookup_code
+from tracker.cases.contact import display_phone
+from tracker.cases.identifiers import format_lookup_code
+from tracker.cases.urgency import Standing, Urgency, standing
+from tracker.deadlines.engine import Deadline
+from tracker.deadlines.timezones import TAIPEI
+from tracker.deadlines.workcalendar import WorkCalendar
+from tracker.lifecycle import CaseStatus
 from tracker.models import Case
-from tracker.queue_rules import Standing, Urgency, standing
-from tracker.transitions import CaseStatus
-from tracker.tz import TAIPEI
-from tracker.workcalendar import WorkCalendar
+from web.core.i18n import text_language
 from web.counter.i18n import ct, lazy
-from web.i18n import text_language
 
 STATUS_LABELS = {
     CaseStatus.RECEIVED: lazy("Received (not started)"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import redirect, url_for
 from flask.typing import ResponseReturnValue
 
-from tracker.calendar_store import load_calendar
-from tracker.case_queries import assigned_queue, department_queue
+from tracker.calendar.store import load_calendar
+from tracker.cases.letter_tasks import department_open_tasks
+from tracker.cases.queries import assigned_queue, department_queue
 from tracker.models import Department, Role
-from tracker.tasks import department_open_tasks
 from web.counter.access import roles, signed_in
 from web.counter.blueprint import counter
 from web.counter.common import page, transaction, utc_now

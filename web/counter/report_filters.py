@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tracker.deadlines.timezones import local_date
 from tracker.models import Role
-from tracker.statistics import MAX_MONTHS, Period, Scope, previous_month
-from tracker.statistics_catalogue import StatisticsCatalogue
-from tracker.tz import local_date
+from tracker.reports.catalogue import StatisticsCatalogue
+from tracker.reports.statistics import MAX_MONTHS, Period, Scope, previous_month
 from web.counter.access import ConsoleUser
 from web.counter.i18n import ct
 

@@ -1,4 +1,4 @@
-"""The reports page's content, built from tracker.statistics: sections, lines, charts, notes."""
+"""The reports page's content from tracker.reports.statistics: sections, lines, charts, notes."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tracker.statistics import CaseStatistics, Figures, Level
-from tracker.statistics_catalogue import StatisticsCatalogue
-from tracker.statistics_details import NoticeCount, ReasonCount, SurveyCount
-from web.charts import horizontal_bars
+from tracker.reports.catalogue import StatisticsCatalogue
+from tracker.reports.details import NoticeCount, ReasonCount, SurveyCount
+from tracker.reports.statistics import CaseStatistics, Figures, Level
+from web.core.formatting import limit_words, localized
+from web.counter.charts import horizontal_bars
 from web.counter.i18n import ct, lazy
-from web.formatting import limit_words, localized
 
 KIND_TITLES = {"application": lazy("Applications"), "petition": lazy("Petitions")}
 # How many recorded reasons the page lists per service; the CSV has every figure anyway.

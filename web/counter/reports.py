@@ -11,9 +11,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from tracker.models import Role
-from tracker.statistics import CaseStatistics, Level, case_statistics
-from tracker.statistics_catalogue import StatisticsCatalogue, statistics_catalogue
-from tracker.statistics_details import (
+from tracker.reports.catalogue import StatisticsCatalogue, statistics_catalogue
+from tracker.reports.details import (
     NoticeCount,
     ReasonCount,
     SurveyCount,
@@ -21,6 +20,9 @@ from tracker.statistics_details import (
     overdue_reasons,
     survey_results,
 )
+from tracker.reports.statistics import CaseStatistics, Level, case_statistics
+from web.core.csv_export import csv_response
+from web.core.formatting import localized
 from web.counter.access import roles, signed_in
 from web.counter.blueprint import counter
 from web.counter.common import page, transaction, utc_now
@@ -35,8 +37,6 @@ from web.counter.report_view import (
     percent,
     survey_lines,
 )
-from web.csv_export import csv_response
-from web.formatting import localized
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 

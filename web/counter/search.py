@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask.typing import ResponseReturnValue
 
-from tracker.case_queries import search_cases
+from tracker.cases.queries import search_cases
 from web.counter.access import CASE_ROLES, roles, signed_in, visible_department_ids
 from web.counter.blueprint import counter
 from web.counter.common import page, transaction

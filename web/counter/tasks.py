@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tracker.audit import TASK_DONE, record_audit
+from tracker.accounts.audit import TASK_DONE, record_audit
+from tracker.cases.letter_tasks import mark_task_done
 from tracker.errors import Conflict, InvalidInput, NotFound
-from tracker.tasks import mark_task_done
 from web.counter.access import CASE_ROLES, case_for, roles, signed_in
 from web.counter.blueprint import counter
 from web.counter.cases import render_case_page

@@ -19,7 +19,7 @@ def init_open311(app: Flask) -> None:
 
     Call it after the app's error pages are registered.
     """
-    from web.extensions import csrf
+    from web.core.extensions import csrf
 
     csrf.exempt(open311)
     init_errors(app)

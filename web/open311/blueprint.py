@@ -12,9 +12,9 @@ from flask import Blueprint, Response, current_app, request
 from flask_babel import force_locale
 from flask_limiter.util import get_remote_address
 
-from tracker.accounts import hash_api_key
+from tracker.accounts.users import hash_api_key
 from tracker.db import Database
-from web.request_limits import limit_body
+from web.core.request_limits import limit_body
 
 PREFIX = "/open311/v2"
 # Every form the spec defines (a service request with its contact details) fits in a few KB.

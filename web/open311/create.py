@@ -17,12 +17,12 @@ from datetime import datetime
 from flask import Response, request
 from werkzeug.datastructures import MultiDict
 
-from tracker.accounts import authenticate_api_key, key_scopes
+from tracker.accounts.users import authenticate_api_key, key_scopes
+from tracker.cases.filing import Application, application_errors, file_case
+from tracker.cases.public import open_service
 from tracker.errors import InvalidInput
-from tracker.filing import Application, application_errors, file_case
-from tracker.public_cases import open_service
-from web.extensions import limiter
-from web.i18n import text_language
+from web.core.extensions import limiter
+from web.core.i18n import text_language
 from web.open311.blueprint import (
     database,
     json_response,

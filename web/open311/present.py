@@ -12,13 +12,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from tracker.cases.public import PublicCase
+from tracker.deadlines.timezones import TAIPEI, iso_taipei
+from tracker.lifecycle import CaseStatus
 from tracker.models import Service
-from tracker.public_cases import PublicCase
-from tracker.transitions import CaseStatus
-from tracker.tz import TAIPEI, iso_taipei
-from web.formatting import day, limit_words, localized
-from web.i18n import text_language
-from web.wording import status_label
+from web.core.formatting import day, limit_words, localized
+from web.core.i18n import text_language
+from web.core.wording import status_label
 
 _ENDINGS = ("。", ".", "！", "!", "？", "?")
 

@@ -1,6 +1,6 @@
 """GeoReport v2 reads: services, one service's definition, service requests (no API key).
 
-No personal data: requests are read through ``tracker.public_cases``, whose query does not
+No personal data: requests are read through ``tracker.cases.public``, whose query does not
 select the applicant's name, phone or email. Each client is rate limited.
 """
 
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from tracker.identifiers import normalise_case_number
-from tracker.public_cases import (
+from tracker.cases.identifiers import normalise_case_number
+from tracker.cases.public import (
     find_public_cases,
     open_service,
     open_services,
     public_cases_by_number,
 )
-from web.extensions import limiter
+from web.core.extensions import limiter
 from web.open311.blueprint import (
     database,
     json_response,

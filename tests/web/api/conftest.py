@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from tests.conftest import NOW
 from tests.web.conftest import make_app
-from tracker.accounts import create_api_key, revoke_api_key
+from tracker.accounts.users import create_api_key, revoke_api_key
 from tracker.db import Database
 
 PREFIX = "/api/v1"

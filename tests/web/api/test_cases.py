@@ -10,9 +10,9 @@ import time_machine
 from sqlalchemy import select
 
 from tests.web.api.conftest import ApiClient, error_of
+from tracker.cases.letter_tasks import mark_task_done
 from tracker.db import Database
 from tracker.models import Case
-from tracker.tasks import mark_task_done
 
 # Monday 2026-04-13 10:00 in Taipei: five working days later is Monday 04-20.
 FILED = "2026-04-13T10:00:00+08:00"

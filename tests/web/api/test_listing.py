@@ -8,8 +8,8 @@ import time_machine
 
 from tests.factories import create_case
 from tests.web.api.conftest import ApiClient, error_of
-from tracker.case_actions import complete
-from tracker.case_store import get_case
+from tracker.cases.actions import complete
+from tracker.cases.store import get_case
 from tracker.db import Database
 
 # Cases below are filed on 2026-04-13 (five-wd: due 04-20) and 04-20 (due 04-27); "now" is

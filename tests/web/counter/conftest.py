@@ -19,7 +19,7 @@ from werkzeug.test import TestResponse
 from config import load_settings
 from tests.conftest import DATA, NOW
 from tests.factories import create_case
-from tracker.accounts import hash_password
+from tracker.accounts.users import hash_password
 from tracker.db import Database
 from tracker.models import Case, Department, User
 from web import create_app

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import DATA
 from tests.web.counter.conftest import Console, file_social_case, load_case
-from tracker.accounts import verify_password
+from tracker.accounts.users import verify_password
 from tracker.db import Database
 from tracker.models import AuditEntry, Closure, Service, User
 

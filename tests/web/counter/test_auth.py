@@ -8,7 +8,7 @@ import time_machine
 from sqlalchemy import select, update
 
 from tests.web.counter.conftest import PASSWORD, Console
-from tracker.accounts import hash_password
+from tracker.accounts.users import hash_password
 from tracker.db import Database
 from tracker.models import AuditEntry, User
 

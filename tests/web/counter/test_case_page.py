@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from tests.web.counter.conftest import Console, file_social_case, load_case
-from tracker import case_actions
+from tracker.cases import actions as case_actions
 from tracker.db import Database
+from tracker.deadlines.timezones import local_date
+from tracker.lifecycle import CaseStatus
 from tracker.models import CaseEvent, Notice, User
-from tracker.transitions import CaseStatus
-from tracker.tz import local_date
-from tracker.watch import sweep_batch
+from tracker.watch.sweep import sweep_batch
 
 
 def _events(database: Database, case_id: int) -> list[tuple[str, str, bool, str | None]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.web.counter.conftest import PASSWORD, Console, file_social_case, load_case
 from tracker.db import Database
-from tracker.transitions import CaseStatus
+from tracker.lifecycle import CaseStatus
 
 
 def test_a_case_action_without_the_token_is_refused(clerk: Console, catalogue_db: Database) -> None:

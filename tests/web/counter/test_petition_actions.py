@@ -9,8 +9,8 @@ from typing import Any
 from tests.factories import create_case
 from tests.web.counter.conftest import Console, load_case
 from tracker.db import Database
+from tracker.lifecycle import CaseStatus
 from tracker.models import Case
-from tracker.transitions import CaseStatus
 
 
 def _file(database: Database, service: str) -> Case:

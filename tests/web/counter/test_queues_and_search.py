@@ -8,9 +8,9 @@ from datetime import datetime
 import time_machine
 
 from tests.web.counter.conftest import Console, file_civil_case, file_social_case
-from tracker.case_actions import request_supplement
+from tracker.cases.actions import request_supplement
 from tracker.db import Database
-from tracker.tz import TAIPEI
+from tracker.deadlines.timezones import TAIPEI
 
 # Wed 2026-04-15 10:00 in Taipei.
 TODAY = datetime(2026, 4, 15, 10, 0, tzinfo=TAIPEI)

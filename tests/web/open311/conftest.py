@@ -13,8 +13,8 @@ from werkzeug.test import TestResponse
 
 from tests.conftest import NOW
 from tests.factories import create_case
-from tracker.accounts import create_api_key, revoke_api_key
-from tracker.case_actions import complete, request_supplement, set_overdue_info
+from tracker.accounts.users import create_api_key, revoke_api_key
+from tracker.cases.actions import complete, request_supplement, set_overdue_info
 from tracker.db import Database
 
 PREFIX = "/open311/v2"

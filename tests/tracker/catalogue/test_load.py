@@ -1,0 +1,88 @@
+"""Loading the catalogue into the database: versions, idempotence, deactivation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import DATA, NOW
+from tests.factories import create_case
+from tracker.catalogue.file import Catalogue, read_catalogue
+from tracker.catalogue.load import load_catalogue
+from tracker.db import Database
+from tracker.deadlines.limits import parse_limit
+from tracker.errors import InvalidInput
+from tracker.models import Agency, Case, Department, Service, ServiceVersion
+
+
+def _catalogue() -> Catalogue:
+    return read_catalogue(DATA / "test-catalogue.yaml")
+
+
+def _with_limit(catalogue: Catalogue, code: str, limit: str) -> Catalogue:
+    services = tuple(
+        replace(s, time_limit=parse_limit(limit)) if s.code == code else s
+        for s in catalogue.services
+    )
+    return replace(catalogue, services=services)
+
+
+def test_loading_twice_changes_nothing(database: Database) -> None:
+    with database.transaction() as s:
+        first = load_catalogue(s, _catalogue(), now=NOW)
+    with database.transaction() as s:
+        second = load_catalogue(s, _catalogue(), now=NOW)
+        counts = [
+            s.scalar(select(func.count()).select_from(m))
+            for m in (Agency, Department, Service, ServiceVersion)
+        ]
+    assert first.changed and not second.changed
+    assert counts == [2, 3, 6, 6]
+
+
+def test_a_changed_limit_applies_to_new_cases_only(database: Database) -> None:
+    with database.transaction() as s:
+        load_catalogue(s, _catalogue(), now=NOW)
+        old_case = create_case(s, "five-wd").id
+    with database.transaction() as s:
+        report = load_catalogue(s, _with_limit(_catalogue(), "five-wd", "10wd"), now=NOW)
+        assert report.new_versions == ["service five-wd (5wd → 10wd)"]
+        new_case = create_case(s, "five-wd").id
+    with database.transaction() as s:
+        old, new = s.get(Case, old_case), s.get(Case, new_case)
+        assert old is not None and new is not None
+        assert (old.service_version.version, old.service_version.time_limit) == (1, "5wd")
+        assert (new.service_version.version, new.service_version.time_limit) == (2, "10wd")
+        assert old.due_date == date(2026, 4, 20)
+        assert new.due_date == date(2026, 4, 27)
+
+
+def test_a_dropped_service_stops_taking_cases(database: Database) -> None:
+    catalogue = _catalogue()
+    with database.transaction() as s:
+        load_catalogue(s, catalogue, now=NOW)
+    smaller = replace(
+        catalogue, services=tuple(x for x in catalogue.services if x.code != "petition")
+    )
+    with database.transaction() as s:
+        report = load_catalogue(s, smaller, now=NOW)
+    assert report.deactivated == ["service petition"]
+    with pytest.raises(InvalidInput), database.transaction() as s:
+        create_case(s, "petition")
+    with database.transaction() as s:
+        assert load_catalogue(s, catalogue, now=NOW).updated == [
+            "service petition (open for filing again)"
+        ]
+        assert create_case(s, "petition").service.code == "petition"
+
+
+def test_the_demo_catalogue_loads(database: Database) -> None:
+    from tracker.catalogue.demo import DEMO_CATALOGUE
+
+    with database.transaction() as s:
+        report = load_catalogue(s, read_catalogue(DEMO_CATALOGUE), now=NOW)
+        assert len([a for a in report.added if a.startswith("service")]) >= 15
+        assert create_case(s, "demo-quick").due_at is not None

@@ -1,0 +1,1 @@
+"""Staff accounts, API keys and the audit log."""

@@ -1,0 +1,1 @@
+"""The office calendar in the database: DGPA imports, closures, and re-timing open cases."""

@@ -1,0 +1,1 @@
+"""Cases: filing, clerk actions, deadlines, queries, numbers, contact and letter tasks."""

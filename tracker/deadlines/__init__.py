@@ -1,0 +1,1 @@
+"""Deadline arithmetic (pure): time limits, the work calendar, time zones, Art. 48/51."""

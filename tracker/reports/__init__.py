@@ -1,0 +1,1 @@
+"""Figures: statistics for reports and open data, and satisfaction surveys."""

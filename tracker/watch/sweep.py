@@ -1,0 +1,424 @@
+"""The deadline watch (DESIGN §4.6): find what has just fallen due and write its notices.
+
+``sweep_batch`` reads only the cases whose ``watch_at`` has passed — a range scan over a partial
+index, so a tick costs the number of cases due, not the number open — and, in one transaction,
+handles their triggers, marks them handled and writes every notice they cause. Notices carry a
+dedupe key with the trigger instant, so two sweeps racing (or a sweep re-run after a crash) write
+each notice once. On PostgreSQL concurrent sweeps also skip each other's locked rows.
+
+The batch is set-based, like closure re-timing: the due cases are read as plain rows (no ORM
+objects), the pure rules in ``tracker.watch.rules`` decide in Python, and the writes are one
+``UPDATE ... FROM`` a staged table, one multi-row INSERT of timeline events and one of notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Column,
+    Date,
+    MetaData,
+    Row,
+    Table,
+    any_,
+    bindparam,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from tracker.bulk import append_rows, staged
+from tracker.calendar.store import load_calendar
+from tracker.deadlines.engine import Deadline
+from tracker.deadlines.limits import TimeLimit, parse_limit
+from tracker.deadlines.timezones import local_date
+from tracker.deadlines.workcalendar import WorkCalendar
+from tracker.models import Case, CaseEvent, Department, Pause, ServiceVersion
+from tracker.models.base import UTCDateTime
+from tracker.notices.outbox import (
+    STAFF_KINDS,
+    STAFF_LANGUAGE,
+    applicant_channels,
+    insert_notices,
+    notice_language,
+    notice_rows,
+    staff_channels,
+    values_of,
+)
+from tracker.watch.rules import Trigger, WatchState, default_expected_completion, triggers
+
+ACTOR = "system:watch"
+_JUST_BEFORE = timedelta(microseconds=1)
+
+# What a sweep changes on each case it handled.
+_SWEPT = Table(
+    "sweep_batch",
+    MetaData(),
+    Column("id", BigInteger, primary_key=True),
+    Column("watch_at", UTCDateTime()),
+    Column("overdue_since", UTCDateTime()),
+    Column("expected_completion", Date),
+    prefixes=["TEMPORARY"],
+)
+
+
+_EVENT_COLUMNS = (
+    "case_id",
+    "at",
+    "actor",
+    "kind",
+    "from_status",
+    "to_status",
+    "public",
+    "note",
+    "data",
+)
+
+
+@dataclass
+class SweepReport:
+    cases: int = 0
+    handled: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str) -> None:
+        """Count one handled trigger of ``kind``."""
+        self.handled[kind] = self.handled.get(kind, 0) + 1
+
+
+@dataclass
+class _Writes:
+    """Everything one batch will write, gathered before a single round of statements."""
+
+    now: datetime
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+    def event(
+        self, case_id: int, kind: str, note: str, data: dict[str, Any], *, public: bool
+    ) -> None:
+        """One timeline line by the watch."""
+        self.events.append(
+            {
+                "case_id": case_id,
+                "at": self.now,
+                "actor": ACTOR,
+                "kind": kind,
+                "from_status": None,
+                "to_status": None,
+                "public": public,
+                "note": note,
+                "data": data,
+            }
+        )
+
+
+@dataclass
+class _Due:
+    """A due case as the sweep sees it; ``overdue_since`` and the promise change as it goes."""
+
+    row: Row[Any]
+    version: ServiceVersion
+    department: Department
+    pause: Pause | None  # the latest supplement request, open or not
+    limit: TimeLimit
+    overdue_since: datetime | None
+    expected_completion: date | None
+    # By language: the applicant's notices and the staff's say the catalogue texts differently.
+    _values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def state(self) -> WatchState:
+        """The facts the watch rules need."""
+        row, pause = self.row, self.pause if self.pause and self.pause.resumed_at is None else None
+        return WatchState(
+            status=row.status,
+            received_at=row.received_at,
+            limit=self.limit,
+            due_date=row.due_date,
+            due_at=row.due_at,
+            expected_completion=self.expected_completion,
+            supplement_requested_at=pause.requested_at if pause else None,
+            supplement_due=pause.supplement_due if pause else None,
+        )
+
+    def notices(
+        self, kind: str, trigger_at: datetime, now: datetime, **extra: Any
+    ) -> list[dict[str, Any]]:
+        """The outbox rows of notice ``kind`` about this case."""
+        row, department = self.row, self.department
+        if kind in STAFF_KINDS:
+            channels = staff_channels(department.email)
+        else:
+            channels = applicant_channels(row.notify_by, row.applicant_phone, row.applicant_email)
+        return notice_rows(
+            case_id=row.id,
+            kind=kind,
+            trigger_at=trigger_at,
+            now=now,
+            language=row.language,
+            values={**self.values(notice_language(kind, row.language)), **extra},
+            channels=channels,
+        )
+
+    def values(self, language: str) -> dict[str, Any]:
+        """The values every notice about this case says in ``language`` (for all its triggers)."""
+        known = self._values.get(language)
+        if known is not None:
+            return known
+        row, version, department = self.row, self.version, self.department
+        self._values[language] = values_of(
+            number=row.number,
+            lookup_code=row.lookup_code,
+            applicant_name=row.applicant_name,
+            language=language,
+            service_name=version.name,
+            steps=version.steps,
+            current_step=row.current_step,
+            department_name=department.name,
+            department_phone=department.phone,
+            due=_deadline(row),
+        )
+        return self._values[language]
+
+
+def sweep_batch(session: Session, *, now: datetime, batch_size: int = 500) -> SweepReport:
+    """Handle up to ``batch_size`` cases whose watch is due, in the caller's transaction."""
+    rows = session.execute(_due_cases(session, now, batch_size)).all()
+    report = SweepReport()
+    if not rows:
+        return report
+    due = _load(session, rows)
+    calendars: dict[int, WorkCalendar] = {}
+    writes = _Writes(now)
+    for case in due:
+        agency = case.department.agency_id
+        if agency not in calendars:
+            calendars[agency] = load_calendar(session, agency)
+        _sweep_case(case, calendars[agency], writes, report)
+    _write(session, writes)
+    return report
+
+
+def _due_cases(session: Session, now: datetime, batch_size: int) -> Any:
+    query = (
+        select(
+            Case.id,
+            Case.number,
+            Case.lookup_code,
+            Case.status,
+            Case.received_at,
+            Case.due_date,
+            Case.due_at,
+            Case.expected_completion,
+            Case.overdue_reason,
+            Case.overdue_since,
+            Case.watched_until,
+            Case.current_step,
+            Case.language,
+            Case.notify_by,
+            Case.applicant_name,
+            Case.applicant_phone,
+            Case.applicant_email,
+            Case.service_version_id,
+            Case.department_id,
+        )
+        .where(Case.watch_at <= now)
+        .order_by(Case.watch_at)
+        .limit(batch_size)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return query
+
+
+def _load(session: Session, rows: Sequence[Row[Any]]) -> list[_Due]:
+    """The rows with their service version, department and latest pause, read once per batch."""
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(ServiceVersion).where(
+                ServiceVersion.id.in_({r.service_version_id for r in rows})
+            )
+        )
+    }
+    departments = {
+        d.id: d
+        for d in session.scalars(
+            select(Department).where(Department.id.in_({r.department_id for r in rows}))
+        )
+    }
+    ids = [r.id for r in rows]
+    which = (
+        # One array parameter, not thousands of placeholders for the driver to parse.
+        Pause.case_id == any_(bindparam("case_ids", ids, type_=ARRAY(BigInteger)))
+        if session.get_bind().dialect.name == "postgresql"
+        else Pause.case_id.in_(ids)
+    )
+    latest: dict[int, Pause] = {}
+    # Ordered by request time, so the last one seen for a case is its latest (as Case.pauses[-1]).
+    for pause in session.scalars(
+        select(Pause).where(which).order_by(Pause.case_id, Pause.requested_at)
+    ):
+        latest[pause.case_id] = pause
+    return [
+        _Due(
+            row=row,
+            version=versions[row.service_version_id],
+            department=departments[row.department_id],
+            pause=latest.get(row.id),
+            limit=parse_limit(versions[row.service_version_id].time_limit),
+            overdue_since=row.overdue_since,
+            expected_completion=row.expected_completion,
+        )
+        for row in rows
+    ]
+
+
+def _sweep_case(case: _Due, calendar: WorkCalendar, writes: _Writes, report: SweepReport) -> None:
+    """Handle the case's triggers in (handled until, now] and point its watch at the next."""
+    now, row = writes.now, case.row
+    since = row.watched_until or row.received_at - _JUST_BEFORE
+    state = case.state()
+    found = triggers(state, calendar)
+    # A warning that a deadline is coming is noise once it has passed (a sweep catching up).
+    passed = {t.kind for t in found if t.at <= now} & {"overdue", "supplement_lapsed"}
+    for trigger in found:
+        stale = (trigger.kind == "due_soon" and "overdue" in passed) or (
+            trigger.kind == "supplement_reminder" and "supplement_lapsed" in passed
+        )
+        if since < trigger.at <= now and not stale:
+            _handle(case, trigger, calendar, writes)
+            report.count(trigger.kind)
+    # Handling may promise a completion date, which adds a trigger: only then ask again.
+    if case.state() != state:
+        found = triggers(case.state(), calendar)
+    # Triggers up to now are handled: the next one strictly after now is where the watch goes.
+    next_at = next((t.at for t in found if t.at > now), None)
+    writes.cases.append(
+        {
+            "id": row.id,
+            "watch_at": next_at,
+            "overdue_since": case.overdue_since,
+            "expected_completion": case.expected_completion,
+        }
+    )
+    report.cases += 1
+
+
+def _handle(case: _Due, trigger: Trigger, calendar: WorkCalendar, writes: _Writes) -> None:
+    """Act on one trigger: its timeline line, if any, and its notices."""
+    now = writes.now
+    if trigger.kind == "overdue":
+        _overdue(case, trigger, calendar, writes)
+        return
+    if trigger.kind == "due_soon":
+        writes.notices += case.notices("due_soon", trigger.at, now)
+        return
+    assert case.pause is not None
+    due = case.pause.supplement_due.isoformat()
+    values = {"items": case.pause.items, "supplement_due": due}
+    if trigger.kind == "supplement_lapsed":
+        # The clerk decides what next (remind again, or reject).
+        texts = {
+            "zh-TW": f"補正期限 {due} 已過，尚未收到文件。",
+            "en": f"The deadline for the documents, {due}, has passed without them.",
+        }
+        writes.event(
+            case.row.id,
+            "supplement_lapsed",
+            texts["zh-TW"],
+            # Each reader's language (web.core.formatting.event_note); the stored note is
+            # the Chinese.
+            {"supplement_due": due, "note_texts": texts},
+            public=False,
+        )
+    writes.notices += case.notices(trigger.kind, trigger.at, now, **values)
+
+
+def _overdue(case: _Due, trigger: Trigger, calendar: WorkCalendar, writes: _Writes) -> None:
+    """逾期主動告知: tell the applicant why, where the case stands, and when it will be done."""
+    now, row = writes.now, case.row
+    if case.overdue_since is None:
+        case.overdue_since = trigger.at
+    promised = case.expected_completion
+    by_rule = promised is None or promised < local_date(now)
+    if by_rule:
+        # No promise recorded, or the promise has passed: promise by the documented rule and ask
+        # the clerk to confirm it.
+        base: date = promised or row.due_date or local_date(trigger.at)
+        expected = default_expected_completion(base, trigger.at, case.limit, calendar)
+        today = local_date(now)
+        if expected < today:
+            # The watch is catching up (a case filed with an earlier receipt, or the watch was
+            # down for days): a date already past is no promise. The same rule, from today.
+            expected = default_expected_completion(today, now, case.limit, calendar)
+        case.expected_completion = expected
+    assert case.expected_completion is not None
+    expected = case.expected_completion.isoformat()
+    # The clerk's reason is one text, as typed. The service's default exists in each language
+    # and every reader gets theirs: the applicant in the notice, staff (and the stored note) in
+    # the office's language, the timeline's readers from both texts kept in the event.
+    default = {} if row.overdue_reason else dict(case.version.overdue_reason)
+    staff_reason = row.overdue_reason or _pick(default, STAFF_LANGUAGE)
+    applicant_reason = row.overdue_reason or _pick(default, row.language)
+    data: dict[str, Any] = {"reason": staff_reason, "expected_completion": expected}
+    if default:
+        data["note_texts"] = default  # see web.core.formatting.event_note
+    writes.event(
+        row.id,
+        "overdue",
+        staff_reason,
+        {**data, "trigger_at": trigger.at.isoformat(), "by_rule": by_rule},
+        public=True,
+    )
+    writes.notices += case.notices(
+        "overdue", trigger.at, now, reason=applicant_reason, expected_completion=expected
+    )
+    if by_rule or not row.overdue_reason:
+        writes.notices += case.notices(
+            "overdue_clerk",
+            trigger.at,
+            now,
+            reason=staff_reason,
+            expected_completion=expected,
+            # What the clerk is asked to confirm: the rule's reason, its date, or both.
+            reason_is_default=not row.overdue_reason,
+            date_is_default=by_rule,
+        )
+
+
+def _write(session: Session, writes: _Writes) -> None:
+    """Mark the cases handled, append the timeline lines, queue the notices: three statements."""
+    connection = session.connection()
+    cases = Case.__table__
+    with staged(connection, _SWEPT, writes.cases) as swept:
+        connection.execute(
+            update(cases)
+            .where(cases.c.id == swept.c.id)
+            .values(
+                watched_until=writes.now,
+                watch_at=swept.c.watch_at,
+                overdue_since=swept.c.overdue_since,
+                expected_completion=swept.c.expected_completion,
+                # An open console form on this case is now stale: the promise may have changed.
+                version=cases.c.version + 1,
+            )
+        )
+    append_rows(connection, CaseEvent.__table__, _EVENT_COLUMNS, writes.events)
+    insert_notices(session, writes.notices)
+    # Cases held in this session no longer match the rows: reload them on next access.
+    session.expire_all()
+
+
+def _deadline(row: Row[Any]) -> Deadline | None:
+    return Deadline(row.due_date, row.due_at) if row.due_at else None
+
+
+def _pick(text: dict[str, str], language: str) -> str:
+    return text.get(language) or text.get("zh-TW") or ""

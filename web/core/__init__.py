@@ -1,0 +1,1 @@
+"""What every part of the web app shares: extensions, security, errors, languages, formatting."""

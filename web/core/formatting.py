@@ -1,0 +1,117 @@
+"""Jinja filters that show stored values to a reader: in their language and in Taipei time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any, Protocol
+
+from babel import dates
+from flask import Flask
+from flask_babel import ngettext
+
+from tracker.deadlines.limits import InvalidLimit, Unit, parse_limit
+from tracker.deadlines.timezones import TAIPEI
+from web.core.i18n import LOCALE_OBJECTS, current_locale, text_language
+from web.core.wording import event_label, status_class, status_label
+
+# Babel's own "long" date reads well in both languages; an instant adds the Taipei clock time
+# after it: "y年M月d日 HH:mm", "MMMM d, y, HH:mm".
+_CLOCK_SEPARATOR = {"zh_TW": " ", "en": ", "}
+
+
+def localized(text: Mapping[str, str] | None) -> str:
+    """The reader's language from a catalogue text ``{zh-TW: ..., en: ...}``, else the Chinese."""
+    if not text:
+        return ""
+    return text.get(text_language()) or text.get("zh-TW") or ""
+
+
+class TimelineEvent(Protocol):
+    """What ``event_note`` reads of a timeline entry (a case event, or its public view)."""
+
+    @property
+    def note(self) -> str | None: ...
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+
+def event_note(event: TimelineEvent) -> str | None:
+    """A timeline entry's note for this reader.
+
+    A person's words are shown as written. Words the product wrote itself (the service's
+    default overdue reason, the line of a re-timing) are kept in the event's ``note_texts`` in
+    every language, so the citizen and the clerk each read them in theirs; the stored note is
+    their Chinese.
+    """
+    texts = (event.data or {}).get("note_texts")
+    if isinstance(texts, Mapping):
+        return localized(texts) or event.note
+    return event.note
+
+
+def day(value: date | str | None) -> str:
+    """A calendar date, e.g. ``2026年4月24日`` / ``24 April 2026``."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        # Stored event data says YYYY-MM-DD for day limits, an ISO instant for hour limits.
+        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return instant(value)
+    return _long_date(value, current_locale())
+
+
+def instant(value: datetime | str | None) -> str:
+    """An instant in Asia/Taipei with the clock time (a naive one is taken as UTC)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(TAIPEI)
+    locale = current_locale()
+    return (
+        f"{_long_date(local.date(), locale)}{_CLOCK_SEPARATOR[locale]}"
+        f"{local.hour:02d}:{local.minute:02d}"
+    )
+
+
+@lru_cache(maxsize=8192)
+def _long_date(value: date, locale: str) -> str:
+    """Babel's long date, kept per day and language: Babel reads its pattern at every call."""
+    return dates.format_date(value, "long", locale=LOCALE_OBJECTS[locale])
+
+
+def limit_words(limit: str) -> str:
+    """A time limit as a reader says it: ``5wd`` → 5 個工作天 / 5 working days."""
+    try:
+        parsed = parse_limit(limit)
+    except InvalidLimit:
+        return limit
+    n = parsed.amount
+    if parsed.unit == Unit.WORKING_DAYS:
+        return ngettext("%(num)d working day", "%(num)d working days", n)
+    if parsed.unit == Unit.DAYS:
+        return ngettext("%(num)d calendar day", "%(num)d calendar days", n)
+    if parsed.unit == Unit.MONTHS:
+        return ngettext("%(num)d month", "%(num)d months", n)
+    if parsed.unit == Unit.HOURS:
+        return ngettext("%(num)d hour", "%(num)d hours", n)
+    return ngettext("%(num)d minute", "%(num)d minutes", n)
+
+
+def init_formatting(app: Flask) -> None:
+    """Register the filters (``localized``, ``day``, ``instant``, ``limit_words``) and globals."""
+    app.jinja_env.filters.update(
+        localized=localized, day=day, instant=instant, limit_words=limit_words
+    )
+    app.jinja_env.globals.update(
+        status_label=status_label,
+        status_class=status_class,
+        event_label=event_label,
+        event_note=event_note,
+    )

@@ -1,0 +1,73 @@
+"""The waiting-room board (電子看板): which case numbers are ready and which are in progress.
+
+Numbers are shown without their year (``0413-0042``), enough to tell apart the days' running
+numbers; nothing else about a case is shown. The page reloads itself every BOARD_REFRESH_SECONDS
+(web/static/refresh.js) and shows when it was last updated.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, abort, current_app, render_template
+from flask.blueprints import BlueprintSetupState
+from sqlalchemy import select
+
+from tracker.db import Database
+from tracker.lifecycle import CaseStatus
+from tracker.models import Agency, Case, Department
+from tracker.privacy import mask_case_number
+
+board = Blueprint("board", __name__, url_prefix="/board")
+
+
+@board.record_once
+def _defaults(state: BlueprintSetupState) -> None:
+    config = state.app.config
+    config.setdefault("BOARD_REFRESH_SECONDS", 60)
+    config.setdefault("BOARD_READY_DAYS", 14)
+    config.setdefault("BOARD_MAX_NUMBERS", 40)
+
+
+@board.get("/<agency>/<department>")
+def show(agency: str, department: str) -> str:
+    """Ready-for-pickup and in-progress case numbers of one department, in large type."""
+    config = current_app.config
+    now = datetime.now(UTC)
+    most = int(config["BOARD_MAX_NUMBERS"])
+    database: Database = current_app.extensions["database"]
+    with database.transaction() as db:
+        section = db.scalar(
+            select(Department)
+            .join(Department.agency)
+            .where(Agency.code == agency, Department.code == department)
+        )
+        if section is None:
+            abort(404)
+        ready = db.scalars(
+            select(Case.number)
+            .where(
+                Case.department_id == section.id,
+                Case.status == CaseStatus.COMPLETED,
+                Case.closed_at >= now - timedelta(days=int(config["BOARD_READY_DAYS"])),
+            )
+            .order_by(Case.closed_at.desc())
+            .limit(most)
+        ).all()
+        working = db.scalars(
+            select(Case.number)
+            .where(
+                Case.department_id == section.id,
+                Case.status.in_([CaseStatus.RECEIVED, CaseStatus.IN_PROGRESS]),
+            )
+            .order_by(Case.received_at)
+            .limit(most)
+        ).all()
+    return render_template(
+        "public/board.html",
+        section=section,
+        ready=[mask_case_number(number) for number in ready],
+        working=[mask_case_number(number) for number in working],
+        refresh=int(config["BOARD_REFRESH_SECONDS"]),
+        now=now,
+    )

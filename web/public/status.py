@@ -1,0 +1,172 @@
+"""Citizen status lookup (§4.7): case number + lookup code, then the case's public page.
+
+The code travels only in a POST body, never in a URL: the QR code puts it in the URL fragment,
+which ``static/status.js`` turns into this form's POST. A right answer remembers the case in the
+session and redirects (303) to ``/status/case``; a wrong number and a wrong code get exactly
+the same answer. Refused lookups are rate limited per client and per case number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from tracker.cases.identifiers import LOOKUP_LENGTH, normalise_case_number, normalise_lookup_code
+from tracker.db import Database
+from tracker.models import Case
+from web.core.extensions import limiter, unlimited
+from web.public.status_page import StatusPages
+
+status = Blueprint("status", __name__)
+
+SESSION_KEY = "status_case"
+# Compared against when the number is unknown, so both refusals take the same path.
+_NO_CODE = "0" * LOOKUP_LENGTH
+
+
+class LookupForm(FlaskForm):
+    """The case number and the lookup code, as printed on the receipt."""
+
+    number = StringField(
+        _l("Case number"),
+        validators=[InputRequired(_l("Enter the case number")), Length(max=40)],
+    )
+    code = StringField(
+        _l("Lookup code"),
+        validators=[InputRequired(_l("Enter the lookup code")), Length(max=40)],
+    )
+
+
+def _client_limit() -> str:
+    return str(current_app.config["STATUS_LIMIT_PER_CLIENT"])
+
+
+def _case_limit() -> str:
+    return str(current_app.config["STATUS_LIMIT_PER_CASE"])
+
+
+def _case_key() -> str:
+    """The rate-limit key of the case number typed; hashed, as people type odd things there."""
+    number = normalise_case_number(request.form.get("number", ""))
+    return "status-case:" + hashlib.sha256(number.encode()).hexdigest()[:24]
+
+
+def _refused(response: Response) -> bool:
+    """Only refused lookups count against the limits: reading one's own case is not guessing."""
+    return response.status_code != 303
+
+
+def _render_form(form: LookupForm, *, refused: bool = False, forgotten: bool = False) -> Response:
+    response = make_response(
+        render_template("public/status_form.html", form=form, refused=refused, forgotten=forgotten)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@status.get("/status")
+def lookup() -> Response:
+    """The lookup form (the QR code's fragment fills and sends it when JavaScript runs)."""
+    return _render_form(LookupForm(formdata=None), forgotten=request.args.get("done") == "1")
+
+
+@status.get("/s/<number>")
+def prefilled(number: str) -> Response:
+    """The form with the case number from an SMS link filled in; the code is typed by hand."""
+    form = LookupForm(formdata=None, number=normalise_case_number(number)[:40])
+    return _render_form(form)
+
+
+@status.post("/status")
+@limiter.limit(_client_limit, deduct_when=_refused)
+@limiter.limit(_case_limit, key_func=_case_key, deduct_when=_refused)
+def submit() -> Response:
+    """Check the number and code; on success remember the case and show it."""
+    form = LookupForm()
+    if not form.validate_on_submit():
+        return _render_form(form)
+    number = normalise_case_number(form.number.data or "")
+    code = normalise_lookup_code(form.code.data or "")
+    database: Database = current_app.extensions["database"]
+    with database.transaction() as db:
+        row = db.execute(select(Case.id, Case.lookup_code).where(Case.number == number)).first()
+    expected = row.lookup_code if row is not None else _NO_CODE
+    matches = hmac.compare_digest(expected.encode(), code.encode())
+    if row is None or not matches:
+        # The code is not echoed back: the refusal page keeps only the number for correcting.
+        form.code.data = ""
+        return _render_form(form, refused=True)
+    minutes = int(current_app.config["STATUS_SESSION_MINUTES"])
+    session[SESSION_KEY] = [row.id, int(time.time()) + minutes * 60]
+    return redirect(url_for("status.show"), code=303)
+
+
+def _remembered_case() -> int | None:
+    """The case this browser looked up, while the lookup is fresh."""
+    value = session.get(SESSION_KEY)
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    case_id, until = value
+    if not isinstance(case_id, int) or not isinstance(until, int) or until < time.time():
+        session.pop(SESSION_KEY, None)
+        return None
+    return case_id
+
+
+@status.get("/status/case")
+# No limit applies to reading one's own case (only lookups are limited): skip the limiter's
+# per-request resolution of limits on the page a citizen reloads.
+@unlimited
+def show() -> Response:
+    """The case this browser looked up: status, steps, due date, public timeline, contact."""
+    case_id = _remembered_case()
+    if case_id is None:
+        return redirect(url_for("status.lookup"), code=303)
+    database: Database = current_app.extensions["database"]
+    pages: StatusPages = current_app.extensions["status_pages"]
+    with database.reading() as connection:
+        page = pages.load(connection, case_id, datetime.now(UTC))
+    if page is None:
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("status.lookup"), code=303)
+    response = make_response(render_template("public/status_case.html", case=page))
+    # Personal (if masked) data: never kept by a shared computer's browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@status.post("/status/forget")
+def forget() -> Response:
+    """Forget the looked-up case in this browser (for a shared or public computer)."""
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("status.lookup", done=1), code=303)
+
+
+@status.record_once
+def _defaults(state: BlueprintSetupState) -> None:
+    """Defaults for the lookup's limits; an operator (or a test) may set others."""
+    config = state.app.config
+    config.setdefault("STATUS_LIMIT_PER_CLIENT", "10 per minute;50 per hour")
+    config.setdefault("STATUS_LIMIT_PER_CASE", "10 per hour")
+    config.setdefault("STATUS_SESSION_MINUTES", 30)
+    state.app.extensions["status_pages"] = StatusPages()
