@@ -54,7 +54,8 @@ from notifications.render import render
 from tracker.db import Database
 from tracker.models import Case
 from tracker.notices.links import console_url, status_url, survey_url
-from tracker.notices.outbox import case_values, insert_notices, notice_rows
+from tracker.notices.outbox import Addressees, insert_notices, notice_rows
+from tracker.notices.values import case_values
 
 SMS_SHARE = 0.7
 OVERDUE_SHARE = 1 / 3
@@ -161,11 +162,10 @@ def write_outbox(db: Database, total: int, salt: str) -> int:
                     values["expected_completion"] = (date.today() + timedelta(days=5)).isoformat()
                 address = case.applicant_phone if channel == "sms" else case.applicant_email
                 rows += notice_rows(
-                    case_id=case_id,
-                    kind=kind,
+                    Addressees.of(case),
+                    kind,
                     trigger_at=now,
                     now=now,
-                    language=case.language,
                     values=values,
                     channels=[(channel, address)],
                 )

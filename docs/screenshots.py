@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from config import load_settings  # noqa: E402
 from notifications.channels import channels_from_settings  # noqa: E402
-from notifications.dispatch import Dispatcher, utc_now  # noqa: E402
+from notifications.dispatch import Dispatcher  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -48,6 +48,7 @@ from tracker.calendar.changes import declare_closure  # noqa: E402
 from tracker.cases.actions import complete  # noqa: E402
 from tracker.cases.filing import Application, file_case  # noqa: E402
 from tracker.catalogue.demo import DEMO_CATALOGUE, prepare_demo  # noqa: E402
+from tracker.clock import utc_now  # noqa: E402
 from tracker.db import Database  # noqa: E402
 from tracker.deadlines.timezones import TAIPEI  # noqa: E402
 from web import create_app  # noqa: E402

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -43,6 +43,7 @@ from notifications.channels.base import (
 from notifications.fallback import fall_back
 from notifications.quiet_hours import quiet_until
 from notifications.render import Rendered, render
+from tracker.clock import utc_now
 from tracker.db import Database
 from tracker.models import Notice
 from tracker.notices.links import console_url, status_url, survey_url
@@ -81,11 +82,6 @@ class DispatchReport:
     def count(self, outcome: str) -> None:
         """Count one notice's outcome."""
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
-
-
-def utc_now() -> datetime:
-    """The real clock (tests pass their own)."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

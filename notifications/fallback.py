@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.models import Case, Notice
-from tracker.notices.outbox import insert_notices, notice_rows
+from tracker.notices.outbox import Addressees, insert_notices, notice_rows
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,10 @@ def fall_back(session: Session, notice: Notice, now: datetime) -> None:
     # The fallback's dedupe key is the one the other channel's notice would have had: if the
     # applicant already gets this notice by email, no second email is written.
     rows = notice_rows(
-        case_id=case.id,
-        kind=notice.kind,
+        Addressees.of(case),
+        notice.kind,
         trigger_at=notice.trigger_at,
         now=now,
-        language=notice.language,
         values=notice.payload,
         channels=channels,
     )

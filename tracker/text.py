@@ -1,8 +1,19 @@
-"""Checks for free text typed by clerks and applicants."""
+"""Texts: free text typed by clerks and applicants checked, catalogue texts in a language."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+
+# Every catalogue text has it (tracker.catalogue.file requires it): the fallback language.
+DEFAULT_LANGUAGE = "zh-TW"
+
+
+def in_language(texts: Mapping[str, str] | None, language: str) -> str:
+    """A bilingual text ``{zh-TW: ..., en: ...}`` in ``language``, else in zh-TW, else empty."""
+    if not texts:
+        return ""
+    return texts.get(language) or texts.get(DEFAULT_LANGUAGE) or ""
 
 
 def clean_text(value: str | None, *, max_length: int) -> str:

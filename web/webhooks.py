@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, abort, current_app, request
 
 from notifications.twilio_callbacks import record_status, signature_is_valid
-from tracker.db import Database
+from tracker.clock import utc_now
+from web.core.database import current_database
 
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -24,8 +23,8 @@ def twilio_status() -> tuple[str, int]:
     sid, status = request.form.get("MessageSid", ""), request.form.get("MessageStatus", "")
     if not sid or not status:
         abort(400)
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     with database.transaction() as session:
-        record_status(session, sid, status, request.form.get("ErrorCode"), datetime.now(UTC))
+        record_status(session, sid, status, request.form.get("ErrorCode"), utc_now())
     # 204 whether or not the message is ours: nothing to learn for a prober, nothing to retry.
     return "", 204

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from config.celery import SWEEP_EVERY
-from notifications.dispatch import Dispatcher, utc_now
+from notifications.dispatch import Dispatcher
+from tracker.clock import utc_now
 from tracker.db import Database
 from workers import jobs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from config.celery import TaskNames
-from notifications.dispatch import utc_now
+from tracker.clock import utc_now
 from workers import jobs
 from workers.resources import resources
 

@@ -7,7 +7,6 @@ import ssl
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -16,6 +15,7 @@ from email.utils import format_datetime, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from notifications.channels.base import PermanentSendError, SendResult, TransientSendError, redact
+from tracker.clock import utc_now
 
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 
@@ -134,7 +134,7 @@ class SmtpEmail:
         message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
         message["From"] = self.mail_from
         message["To"] = to
-        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Date"] = format_datetime(utc_now())
         message["Message-ID"] = message_id
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
         message.attach(MIMEText(text, "plain", "utf-8", policy=_WIRE))

@@ -41,8 +41,10 @@ from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Case, CaseEvent, Department, ServiceVersion
 from tracker.models import Pause as PauseRow
 from tracker.models.base import UTCDateTime
-from tracker.notices.outbox import applicant_channels, insert_notices, notice_rows, values_of
-from tracker.watch.rules import WatchState, next_watch_at
+from tracker.notices.outbox import Addressees, insert_notices, notice_rows
+from tracker.notices.values import values_of
+from tracker.text import in_language
+from tracker.watch.rules import WatchState, handled_until, next_watch_at
 
 _BATCH = Table(
     "retime_batch",
@@ -54,7 +56,6 @@ _BATCH = Table(
     Column("data", JSON),
     prefixes=["TEMPORARY"],
 )
-_JUST_BEFORE = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def retime_open_cases(
                 "due_date": deadline.due_date,
                 "due_at": deadline.overdue_at,
                 "watch_at": next_watch_at(
-                    state, calendar, row.watched_until or row.received_at - _JUST_BEFORE
+                    state, calendar, handled_until(row.watched_until, row.received_at)
                 ),
                 "data": {**cause, "note_texts": note, "old_due": old, "new_due": new},
             }
@@ -183,28 +184,32 @@ def retime_open_cases(
             due=deadline,
         )
         if row.language not in told:
-            told[row.language] = {**cause, "reason": _in_language(cause["reason"], row.language)}
+            told[row.language] = {
+                **cause,
+                "reason": cause["reason"]
+                if isinstance(cause["reason"], str)
+                else in_language(cause["reason"], row.language),
+            }
+        to = Addressees(
+            row.id,
+            row.language,
+            row.notify_by,
+            row.applicant_phone,
+            row.applicant_email,
+            department.email,
+        )
         notices += notice_rows(
-            case_id=row.id,
-            kind="retimed",
+            to,
+            "retimed",
             trigger_at=now,
             now=now,
-            language=row.language,
             values={**values, **told[row.language], "old_due_date": old, "new_due_date": new},
-            channels=applicant_channels(row.notify_by, row.applicant_phone, row.applicant_email),
         )
         result.append(Retimed(row.id, old, new))
     if changes:
         _write(session, changes, actor=actor, now=now, note=note)
         insert_notices(session, notices)
     return result
-
-
-def _in_language(reason: str | Mapping[str, str], language: str) -> str:
-    """A reason in ``language`` (zh-TW where it has none); text as typed stays as it is."""
-    if isinstance(reason, str):
-        return reason
-    return reason.get(language) or reason.get("zh-TW") or ""
 
 
 def _candidates(first_day: date, last_day: date, agency_id: int | None) -> Any:

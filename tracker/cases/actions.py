@@ -27,7 +27,7 @@ from tracker.errors import IllegalTransition, InvalidInput
 from tracker.lifecycle import Action, CaseStatus, next_status
 from tracker.models import Agency, Case, Department, Pause
 from tracker.notices.outbox import queue_case_notice
-from tracker.text import clean_text, required_text
+from tracker.text import clean_text, in_language, required_text
 from tracker.watch.placement import rewatch
 
 NOTE_MAX = 2000
@@ -360,7 +360,7 @@ def transfer(
         data={"from": old, "to": target.path},
         notice="transferred",
         notice_values={
-            "transferred_to": _pick(target.name, case.language),
+            "transferred_to": in_language(target.name, case.language),
             "reason": reason,
             "new_contact": target.phone or "",
         },
@@ -422,8 +422,8 @@ def complete(
         notice="ready",
         notice_values={
             "result": result,
-            "pickup_place": _pick(department.address, case.language),
-            "pickup_hours": _pick(department.hours, case.language),
+            "pickup_place": in_language(department.address, case.language),
+            "pickup_hours": in_language(department.hours, case.language),
         },
     )
     queue_case_notice(
@@ -547,9 +547,3 @@ def add_note(
         note=_text("note", note, required=True),
         public=public,
     )
-
-
-def _pick(text: dict[str, str] | None, language: str) -> str:
-    if not text:
-        return ""
-    return text.get(language) or text.get("zh-TW") or ""

@@ -45,13 +45,3 @@ def display_phone(e164: str) -> str:
     """``+886912345678`` → ``0912 345 678``, as a clerk would say it."""
     number = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def mask_name(name: str) -> str:
-    """王小明 → 王○明, Chen Ta-wei → C○○○○○○○○○i: enough to recognise, not to identify."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "○"
-    return name[0] + "○" * (len(name) - 2) + name[-1]

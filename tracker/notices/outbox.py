@@ -3,12 +3,22 @@
 A notice is written in the same transaction as the change that causes it. Its dedupe key is
 (case, kind, trigger instant, channel) under a unique constraint, and rows are inserted with
 ON CONFLICT DO NOTHING: two writers racing (two sweeps, a retried task) cannot both add it.
-Rendering and sending happen later, in ``notifications``.
+``notice_rows`` is the one place rows are made: the sweep, closure re-timing, clerk actions and
+the dispatcher's fallback all call it. Rendering and sending happen later, in ``notifications``.
+
+A row's status moves only forward::
+
+    pending ──claim──▶ sending ──accepted──▶ sent ──callback──▶ delivered | undelivered
+       ▲                 │
+       └──── retry ──────┤ (transient error, with a backoff)
+                         └──▶ failed (permanent, or too many tries) → a fallback row
+    task: nothing to send; a clerk gives the notice by phone or letter
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,10 +28,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.bulk import staged
-from tracker.cases.contact import mask_name
-from tracker.cases.identifiers import format_lookup_code
-from tracker.deadlines.engine import Deadline
 from tracker.models import Case, Notice
+from tracker.notices.values import case_values
 
 # Kinds the applicant receives (DESIGN §4.6); the others go to the department's staff. Every
 # kind has its templates in notifications/templates/.
@@ -53,30 +61,52 @@ PENDING, SENDING, SENT, DELIVERED, FAILED, TASK = (
 )
 FINAL_STATUSES = frozenset({DELIVERED, FAILED, TASK, "undelivered"})
 
+Channels = list[tuple[str, str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Addressees:
+    """Who a case's notices reach: the applicant as they chose, and the department's staff."""
+
+    case_id: int
+    language: str  # the applicant's
+    notify_by: str  # sms | email | both | none
+    phone: str | None
+    email: str | None
+    department_email: str | None
+
+    @classmethod
+    def of(cls, case: Case) -> Addressees:
+        """The addressees of an ORM case (bulk writers build them from plain columns)."""
+        return cls(
+            case.id,
+            case.language,
+            case.notify_by,
+            case.applicant_phone,
+            case.applicant_email,
+            case.department.email,
+        )
+
+    def channels(self, kind: str) -> Channels:
+        """(channel, address) pairs for notice ``kind``."""
+        if kind in STAFF_KINDS:
+            # Staff notices always reach the console; the department's mailbox too, if any.
+            staff: Channels = [("console", None)]
+            if self.department_email:
+                staff.append(("email", self.department_email))
+            return staff
+        found: Channels = []
+        if self.notify_by in ("sms", "both") and self.phone:
+            found.append(("sms", self.phone))
+        if self.notify_by in ("email", "both") and self.email:
+            found.append(("email", self.email))
+        # No usable channel: a task for the clerk to give the notice by phone or letter.
+        return found or [("letter", None)]
+
 
 def dedupe_key(case_id: int, kind: str, trigger_at: datetime, channel: str) -> str:
     """The identity of a notice: the same trigger never makes a second one."""
     return f"{case_id}:{kind}:{trigger_at.isoformat()}:{channel}"
-
-
-def applicant_channels(
-    notify_by: str, phone: str | None, email: str | None
-) -> list[tuple[str, str | None]]:
-    """(channel, address) pairs the applicant asked for; a letter task when none is usable."""
-    found: list[tuple[str, str | None]] = []
-    if notify_by in ("sms", "both") and phone:
-        found.append(("sms", phone))
-    if notify_by in ("email", "both") and email:
-        found.append(("email", email))
-    return found or [("letter", None)]
-
-
-def staff_channels(department_email: str | None) -> list[tuple[str, str | None]]:
-    """Staff notices always reach the console; the department's mailbox too, if it has one."""
-    found: list[tuple[str, str | None]] = [("console", None)]
-    if department_email:
-        found.append(("email", department_email))
-    return found
 
 
 def notice_language(kind: str, applicant_language: str) -> str:
@@ -85,39 +115,71 @@ def notice_language(kind: str, applicant_language: str) -> str:
 
 
 def notice_rows(
-    *,
-    case_id: int,
+    to: Addressees,
     kind: str,
+    *,
     trigger_at: datetime,
     now: datetime,
-    language: str,
     values: Mapping[str, Any],
-    channels: Iterable[tuple[str, str | None]],
+    channels: Iterable[tuple[str, str | None]] | None = None,
     not_before: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The outbox rows for one notice, one per channel."""
+    """The outbox rows of notice ``kind`` to ``to``: one per channel (``to``'s own by default)."""
     audience = "staff" if kind in STAFF_KINDS else "applicant"
     # One payload for every channel of the notice: the rows are written, never changed here.
     payload = dict(values)
     return [
         {
-            "case_id": case_id,
+            "case_id": to.case_id,
             "kind": kind,
             "channel": channel,
             "audience": audience,
-            "dedupe_key": dedupe_key(case_id, kind, trigger_at, channel),
-            # A letter is a task for the clerk: nothing for the dispatcher to send.
+            "dedupe_key": dedupe_key(to.case_id, kind, trigger_at, channel),
             "status": TASK if channel == "letter" else PENDING,
             "recipient": address,
-            "language": notice_language(kind, language),
+            "language": notice_language(kind, to.language),
             "payload": payload,
             "trigger_at": trigger_at,
             "created_at": now,
             "not_before": not_before or now,
             "attempts": 0,
         }
-        for channel, address in channels
+        for channel, address in (to.channels(kind) if channels is None else channels)
     ]
+
+
+def case_notice_rows(
+    case: Case,
+    kind: str,
+    *,
+    trigger_at: datetime,
+    now: datetime,
+    extra: Mapping[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows of notice ``kind`` about an ORM ``case``, with its current values."""
+    values = {**case_values(case, notice_language(kind, case.language)), **(extra or {})}
+    return notice_rows(
+        Addressees.of(case), kind, trigger_at=trigger_at, now=now, values=values,
+        not_before=not_before,
+    )  # fmt: skip
+
+
+def queue_case_notice(
+    session: Session,
+    case: Case,
+    kind: str,
+    *,
+    trigger_at: datetime,
+    now: datetime,
+    extra: Mapping[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> None:
+    """Write the notice ``kind`` about ``case`` to its applicant or its department's staff."""
+    rows = case_notice_rows(
+        case, kind, trigger_at=trigger_at, now=now, extra=extra, not_before=not_before
+    )
+    insert_notices(session, rows)
 
 
 def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -131,7 +193,7 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     if len(rows) < _STAGE_FROM:
         # Core, not the ORM: the ORM splits a batch wherever a value is None (a letter task has
-        # no recipient), which turned a 100,000-row closure into thousands of statements.
+        # no recipient), which would turn one insert of many rows into many statements.
         statement = pg_insert(notices).on_conflict_do_nothing(index_elements=["dedupe_key"])
         session.execute(statement, rows)
         return
@@ -167,96 +229,3 @@ _STAGE = Table(
     prefixes=["TEMPORARY"],
 )
 _STAGE_FROM = 200
-
-
-def case_values(case: Case, language: str | None = None) -> dict[str, Any]:
-    """What every notice about ``case`` may say, as of now, in ``language`` (the applicant's)."""
-    return values_of(
-        number=case.number,
-        lookup_code=case.lookup_code,
-        applicant_name=case.applicant_name,
-        language=language or case.language,
-        service_name=case.service_version.name,
-        steps=case.service_version.steps,
-        current_step=case.current_step,
-        department_name=case.department.name,
-        department_phone=case.department.phone,
-        due=Deadline(case.due_date, case.due_at) if case.due_at else None,
-    )
-
-
-def values_of(
-    *,
-    number: str,
-    lookup_code: str,
-    applicant_name: str,
-    language: str,
-    service_name: Mapping[str, str],
-    steps: list[dict[str, str]],
-    current_step: int,
-    department_name: Mapping[str, str],
-    department_phone: str | None,
-    due: Deadline | None,
-) -> dict[str, Any]:
-    """The common notice values from plain columns (bulk writers have no ORM objects)."""
-    step = steps[min(current_step, len(steps) - 1)] if steps else {}
-    # The names are the templates' (notifications.render.REQUIRED_VALUES); links are added at
-    # sending time, from the configured public address.
-    return {
-        "case_number": number,
-        "lookup_code": format_lookup_code(lookup_code),
-        "masked_name": mask_name(applicant_name),
-        "service": _pick(service_name, language),
-        "department": _pick(department_name, language),
-        "contact_phone": department_phone or "",
-        "due_date": due.display() if due else "",
-        "current_step": _pick(step, language),
-    }
-
-
-def case_notice_rows(
-    case: Case,
-    kind: str,
-    *,
-    trigger_at: datetime,
-    now: datetime,
-    extra: Mapping[str, Any] | None = None,
-    not_before: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """The outbox rows of notice ``kind`` about ``case``, to its applicant or its staff."""
-    values = {**case_values(case, notice_language(kind, case.language)), **(extra or {})}
-    if kind in STAFF_KINDS:
-        channels = staff_channels(case.department.email)
-    else:
-        channels = applicant_channels(case.notify_by, case.applicant_phone, case.applicant_email)
-    return notice_rows(
-        case_id=case.id,
-        kind=kind,
-        trigger_at=trigger_at,
-        now=now,
-        language=case.language,
-        values=values,
-        channels=channels,
-        not_before=not_before,
-    )
-
-
-def queue_case_notice(
-    session: Session,
-    case: Case,
-    kind: str,
-    *,
-    trigger_at: datetime,
-    now: datetime,
-    extra: Mapping[str, Any] | None = None,
-    not_before: datetime | None = None,
-) -> None:
-    """Write the notice ``kind`` about ``case`` to its applicant or its department's staff."""
-    rows = case_notice_rows(
-        case, kind, trigger_at=trigger_at, now=now, extra=extra, not_before=not_before
-    )
-    insert_notices(session, rows)
-
-
-def _pick(text: Mapping[str, str], language: str) -> str:
-    return text.get(language) or text.get("zh-TW") or ""

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from tracker.deadlines.limits import parse_limit
 from tracker.deadlines.workcalendar import WorkCalendar
 from tracker.models import Case
-from tracker.watch.rules import WatchState, next_watch_at
-
-_JUST_BEFORE = timedelta(microseconds=1)
+from tracker.watch.rules import WatchState, handled_until, next_watch_at
 
 
 def watch_state(case: Case) -> WatchState:
@@ -27,11 +23,8 @@ def watch_state(case: Case) -> WatchState:
     )
 
 
-def handled_until(case: Case) -> datetime:
-    """Triggers up to this instant have been handled (before receipt: none yet)."""
-    return case.watched_until or case.received_at - _JUST_BEFORE
-
-
 def rewatch(case: Case, calendar: WorkCalendar) -> None:
     """Point the watch at the case's next unhandled trigger (or take it off the watch)."""
-    case.watch_at = next_watch_at(watch_state(case), calendar, handled_until(case))
+    case.watch_at = next_watch_at(
+        watch_state(case), calendar, handled_until(case.watched_until, case.received_at)
+    )

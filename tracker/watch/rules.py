@@ -22,6 +22,7 @@ OFFICE_OPENS = time(8, 0)
 SUPPLEMENT_REMINDER_DAYS = 2
 # Hour and minute limits shorter than this get no due-soon warning: it would arrive at once.
 DUE_SOON_MIN_ELAPSED = timedelta(hours=4)
+_JUST_BEFORE = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,12 @@ def triggers(state: WatchState, calendar: WorkCalendar) -> list[Trigger]:
         lapsed = start_of_local_day(state.supplement_due + timedelta(days=1))
         found.append(Trigger(lapsed, "supplement_lapsed"))
     return sorted(found)
+
+
+def handled_until(watched_until: datetime | None, received_at: datetime) -> datetime:
+    """Triggers up to this instant have been handled; before the first sweep, none have (the
+    instant just before receipt, so that a trigger at receipt itself still counts)."""
+    return watched_until or received_at - _JUST_BEFORE
 
 
 def next_watch_at(state: WatchState, calendar: WorkCalendar, after: datetime) -> datetime | None:

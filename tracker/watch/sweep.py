@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -37,24 +37,26 @@ from tracker.bulk import append_rows, staged
 from tracker.calendar.store import load_calendar
 from tracker.deadlines.engine import Deadline
 from tracker.deadlines.limits import TimeLimit, parse_limit
-from tracker.deadlines.timezones import local_date
 from tracker.deadlines.workcalendar import WorkCalendar
 from tracker.models import Case, CaseEvent, Department, Pause, ServiceVersion
 from tracker.models.base import UTCDateTime
 from tracker.notices.outbox import (
-    STAFF_KINDS,
     STAFF_LANGUAGE,
-    applicant_channels,
+    Addressees,
     insert_notices,
     notice_language,
     notice_rows,
-    staff_channels,
-    values_of,
 )
-from tracker.watch.rules import Trigger, WatchState, default_expected_completion, triggers
+from tracker.notices.values import values_of
+from tracker.watch.overdue import account_for_overdue
+from tracker.watch.rules import (
+    Trigger,
+    WatchState,
+    handled_until,
+    triggers,
+)
 
 ACTOR = "system:watch"
-_JUST_BEFORE = timedelta(microseconds=1)
 
 # What a sweep changes on each case it handled.
 _SWEPT = Table(
@@ -151,20 +153,17 @@ class _Due:
         self, kind: str, trigger_at: datetime, now: datetime, **extra: Any
     ) -> list[dict[str, Any]]:
         """The outbox rows of notice ``kind`` about this case."""
-        row, department = self.row, self.department
-        if kind in STAFF_KINDS:
-            channels = staff_channels(department.email)
-        else:
-            channels = applicant_channels(row.notify_by, row.applicant_phone, row.applicant_email)
-        return notice_rows(
-            case_id=row.id,
-            kind=kind,
-            trigger_at=trigger_at,
-            now=now,
-            language=row.language,
-            values={**self.values(notice_language(kind, row.language)), **extra},
-            channels=channels,
+        row = self.row
+        to = Addressees(
+            row.id,
+            row.language,
+            row.notify_by,
+            row.applicant_phone,
+            row.applicant_email,
+            self.department.email,
         )
+        values = {**self.values(notice_language(kind, row.language)), **extra}
+        return notice_rows(to, kind, trigger_at=trigger_at, now=now, values=values)
 
     def values(self, language: str) -> dict[str, Any]:
         """The values every notice about this case says in ``language`` (for all its triggers)."""
@@ -283,7 +282,7 @@ def _load(session: Session, rows: Sequence[Row[Any]]) -> list[_Due]:
 def _sweep_case(case: _Due, calendar: WorkCalendar, writes: _Writes, report: SweepReport) -> None:
     """Handle the case's triggers in (handled until, now] and point its watch at the next."""
     now, row = writes.now, case.row
-    since = row.watched_until or row.received_at - _JUST_BEFORE
+    since = handled_until(row.watched_until, row.received_at)
     state = case.state()
     found = triggers(state, calendar)
     # A warning that a deadline is coming is noise once it has passed (a sweep catching up).
@@ -346,50 +345,29 @@ def _overdue(case: _Due, trigger: Trigger, calendar: WorkCalendar, writes: _Writ
     now, row = writes.now, case.row
     if case.overdue_since is None:
         case.overdue_since = trigger.at
-    promised = case.expected_completion
-    by_rule = promised is None or promised < local_date(now)
-    if by_rule:
-        # No promise recorded, or the promise has passed: promise by the documented rule and ask
-        # the clerk to confirm it.
-        base: date = promised or row.due_date or local_date(trigger.at)
-        expected = default_expected_completion(base, trigger.at, case.limit, calendar)
-        today = local_date(now)
-        if expected < today:
-            # The watch is catching up (a case filed with an earlier receipt, or the watch was
-            # down for days): a date already past is no promise. The same rule, from today.
-            expected = default_expected_completion(today, now, case.limit, calendar)
-        case.expected_completion = expected
-    assert case.expected_completion is not None
-    expected = case.expected_completion.isoformat()
-    # The clerk's reason is one text, as typed. The service's default exists in each language
-    # and every reader gets theirs: the applicant in the notice, staff (and the stored note) in
-    # the office's language, the timeline's readers from both texts kept in the event.
-    default = {} if row.overdue_reason else dict(case.version.overdue_reason)
-    staff_reason = row.overdue_reason or _pick(default, STAFF_LANGUAGE)
-    applicant_reason = row.overdue_reason or _pick(default, row.language)
-    data: dict[str, Any] = {"reason": staff_reason, "expected_completion": expected}
-    if default:
-        data["note_texts"] = default  # see web.core.formatting.event_note
+    account = account_for_overdue(
+        clerk_reason=row.overdue_reason,
+        default_reason=case.version.overdue_reason,
+        promised=case.expected_completion,
+        due_date=row.due_date,
+        trigger_at=trigger.at,
+        now=now,
+        limit=case.limit,
+        calendar=calendar,
+    )
+    case.expected_completion = account.expected_completion
+    # Staff (and the stored note) read the office's language; the applicant reads theirs.
     writes.event(
         row.id,
         "overdue",
-        staff_reason,
-        {**data, "trigger_at": trigger.at.isoformat(), "by_rule": by_rule},
+        account.reason(STAFF_LANGUAGE),
+        account.event_data(STAFF_LANGUAGE, trigger.at),
         public=True,
     )
-    writes.notices += case.notices(
-        "overdue", trigger.at, now, reason=applicant_reason, expected_completion=expected
-    )
-    if by_rule or not row.overdue_reason:
+    writes.notices += case.notices("overdue", trigger.at, now, **account.values(row.language))
+    if account.needs_confirmation:
         writes.notices += case.notices(
-            "overdue_clerk",
-            trigger.at,
-            now,
-            reason=staff_reason,
-            expected_completion=expected,
-            # What the clerk is asked to confirm: the rule's reason, its date, or both.
-            reason_is_default=not row.overdue_reason,
-            date_is_default=by_rule,
+            "overdue_clerk", trigger.at, now, **account.staff_values(STAFF_LANGUAGE)
         )
 
 
@@ -418,7 +396,3 @@ def _write(session: Session, writes: _Writes) -> None:
 
 def _deadline(row: Row[Any]) -> Deadline | None:
     return Deadline(row.due_date, row.due_at) if row.due_at else None
-
-
-def _pick(text: dict[str, str], language: str) -> str:
-    return text.get(language) or text.get("zh-TW") or ""

@@ -18,10 +18,10 @@ from tracker.cases.store import get_case
 from tracker.models import Case
 from web.api import action_schemas as bodies
 from web.api.auth import WRITE
-from web.api.database import transaction
 from web.api.operations import Call, operation
 from web.api.present import case_document
 from web.api.schemas import CaseOut
+from web.core.database import transaction
 
 Body = dict[str, Any]
 # (session, case id, body, actor/now/expected_version) → the case after the action

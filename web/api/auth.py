@@ -9,7 +9,7 @@ from flask import request
 from flask_limiter.util import get_remote_address
 
 from tracker.accounts.users import authenticate_api_key, hash_api_key, key_scopes
-from web.api.database import transaction
+from web.core.database import transaction
 
 READ = "read"
 WRITE = "write"

@@ -13,7 +13,6 @@ from tracker.calendar.changes import declare_closure, withdraw_closure
 from tracker.errors import InvalidInput
 from tracker.models import Agency, Closure
 from web.api.auth import READ, WRITE
-from web.api.database import transaction
 from web.api.errors import ApiError
 from web.api.operations import Call, Reply, operation
 from web.api.present import closure_document
@@ -25,6 +24,7 @@ from web.api.schemas import (
     NewClosure,
     WithdrawnClosure,
 )
+from web.core.database import transaction
 
 
 @operation(

@@ -16,11 +16,11 @@ from tracker.deadlines.timezones import start_of_local_day
 from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Agency, Case, Department, Service
 from web.api.auth import READ, WRITE
-from web.api.database import transaction
 from web.api.operations import Call, Reply, operation
 from web.api.pagination import decode_cursor, encode_cursor
 from web.api.present import case_document, notice_document
 from web.api.schemas import CaseOut, CasePage, CaseQuery, CreatedCase, NewCase, NoticeList
+from web.core.database import transaction
 
 
 @operation(

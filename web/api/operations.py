@@ -17,9 +17,9 @@ from typing import Any
 from flask import Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
+from tracker.clock import utc_now
 from web.api.auth import Caller, Unauthenticated, authenticate
 from web.api.blueprint import api
-from web.api.database import utc_now
 from web.api.errors import ApiError, flatten_messages
 
 # What each path parameter looks like; anything else is answered 404 without a query.

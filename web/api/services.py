@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from tracker.models import Department, Service
 from web.api.auth import READ
-from web.api.database import transaction
 from web.api.errors import ApiError
 from web.api.operations import Call, operation
 from web.api.present import service_document
 from web.api.schemas import ServiceList, ServiceOut
+from web.core.database import transaction
 
 _OPEN = (Service.active.is_(True), Service.current_version_id.is_not(None))
 

@@ -6,7 +6,7 @@ import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import wraps
 from itertools import pairwise
 from pathlib import Path
@@ -18,16 +18,13 @@ from sqlalchemy.orm import Session
 
 from config import Settings, SettingsError, load_settings
 from tracker import migrate
+from tracker.clock import utc_now
 from tracker.errors import InvalidInput, TrackerError
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _actor() -> str:
@@ -122,7 +119,7 @@ def catalogue_load(file: Path) -> None:
         _fail(f"the catalogue was refused, nothing was changed:\n{exc}")
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}")
-    now = _now()
+    now = utc_now()
     with _transaction(_settings()) as session:
         report = load_catalogue(session, parsed, now=now)
         # As the console records a reload: the file and what it changed.
@@ -159,7 +156,7 @@ def calendar_import_dgpa(file: Path) -> None:
         _fail(f"the calendar was refused, nothing was changed:\n{exc}")
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}")
-    actor, now = _actor(), _now()
+    actor, now = _actor(), utc_now()
     first, last = min(d.date for d in days), max(d.date for d in days)
     with _transaction(_settings()) as session:
         result = import_dgpa_calendar(session, days, source=file.name, actor=actor, now=now)
@@ -193,7 +190,7 @@ def calendar_close(day: datetime, agency_code: str | None, reason: str) -> None:
     from tracker.accounts.audit import record_closure
     from tracker.calendar.changes import declare_closure
 
-    actor, now = _actor(), _now()
+    actor, now = _actor(), utc_now()
     with _transaction(_settings()) as session:
         result = declare_closure(
             session,
@@ -227,7 +224,7 @@ def calendar_reopen(day: datetime, agency_code: str | None, reason: str) -> None
     from tracker.accounts.audit import record_closure
     from tracker.calendar.changes import withdraw_closure
 
-    actor, now = _actor(), _now()
+    actor, now = _actor(), utc_now()
     with _transaction(_settings()) as session:
         result = withdraw_closure(
             session, day.date(), agency_code=agency_code, reason=reason, actor=actor, now=now
@@ -371,7 +368,7 @@ def user_create(
         password = make_password()
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    now = _now()
+    now = utc_now()
     with _transaction(settings) as session:
         created = create_user(
             session,
@@ -411,7 +408,7 @@ def apikey_create(name: str, read_only: bool) -> None:
     from tracker.accounts.audit import API_KEY_CREATED, record_audit
     from tracker.accounts.users import create_api_key
 
-    now = _now()
+    now = utc_now()
     with _transaction(_settings()) as session:
         row, key = create_api_key(
             session, name, now=now, scopes=("read",) if read_only else ("read", "write")
@@ -433,7 +430,7 @@ def apikey_revoke(name: str) -> None:
     from tracker.accounts.audit import API_KEY_REVOKED, record_audit
     from tracker.accounts.users import revoke_api_key
 
-    now = _now()
+    now = utc_now()
     with _transaction(_settings()) as session:
         row = revoke_api_key(session, name, now=now)
         revoked_at = row.revoked_at

@@ -7,7 +7,6 @@ worker; the other commands are ``web.cli.commands``'s.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import click
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from config import SettingsError, load_settings
 from tracker import migrate
 from tracker.cases.identifiers import format_lookup_code
 from tracker.catalogue.demo import DEMO_CATALOGUE, prepare_demo
+from tracker.clock import utc_now
 from tracker.db import Database
 from tracker.deadlines.engine import Deadline
 from tracker.models import Case, Notice
@@ -45,7 +45,7 @@ def demo(host: str, port: int) -> None:
     migrate.upgrade(settings.database_url)
     database = Database(settings.database_url)
     with database.transaction() as session:
-        setup = prepare_demo(session, now=datetime.now(UTC))
+        setup = prepare_demo(session, now=utc_now())
         for line in setup.catalogue:
             click.echo(f"  catalogue: {line}")
         for username, password in setup.passwords.items():

@@ -13,6 +13,8 @@ from flask_babel import ngettext
 
 from tracker.deadlines.limits import InvalidLimit, Unit, parse_limit
 from tracker.deadlines.timezones import TAIPEI
+from tracker.text import in_language
+from tracker.watch.overdue import reason_for_delay
 from web.core.i18n import LOCALE_OBJECTS, current_locale, text_language
 from web.core.wording import event_label, status_class, status_label
 
@@ -23,9 +25,7 @@ _CLOCK_SEPARATOR = {"zh_TW": " ", "en": ", "}
 
 def localized(text: Mapping[str, str] | None) -> str:
     """The reader's language from a catalogue text ``{zh-TW: ..., en: ...}``, else the Chinese."""
-    if not text:
-        return ""
-    return text.get(text_language()) or text.get("zh-TW") or ""
+    return in_language(text, text_language())
 
 
 class TimelineEvent(Protocol):
@@ -104,6 +104,11 @@ def limit_words(limit: str) -> str:
     return ngettext("%(num)d minute", "%(num)d minutes", n)
 
 
+def delay_reason(clerk_reason: str | None, default: Mapping[str, str] | None) -> str:
+    """The reason for delay in the reader's language (tracker.watch.overdue decides which)."""
+    return reason_for_delay(clerk_reason, default or {}, text_language())
+
+
 def init_formatting(app: Flask) -> None:
     """Register the filters (``localized``, ``day``, ``instant``, ``limit_words``) and globals."""
     app.jinja_env.filters.update(
@@ -114,4 +119,5 @@ def init_formatting(app: Flask) -> None:
         status_class=status_class,
         event_label=event_label,
         event_note=event_note,
+        delay_reason=delay_reason,
     )

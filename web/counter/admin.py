@@ -16,11 +16,13 @@ from tracker.calendar.changes import declare_closure, withdraw_closure
 from tracker.cases.queries import all_departments
 from tracker.catalogue.file import CatalogueInvalid, read_catalogue
 from tracker.catalogue.load import load_catalogue
+from tracker.clock import utc_now
 from tracker.errors import InvalidInput
 from tracker.models import Agency, Closure, Role, User
+from web.core.database import transaction
 from web.counter.access import roles, signed_in
 from web.counter.blueprint import counter
-from web.counter.common import page, transaction, utc_now
+from web.counter.common import page
 from web.counter.forms import (
     CatalogueForm,
     ClosureForm,

@@ -23,7 +23,9 @@ from wtforms.validators import InputRequired, Length
 
 from tracker.accounts import audit
 from tracker.accounts.users import generate_password, hash_password, verify_password
+from tracker.clock import utc_now
 from tracker.models import Role, User
+from web.core.database import transaction
 from web.core.extensions import limiter
 from web.counter.access import (
     PUBLIC,
@@ -34,7 +36,7 @@ from web.counter.access import (
     roles,
 )
 from web.counter.blueprint import counter
-from web.counter.common import page, transaction, utc_now
+from web.counter.common import page
 from web.counter.i18n import ct, lazy
 
 IDLE_LIFETIME = timedelta(minutes=30)

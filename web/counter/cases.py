@@ -27,14 +27,16 @@ from tracker.cases.queries import (
     case_timeline,
     department_users,
 )
+from tracker.clock import utc_now
 from tracker.deadlines.limits import parse_limit
 from tracker.errors import Conflict, IllegalTransition, InvalidInput
 from tracker.lifecycle import Action, allowed_actions
 from tracker.models import Case, Notice, Role
+from web.core.database import transaction
 from web.counter import forms
 from web.counter.access import CASE_ROLES, ConsoleUser, case_for, roles, signed_in
 from web.counter.blueprint import counter
-from web.counter.common import page, transaction, utc_now
+from web.counter.common import page
 from web.counter.forms import error_for, options
 from web.counter.i18n import lazy
 from web.counter.messages import field_errors, refusal_message

@@ -11,11 +11,13 @@ from tracker.cases.actions import request_supplement
 from tracker.cases.assignment import assign
 from tracker.cases.filing import Application, application_errors, file_case
 from tracker.cases.store import get_case
+from tracker.clock import utc_now
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import Case, CaseEvent, Role, Service
+from web.core.database import transaction
 from web.counter.access import CASE_ROLES, ConsoleUser, roles, signed_in
 from web.counter.blueprint import counter
-from web.counter.common import page, transaction, utc_now
+from web.counter.common import page
 from web.counter.forms import FileCaseForm, error_for, options
 from web.counter.i18n import ct
 from web.counter.messages import field_errors

@@ -13,6 +13,7 @@ from tracker.deadlines.timezones import TAIPEI
 from tracker.deadlines.workcalendar import WorkCalendar
 from tracker.lifecycle import CaseStatus
 from tracker.models import Case
+from tracker.text import in_language
 from web.core.i18n import text_language
 from web.counter.i18n import ct, lazy
 
@@ -87,9 +88,7 @@ CHANNEL_LABELS = {
 
 def local(text: dict[str, str] | None) -> str:
     """A bilingual catalogue text in the reader's language (zh-TW when it has no other)."""
-    if not text:
-        return ""
-    return text.get(text_language()) or text.get("zh-TW") or next(iter(text.values()), "")
+    return in_language(text, text_language())
 
 
 def when(instant: datetime | None) -> str:

@@ -8,10 +8,12 @@ from flask.typing import ResponseReturnValue
 from tracker.calendar.store import load_calendar
 from tracker.cases.letter_tasks import department_open_tasks
 from tracker.cases.queries import assigned_queue, department_queue
+from tracker.clock import utc_now
 from tracker.models import Department, Role
+from web.core.database import transaction
 from web.counter.access import roles, signed_in
 from web.counter.blueprint import counter
-from web.counter.common import page, transaction, utc_now
+from web.counter.common import page
 from web.counter.present import queue_row
 
 

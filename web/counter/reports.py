@@ -10,6 +10,7 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
+from tracker.clock import utc_now
 from tracker.models import Role
 from tracker.reports.catalogue import StatisticsCatalogue, statistics_catalogue
 from tracker.reports.details import (
@@ -22,10 +23,11 @@ from tracker.reports.details import (
 )
 from tracker.reports.statistics import CaseStatistics, Level, case_statistics
 from web.core.csv_export import csv_response
+from web.core.database import transaction
 from web.core.formatting import localized
 from web.counter.access import roles, signed_in
 from web.counter.blueprint import counter
-from web.counter.common import page, transaction, utc_now
+from web.counter.common import page
 from web.counter.i18n import ct
 from web.counter.report_filters import ReportFilters, read_filters
 from web.counter.report_view import (

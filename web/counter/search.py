@@ -6,9 +6,10 @@ from flask import request
 from flask.typing import ResponseReturnValue
 
 from tracker.cases.queries import search_cases
+from web.core.database import transaction
 from web.counter.access import CASE_ROLES, roles, signed_in, visible_department_ids
 from web.counter.blueprint import counter
-from web.counter.common import page, transaction
+from web.counter.common import page
 from web.counter.forms import SearchForm
 
 

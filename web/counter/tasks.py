@@ -7,11 +7,12 @@ from flask.typing import ResponseReturnValue
 
 from tracker.accounts.audit import TASK_DONE, record_audit
 from tracker.cases.letter_tasks import mark_task_done
+from tracker.clock import utc_now
 from tracker.errors import Conflict, InvalidInput, NotFound
+from web.core.database import transaction
 from web.counter.access import CASE_ROLES, case_for, roles, signed_in
 from web.counter.blueprint import counter
 from web.counter.cases import render_case_page
-from web.counter.common import transaction, utc_now
 from web.counter.forms import TaskDoneForm, error_for, task_prefix
 from web.counter.i18n import ct
 from web.counter.messages import field_errors, refusal_message

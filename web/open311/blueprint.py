@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -13,7 +12,6 @@ from flask_babel import force_locale
 from flask_limiter.util import get_remote_address
 
 from tracker.accounts.users import hash_api_key
-from tracker.db import Database
 from web.core.request_limits import limit_body
 
 PREFIX = "/open311/v2"
@@ -25,16 +23,6 @@ DEFAULT_WRITE_LIMIT = "30 per minute"
 open311 = Blueprint("open311", __name__, url_prefix=PREFIX)
 
 _LANGUAGES = {"en": "en", "zh-TW": "zh_TW", "zh_TW": "zh_TW", "zh": "zh_TW"}
-
-
-def utc_now() -> datetime:
-    """The current instant; views read the clock here and pass it on."""
-    return datetime.now(UTC)
-
-
-def database() -> Database:
-    """The app's database."""
-    return current_app.extensions["database"]  # type: ignore[no-any-return]
 
 
 @contextmanager

@@ -20,15 +20,15 @@ from werkzeug.datastructures import MultiDict
 from tracker.accounts.users import authenticate_api_key, key_scopes
 from tracker.cases.filing import Application, application_errors, file_case
 from tracker.cases.public import open_service
+from tracker.clock import utc_now
 from tracker.errors import InvalidInput
+from web.core.database import current_database
 from web.core.extensions import limiter
 from web.core.i18n import text_language
 from web.open311.blueprint import (
-    database,
     json_response,
     open311,
     reader_language,
-    utc_now,
     write_limit,
     write_limit_key,
 )
@@ -49,7 +49,7 @@ def _api_key_actor(form: MultiDict[str, str], now: datetime) -> str:
     key = (form.get("api_key") or request.args.get("api_key") or "").strip()
     if not key:
         raise Open311Error(403, "api_key: an API key is required to create a request")
-    with database().transaction() as session:
+    with current_database().transaction() as session:
         row = authenticate_api_key(session, key, now=now)
         if row is None:
             raise Open311Error(403, "api_key: the API key is unknown or has been revoked")
@@ -88,7 +88,7 @@ def create() -> Response:
     code = form.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code: is required")
-    with reader_language(), database().transaction() as session:
+    with reader_language(), current_database().transaction() as session:
         service = open_service(session, code)
         if service is None:
             raise Open311Error(404, f"service_code: there is no service '{code[:40]}'")

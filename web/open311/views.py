@@ -15,14 +15,14 @@ from tracker.cases.public import (
     open_services,
     public_cases_by_number,
 )
+from tracker.clock import utc_now
+from web.core.database import current_database
 from web.core.extensions import limiter
 from web.open311.blueprint import (
-    database,
     json_response,
     open311,
     read_limit,
     reader_language,
-    utc_now,
 )
 from web.open311.errors import Open311Error
 from web.open311.params import request_filter
@@ -33,7 +33,7 @@ from web.open311.present import request_document, service_definition, service_do
 @limiter.limit(read_limit)
 def services() -> Response:
     """Every service open for applications (``jurisdiction_id`` is accepted and ignored)."""
-    with database().transaction() as session, reader_language():
+    with current_database().transaction() as session, reader_language():
         return json_response([service_document(s) for s in open_services(session)])
 
 
@@ -41,7 +41,7 @@ def services() -> Response:
 @limiter.limit(read_limit)
 def service(code: str) -> Response:
     """One service's definition; 404 for a service that is unknown or closed."""
-    with database().transaction() as session:
+    with current_database().transaction() as session:
         found = open_service(session, code)
         if found is None:
             raise Open311Error(404, f"service_code: there is no service '{code[:40]}'")
@@ -54,7 +54,7 @@ def requests() -> Response:
     """Service requests by ids, or by service, status and date window (newest first, ≤ 1000)."""
     now = utc_now()
     wanted = request_filter(request.args, now)
-    with database().reading() as connection:
+    with current_database().reading() as connection:
         if wanted.numbers:
             cases = public_cases_by_number(connection, wanted.numbers)
         else:
@@ -74,7 +74,7 @@ def requests() -> Response:
 def request_by_id(number: str) -> Response:
     """One service request, as a one-element array (as the spec's example); 404 if unknown."""
     now = utc_now()
-    with database().reading() as connection:
+    with current_database().reading() as connection:
         cases = public_cases_by_number(connection, [normalise_case_number(number)])
     if not cases:
         raise Open311Error(404, f"service_request_id: there is no request '{number[:40]}'")

@@ -7,16 +7,17 @@ numbers; nothing else about a case is shown. The page reloads itself every BOARD
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, render_template
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 
-from tracker.db import Database
+from tracker.clock import utc_now
 from tracker.lifecycle import CaseStatus
 from tracker.models import Agency, Case, Department
 from tracker.privacy import mask_case_number
+from web.core.database import current_database
 
 board = Blueprint("board", __name__, url_prefix="/board")
 
@@ -33,9 +34,9 @@ def _defaults(state: BlueprintSetupState) -> None:
 def show(agency: str, department: str) -> str:
     """Ready-for-pickup and in-progress case numbers of one department, in large type."""
     config = current_app.config
-    now = datetime.now(UTC)
+    now = utc_now()
     most = int(config["BOARD_MAX_NUMBERS"])
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     with database.transaction() as db:
         section = db.scalar(
             select(Department)

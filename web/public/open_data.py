@@ -11,17 +11,18 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from tracker.db import Database
+from tracker.clock import utc_now
 from tracker.deadlines.timezones import iso_taipei, local_date
 from tracker.reports.catalogue import statistics_catalogue
 from tracker.reports.open_data import FIELDS, SUPPRESS_BELOW, Published, published_rows
 from tracker.reports.statistics import Level, Period, Scope, case_statistics, previous_month
 from web.core.csv_export import csv_response
+from web.core.database import current_database
 from web.public.open_data_fields import (
     DICTIONARY,
     HEADERS,
@@ -78,7 +79,7 @@ def _dataset(period: Period, now: datetime) -> Dataset:
         known = cache.get(key)
     if known is not None and time.monotonic() - known[0] < CACHE_SECONDS:
         return known[1]
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     with database.transaction() as db:
         catalogue = statistics_catalogue(db)
         stats = case_statistics(db, period, Scope(), now)
@@ -89,14 +90,10 @@ def _dataset(period: Period, now: datetime) -> Dataset:
     return dataset
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @open_data.get("")
 def index() -> str:
     """What is published, under which licence, and how small counts are kept private."""
-    latest = _latest(_now()).strftime("%Y-%m")
+    latest = _latest(utc_now()).strftime("%Y-%m")
     return render_template(
         "public/open_data.html",
         latest=latest,
@@ -123,7 +120,7 @@ def dictionary() -> str:
 @open_data.get("/monthly.csv")
 def monthly_csv() -> Response:
     """The monthly figures per service as CSV: UTF-8 with BOM, zh-TW headers, suppressed empty."""
-    now = _now()
+    now = utc_now()
     dataset = _dataset(_period(now), now)
     rows = [[p.values[name] for name in FIELDS] for p in dataset.rows]
     period = dataset.period
@@ -136,7 +133,7 @@ def monthly_csv() -> Response:
 @open_data.get("/monthly.json")
 def monthly_json() -> Response:
     """The monthly figures per service as JSON, with the licence and the suppression rule."""
-    now = _now()
+    now = utc_now()
     dataset = _dataset(_period(now), now)
     body: dict[str, Any] = {
         "title": "高雄市案件辦理統計 Kaohsiung City case statistics",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
-from tracker.db import Database
 from tracker.models import Notice
+from web.core.database import current_database
 
 outbox = Blueprint("outbox", __name__)
 
@@ -21,7 +21,7 @@ def show() -> str:
     # for the person at this machine.
     if settings.twilio_enabled or settings.smtp_url or request.remote_addr not in _LOOPBACK:
         abort(404)
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     with database.transaction() as session:
         notices = session.scalars(select(Notice).order_by(Notice.id.desc()).limit(200)).all()
     return render_template("outbox.html", notices=notices)

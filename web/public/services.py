@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
-from tracker.db import Database
 from tracker.models import Agency, Department, Service
+from web.core.database import current_database
 
 services = Blueprint("services", __name__, url_prefix="/services")
 
@@ -30,7 +30,7 @@ class AgencyGroup:
 
 
 def _open_services() -> list[Service]:
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     with database.transaction() as db:
         return list(
             db.scalars(
@@ -69,7 +69,7 @@ def index() -> str:
 @services.get("/<code>")
 def detail(code: str) -> str:
     """One service's SOP: limit, steps, documents, legal basis, contact and FAQ."""
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     with database.transaction() as db:
         service = db.scalar(select(Service).where(Service.code == code, Service.active.is_(True)))
     if service is None or service.current_version is None:

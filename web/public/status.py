@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -32,8 +31,9 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from tracker.cases.identifiers import LOOKUP_LENGTH, normalise_case_number, normalise_lookup_code
-from tracker.db import Database
+from tracker.clock import utc_now
 from tracker.models import Case
+from web.core.database import current_database
 from web.core.extensions import limiter, unlimited
 from web.public.status_page import StatusPages
 
@@ -107,7 +107,7 @@ def submit() -> Response:
         return _render_form(form)
     number = normalise_case_number(form.number.data or "")
     code = normalise_lookup_code(form.code.data or "")
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     with database.transaction() as db:
         row = db.execute(select(Case.id, Case.lookup_code).where(Case.number == number)).first()
     expected = row.lookup_code if row is not None else _NO_CODE
@@ -142,10 +142,10 @@ def show() -> Response:
     case_id = _remembered_case()
     if case_id is None:
         return redirect(url_for("status.lookup"), code=303)
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     pages: StatusPages = current_app.extensions["status_pages"]
     with database.reading() as connection:
-        page = pages.load(connection, case_id, datetime.now(UTC))
+        page = pages.load(connection, case_id, utc_now())
     if page is None:
         session.pop(SESSION_KEY, None)
         return redirect(url_for("status.lookup"), code=303)

@@ -11,7 +11,6 @@ names the service and the office, never the applicant.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -33,13 +32,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from tracker.cases.identifiers import normalise_case_number
-from tracker.db import Database
+from tracker.clock import utc_now
 from tracker.errors import AlreadyAnswered, InvalidInput, SurveyNotOpen
 from tracker.lifecycle import CaseStatus
 from tracker.models import Case, SurveyResponse
 from tracker.models.surveys import COMMENT_MAX
 from tracker.notices.links import survey_token_matches
 from tracker.reports.surveys import record_survey
+from web.core.database import current_database
 from web.core.extensions import limiter
 
 survey = Blueprint("survey", __name__)
@@ -134,7 +134,7 @@ def _form_page(form: SurveyForm, case: Case, token: str, status: int = 200) -> R
 def show(number: str, token: str) -> Response:
     """The survey form of a completed case, or the calm page when the link opens none."""
     number = normalise_case_number(number)
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     with database.transaction() as db:
         case = _open_case(db, number, token)
         if case is None:
@@ -149,7 +149,7 @@ def answer(number: str, token: str) -> Response:
     """Keep the answer and thank the applicant; a second answer gets the calm page."""
     number = normalise_case_number(number)
     form = SurveyForm()
-    database: Database = current_app.extensions["database"]
+    database = current_database()
     with database.transaction() as db:
         case = _open_case(db, number, token)
         if case is None:
@@ -160,7 +160,7 @@ def answer(number: str, token: str) -> Response:
                 form.score.errors = [CHOOSE_SCORE]
             return _form_page(form, case, token, 422)
         try:
-            record_survey(db, case, form.score.data, form.comment.data, datetime.now(UTC))
+            record_survey(db, case, form.score.data, form.comment.data, utc_now())
         except (AlreadyAnswered, SurveyNotOpen):
             # Somebody answered (or the case changed) between the page and the answer.
             return _closed()

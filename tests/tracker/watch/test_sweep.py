@@ -297,18 +297,17 @@ def test_two_sweeps_over_the_same_due_case_write_one_notice(catalogue_db: Databa
 def test_a_big_batch_of_notices_is_written_once(catalogue_db: Database) -> None:
     # Enough rows to take the staged (COPY) path on PostgreSQL; duplicates inside the batch and
     # a second run of the same batch add nothing.
-    from tracker.notices.outbox import insert_notices, notice_rows
+    from tracker.notices.outbox import Addressees, insert_notices, notice_rows
 
     case_id = _file(catalogue_db)
     rows = [
         row
         for minute in range(150)
         for row in notice_rows(
-            case_id=case_id,
-            kind="overdue",
+            Addressees(case_id, "en", "sms", "+886912345678", None, None),
+            "overdue",
             trigger_at=FILED + timedelta(minutes=minute),
             now=FILED,
-            language="en",
             values={"case_number": "20260413-0001", "reason": "審核中 <b>"},
             channels=[("sms", "+886912345678"), ("letter", None)],
         )
