@@ -45,7 +45,7 @@ from tests.browser.conftest import (  # noqa: E402
 )
 from tracker import migrate  # noqa: E402
 from tracker.calendar.changes import declare_closure  # noqa: E402
-from tracker.cases.actions import complete  # noqa: E402
+from tracker.cases.closing import complete  # noqa: E402
 from tracker.cases.filing import Application, file_case  # noqa: E402
 from tracker.catalogue.demo import DEMO_CATALOGUE, prepare_demo  # noqa: E402
 from tracker.clock import utc_now  # noqa: E402

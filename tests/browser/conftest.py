@@ -34,8 +34,9 @@ from config import load_settings
 from tests.browser.accessibility import assert_accessible
 from tracker import migrate
 from tracker.calendar.changes import declare_closure
-from tracker.cases.actions import complete, request_supplement
+from tracker.cases.actions import request_supplement
 from tracker.cases.assignment import assign
+from tracker.cases.closing import complete
 from tracker.cases.filing import Application, file_case
 from tracker.catalogue.demo import prepare_demo
 from tracker.db import Database

@@ -28,6 +28,7 @@ from tests.web.counter.conftest import (
     load_case,
 )
 from tracker.cases import actions as case_actions
+from tracker.cases import closing
 from tracker.db import Database
 from tracker.models import Case, Closure, Notice, User
 from tracker.notices.links import survey_token
@@ -111,7 +112,7 @@ def _status_forget(console: Console, database: Database) -> None:
 def _survey_answer(console: Console, database: Database) -> None:
     case = file_social_case(database)
     with database.transaction() as session:
-        case_actions.complete(session, case.id, actor="clerk", now=case.received_at)
+        closing.complete(session, case.id, actor="clerk", now=case.received_at)
     secret = console.client.application.config["SECRET_KEY"]
     path = f"/survey/{case.number}/{survey_token(secret, case.number)}"
     assert console.get(path).status_code == 200

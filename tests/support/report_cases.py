@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import update
 
 from tests.factories import create_case
-from tracker.cases import actions
+from tracker.cases import actions, closing
 from tracker.db import Database
 from tracker.models import Case, Notice, SurveyResponse
 
@@ -62,22 +62,22 @@ def build_report_cases(db: Database) -> ReportCases:
             ids[name] = create_case(s, service, now=at(day)).id
         ids["H"] = create_case(s, "fourteen-d", now=at("2026-04-13"), phone=None).id
     with db.transaction() as s:
-        actions.complete(s, ids["A"], actor=ACTOR, now=at("2026-04-16"))
+        closing.complete(s, ids["A"], actor=ACTOR, now=at("2026-04-16"))
         actions.request_supplement(s, ids["B"], ["戶口名簿"], actor=ACTOR, now=at("2026-04-14"))
         actions.extend(s, ids["C"], "3wd", "需會辦", actor=ACTOR, now=at("2026-04-14"))
         actions.start(s, ids["D"], actor=ACTOR, now=at("2026-04-13", 11))
-        actions.reject(s, ids["E"], "資格不符", actor=ACTOR, now=at("2026-04-15"))
-        actions.complete(s, ids["G"], actor=ACTOR, now=at("2026-04-01"))
-        actions.complete(s, ids["Y"], actor=ACTOR, now=at("2026-04-14"))
-        actions.complete(s, ids["F"], actor=ACTOR, now=at("2026-04-20"))
+        closing.reject(s, ids["E"], "資格不符", actor=ACTOR, now=at("2026-04-15"))
+        closing.complete(s, ids["G"], actor=ACTOR, now=at("2026-04-01"))
+        closing.complete(s, ids["Y"], actor=ACTOR, now=at("2026-04-14"))
+        closing.complete(s, ids["F"], actor=ACTOR, now=at("2026-04-20"))
     with db.transaction() as s:
         actions.receive_supplement(s, ids["B"], actor=ACTOR, now=at("2026-04-20"))
         actions.set_overdue_info(
             s, ids["D"], "等候會勘", date(2026, 4, 30), actor=ACTOR, now=at("2026-04-21")
         )
     with db.transaction() as s:
-        actions.complete(s, ids["B"], actor=ACTOR, now=at("2026-04-24"))
-        actions.complete(s, ids["C"], actor=ACTOR, now=at("2026-04-28"))
+        closing.complete(s, ids["B"], actor=ACTOR, now=at("2026-04-24"))
+        closing.complete(s, ids["C"], actor=ACTOR, now=at("2026-04-28"))
         # Outcomes: A's notices delivered, C's sent (no report yet), E's failed.
         for name, status in (("A", "delivered"), ("C", "sent"), ("E", "failed")):
             s.execute(update(Notice).where(Notice.case_id == ids[name]).values(status=status))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from tracker.cases.actions import DECLINE_GROUNDS
+from tracker.cases.closing import DECLINE_GROUNDS
 from web.api.fields import Day, Flag, Text, Whole
 from web.api.schemas import LIMIT_PATTERN, NOTE_MAX, note_field, required_text_field, version_field
 

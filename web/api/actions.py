@@ -14,6 +14,7 @@ from marshmallow import Schema
 from sqlalchemy.orm import Session
 
 from tracker.cases import actions as case_actions
+from tracker.cases import closing
 from tracker.cases.store import get_case
 from tracker.models import Case
 from web.api import action_schemas as bodies
@@ -67,23 +68,23 @@ def _transfer(s: Session, case_id: int, b: Body, common: dict[str, Any]) -> Case
 
 
 def _transfer_out(s: Session, case_id: int, b: Body, common: dict[str, Any]) -> Case:
-    return case_actions.transfer_out(s, case_id, b["agency"], b["reason"], **common)
+    return closing.transfer_out(s, case_id, b["agency"], b["reason"], **common)
 
 
 def _complete(s: Session, case_id: int, b: Body, common: dict[str, Any]) -> Case:
-    return case_actions.complete(s, case_id, note=b["note"], **common)
+    return closing.complete(s, case_id, note=b["note"], **common)
 
 
 def _reject(s: Session, case_id: int, b: Body, common: dict[str, Any]) -> Case:
-    return case_actions.reject(s, case_id, b["reason"], **common)
+    return closing.reject(s, case_id, b["reason"], **common)
 
 
 def _decline(s: Session, case_id: int, b: Body, common: dict[str, Any]) -> Case:
-    return case_actions.decline(s, case_id, b["ground"], b["reason"], **common)
+    return closing.decline(s, case_id, b["ground"], b["reason"], **common)
 
 
 def _withdraw(s: Session, case_id: int, b: Body, common: dict[str, Any]) -> Case:
-    return case_actions.withdraw(s, case_id, note=b["note"], **common)
+    return closing.withdraw(s, case_id, note=b["note"], **common)
 
 
 @dataclass(frozen=True)

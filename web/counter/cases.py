@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker.calendar.store import load_calendar
 from tracker.cases import actions as case_actions
+from tracker.cases import closing
 from tracker.cases.assignment import assign
 from tracker.cases.letter_tasks import case_tasks
 from tracker.cases.queries import (
@@ -155,7 +156,7 @@ def _transfer(ctx: Context, form: forms.TransferForm) -> Case:
 
 
 def _transfer_out(ctx: Context, form: forms.TransferOutForm) -> Case:
-    return case_actions.transfer_out(
+    return closing.transfer_out(
         ctx.db,
         ctx.case.id,
         form.agency.data or "",
@@ -166,13 +167,13 @@ def _transfer_out(ctx: Context, form: forms.TransferOutForm) -> Case:
 
 
 def _complete(ctx: Context, form: forms.CompleteForm) -> Case:
-    return case_actions.complete(
+    return closing.complete(
         ctx.db, ctx.case.id, note=form.note.data, expected_version=form.version.data, **ctx.common
     )
 
 
 def _reject(ctx: Context, form: forms.RejectForm) -> Case:
-    return case_actions.reject(
+    return closing.reject(
         ctx.db,
         ctx.case.id,
         form.reason.data or "",
@@ -182,7 +183,7 @@ def _reject(ctx: Context, form: forms.RejectForm) -> Case:
 
 
 def _decline(ctx: Context, form: forms.DeclineForm) -> Case:
-    return case_actions.decline(
+    return closing.decline(
         ctx.db,
         ctx.case.id,
         form.ground.data or "",
@@ -193,7 +194,7 @@ def _decline(ctx: Context, form: forms.DeclineForm) -> Case:
 
 
 def _withdraw(ctx: Context, form: forms.WithdrawForm) -> Case:
-    return case_actions.withdraw(
+    return closing.withdraw(
         ctx.db, ctx.case.id, note=form.note.data, expected_version=form.version.data, **ctx.common
     )
 

@@ -24,7 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from tracker.cases.actions import DECLINE_GROUNDS
+from tracker.cases.closing import DECLINE_GROUNDS
 from tracker.cases.contact import CHANNELS, LANGUAGES, NOTIFY_BY
 from tracker.cases.letter_tasks import NOTE_MAX as TASK_NOTE_MAX
 from web.counter.i18n import lazy

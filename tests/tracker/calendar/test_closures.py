@@ -11,7 +11,7 @@ from notifications.render import render
 from tests.factories import create_case
 from tracker.calendar.changes import declare_closure, import_dgpa_calendar, withdraw_closure
 from tracker.calendar.dgpa import DgpaDay
-from tracker.cases import actions
+from tracker.cases import actions, closing
 from tracker.db import Database
 from tracker.errors import InvalidInput
 from tracker.models import Case, CaseEvent, Closure, Notice
@@ -31,7 +31,7 @@ def test_a_city_wide_closure_moves_touched_cases_only(catalogue_db: Database) ->
         cal = create_case(s, "fourteen-d", now=MON).id  # 04-27 (Mon)
         month = create_case(s, "one-month", now=MON).id  # ends 05-13 (Wed)
         done = create_case(s, "five-wd", now=MON).id
-        actions.complete(s, done, actor="c", now=MON)
+        closing.complete(s, done, actor="c", now=MON)
         untouched = create_case(s, "five-wd", now=datetime(2026, 4, 16, 2, tzinfo=UTC)).id
     assert _due(catalogue_db, wd) == date(2026, 4, 20)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import NOW
 from tests.factories import create_case
-from tracker.cases import actions
+from tracker.cases import actions, closing
 from tracker.db import Database
 from tracker.errors import Conflict, IllegalTransition, InvalidInput
 from tracker.lifecycle import CaseStatus
@@ -111,9 +111,9 @@ def test_no_extension_once_overdue(catalogue_db: Database) -> None:
 def test_complete_reject_withdraw_close_the_case(catalogue_db: Database) -> None:
     ids = [_file(catalogue_db) for _ in range(3)]
     with catalogue_db.transaction() as s:
-        actions.complete(s, ids[0], actor="c", now=NOW, note="核定通過")
-        actions.reject(s, ids[1], "資格不符", actor="c", now=NOW)
-        actions.withdraw(s, ids[2], actor="c", now=NOW)
+        closing.complete(s, ids[0], actor="c", now=NOW, note="核定通過")
+        closing.reject(s, ids[1], "資格不符", actor="c", now=NOW)
+        closing.withdraw(s, ids[2], actor="c", now=NOW)
     statuses = [_case(catalogue_db, i).status for i in ids]
     assert statuses == [CaseStatus.COMPLETED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN]
     assert all(_case(catalogue_db, i).closed_at == NOW for i in ids)
@@ -123,7 +123,7 @@ def test_complete_reject_withdraw_close_the_case(catalogue_db: Database) -> None
 def test_a_rejection_needs_a_reason(catalogue_db: Database) -> None:
     case_id = _file(catalogue_db)
     with pytest.raises(InvalidInput), catalogue_db.transaction() as s:
-        actions.reject(s, case_id, "", actor="c", now=NOW)
+        closing.reject(s, case_id, "", actor="c", now=NOW)
     assert _case(catalogue_db, case_id).status is CaseStatus.RECEIVED
 
 
@@ -131,8 +131,8 @@ def test_a_rejection_needs_a_reason(catalogue_db: Database) -> None:
     "act",
     [
         lambda s, i: actions.start(s, i, actor="c", now=NOW),
-        lambda s, i: actions.complete(s, i, actor="c", now=NOW),
-        lambda s, i: actions.reject(s, i, "x", actor="c", now=NOW),
+        lambda s, i: closing.complete(s, i, actor="c", now=NOW),
+        lambda s, i: closing.reject(s, i, "x", actor="c", now=NOW),
         lambda s, i: actions.request_supplement(s, i, ["x"], actor="c", now=NOW),
         lambda s, i: actions.receive_supplement(s, i, actor="c", now=NOW),
         lambda s, i: actions.extend(s, i, "1wd", "x", actor="c", now=NOW),
@@ -142,7 +142,7 @@ def test_a_rejection_needs_a_reason(catalogue_db: Database) -> None:
 def test_a_closed_case_refuses_every_change(catalogue_db: Database, act) -> None:  # type: ignore[no-untyped-def]
     case_id = _file(catalogue_db)
     with catalogue_db.transaction() as s:
-        actions.complete(s, case_id, actor="c", now=NOW)
+        closing.complete(s, case_id, actor="c", now=NOW)
     before = _events(catalogue_db, case_id)
     with (
         pytest.raises(IllegalTransition, match="already completed"),
@@ -175,7 +175,7 @@ def test_transfer_to_another_department_keeps_the_case_open(catalogue_db: Databa
 def test_transfer_out_ends_our_part(catalogue_db: Database) -> None:
     case_id = _file(catalogue_db, "petition")
     with catalogue_db.transaction() as s:
-        case = actions.transfer_out(
+        case = closing.transfer_out(
             s, case_id, "高雄市政府環境保護局", "權責機關", actor="c", now=NOW
         )
         assert case.status is CaseStatus.TRANSFERRED and not case.is_open
@@ -210,7 +210,7 @@ def test_a_stale_screen_is_refused(catalogue_db: Database) -> None:
             s, case_id, "first", public=False, actor="a", now=NOW, expected_version=seen
         )
     with pytest.raises(Conflict), catalogue_db.transaction() as s:
-        actions.complete(s, case_id, actor="b", now=NOW, expected_version=seen)
+        closing.complete(s, case_id, actor="b", now=NOW, expected_version=seen)
     assert _case(catalogue_db, case_id).status is CaseStatus.RECEIVED
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import NOW
 from tests.factories import create_case
-from tracker.cases import actions
+from tracker.cases import actions, closing
 from tracker.db import Database
 from tracker.errors import IllegalTransition
 from tracker.lifecycle import CaseStatus
@@ -26,7 +26,7 @@ def test_complete_and_reject_at_once_one_wins_cleanly(pg_catalogue_db: Database)
 
     def clerk_a() -> str:
         with pg_database.transaction() as s:
-            actions.complete(s, case_id, actor="a", now=NOW)
+            closing.complete(s, case_id, actor="a", now=NOW)
             holding.set()
             time.sleep(0.5)  # keep the row lock while clerk B tries
         return "completed"
@@ -36,7 +36,7 @@ def test_complete_and_reject_at_once_one_wins_cleanly(pg_catalogue_db: Database)
         started = time.monotonic()
         try:
             with pg_database.transaction() as s:
-                actions.reject(s, case_id, "資格不符", actor="b", now=NOW)
+                closing.reject(s, case_id, "資格不符", actor="b", now=NOW)
         except IllegalTransition:
             # B waited for A's lock, then saw the completed case and was refused.
             assert time.monotonic() - started > 0.3

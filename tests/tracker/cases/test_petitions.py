@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.conftest import NOW
 from tests.factories import create_case
-from tracker.cases import actions
+from tracker.cases import actions, closing
 from tracker.db import Database
 from tracker.errors import IllegalTransition, InvalidInput
 from tracker.lifecycle import OPEN_STATUSES, CaseStatus, allowed_actions
@@ -67,7 +67,7 @@ def test_a_petition_is_transferred_within_and_out_with_notices(catalogue_db: Dat
 
     out = _file(catalogue_db)
     with catalogue_db.transaction() as s:
-        case = actions.transfer_out(s, out, "高雄市政府工務局", "道路養護", actor="c", now=LATER)
+        case = closing.transfer_out(s, out, "高雄市政府工務局", "道路養護", actor="c", now=LATER)
         assert case.status is CaseStatus.TRANSFERRED and case.closed_at == LATER
     [notice] = _notices(catalogue_db, out, "transferred")
     assert notice.payload["transferred_to"] == "高雄市政府工務局"
@@ -79,7 +79,7 @@ def test_a_petition_is_closed_as_not_handled_with_ground_reason_and_notice(
     case_id = _file(catalogue_db)
     with catalogue_db.transaction() as s:
         actions.start(s, case_id, actor="clerk", now=NOW)
-        case = actions.decline(
+        case = closing.decline(
             s, case_id, "repeated", "同一事由已於3月20日函復", actor="clerk", now=LATER
         )
         assert case.status is CaseStatus.NOT_HANDLED
@@ -102,7 +102,7 @@ def test_a_petition_is_closed_as_not_handled_with_ground_reason_and_notice(
     # No satisfaction survey: nothing was delivered to rate.
     assert _notices(catalogue_db, case_id, "survey") == []
     with pytest.raises(IllegalTransition, match="not handled"), catalogue_db.transaction() as s:
-        actions.complete(s, case_id, actor="clerk", now=LATER)
+        closing.complete(s, case_id, actor="clerk", now=LATER)
 
 
 def test_not_handled_ends_an_open_supplement_pause(catalogue_db: Database) -> None:
@@ -110,7 +110,7 @@ def test_not_handled_ends_an_open_supplement_pause(catalogue_db: Database) -> No
     with catalogue_db.transaction() as s:
         actions.request_supplement(s, case_id, ["陳情人地址"], actor="c", now=NOW)
     with catalogue_db.transaction() as s:
-        case = actions.decline(s, case_id, "no_identity", "未具真實地址", actor="c", now=LATER)
+        case = closing.decline(s, case_id, "no_identity", "未具真實地址", actor="c", now=LATER)
         assert case.pauses[-1].resumed_at == LATER
 
 
@@ -121,7 +121,7 @@ def test_an_application_cannot_be_closed_as_not_handled(catalogue_db: Database) 
         pytest.raises(IllegalTransition, match="only petitions") as refused,
         catalogue_db.transaction() as s,
     ):
-        actions.decline(s, case_id, "repeated", "重複", actor="c", now=LATER)
+        closing.decline(s, case_id, "repeated", "重複", actor="c", now=LATER)
     assert refused.value.params["kind"] == "application"
     after = _case(catalogue_db, case_id)
     assert (after.status, after.version) == (before.status, before.version)
@@ -134,7 +134,7 @@ def test_not_handled_needs_a_known_ground_and_a_reason(
 ) -> None:
     case_id = _file(catalogue_db)
     with pytest.raises(InvalidInput), catalogue_db.transaction() as s:
-        actions.decline(s, case_id, ground, reason, actor="c", now=LATER)
+        closing.decline(s, case_id, ground, reason, actor="c", now=LATER)
     assert _case(catalogue_db, case_id).status is CaseStatus.RECEIVED
 
 
@@ -148,6 +148,6 @@ def test_not_handled_is_a_closed_status_reached_only_from_open_ones() -> None:
 def test_a_closed_petition_refuses_not_handled(catalogue_db: Database) -> None:
     case_id = _file(catalogue_db)
     with catalogue_db.transaction() as s:
-        actions.complete(s, case_id, note="已函復", actor="c", now=LATER)
+        closing.complete(s, case_id, note="已函復", actor="c", now=LATER)
     with pytest.raises(IllegalTransition, match="completed"), catalogue_db.transaction() as s:
-        actions.decline(s, case_id, "repeated", "重複", actor="c", now=datetime.now(UTC))
+        closing.decline(s, case_id, "repeated", "重複", actor="c", now=datetime.now(UTC))

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import NOW
 from tests.factories import create_case
-from tracker.cases import actions
+from tracker.cases import closing
 from tracker.db import Database
 from tracker.errors import AlreadyAnswered, InvalidInput, SurveyNotOpen
 from tracker.models import Case, SurveyResponse
@@ -27,7 +27,7 @@ SECRET = "survey-tests-" + "k" * 40
 def _completed(db: Database, service: str = "five-wd") -> int:
     with db.transaction() as session:
         case_id = create_case(session, service, now=NOW).id
-        actions.complete(session, case_id, note="核准", actor="clerk", now=DONE)
+        closing.complete(session, case_id, note="核准", actor="clerk", now=DONE)
         return case_id
 
 
@@ -93,7 +93,7 @@ def test_only_completed_cases_are_rated(catalogue_db: Database) -> None:
     with catalogue_db.transaction() as session:
         open_id = create_case(session, now=NOW).id
         rejected_id = create_case(session, now=NOW).id
-        actions.reject(session, rejected_id, "資格不符", actor="clerk", now=DONE)
+        closing.reject(session, rejected_id, "資格不符", actor="clerk", now=DONE)
     for case_id in (open_id, rejected_id):
         with pytest.raises(SurveyNotOpen):
             _answer(catalogue_db, case_id, 5)

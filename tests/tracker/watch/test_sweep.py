@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.factories import create_case
 from tracker.calendar.changes import declare_closure
-from tracker.cases import actions
+from tracker.cases import actions, closing
 from tracker.db import Database
 from tracker.models import Case, CaseEvent, Notice
 from tracker.notices.outbox import case_notice_rows
@@ -218,7 +218,7 @@ def test_a_case_caught_up_long_after_it_fell_due_is_promised_a_date_still_ahead(
 def test_closing_a_case_takes_it_off_the_watch(catalogue_db: Database) -> None:
     case_id = _file(catalogue_db, email="wang@example.org")
     with catalogue_db.transaction() as s:
-        actions.complete(s, case_id, actor="c", now=at("2026-04-15 10:00"), note="核定通過")
+        closing.complete(s, case_id, actor="c", now=at("2026-04-15 10:00"), note="核定通過")
     case = _case(catalogue_db, case_id)
     assert case.watch_at is None
     assert _sweep(catalogue_db, "2026-05-01 00:00") == {}
@@ -265,7 +265,7 @@ def test_a_closure_tells_each_applicant_the_new_date_once(catalogue_db: Database
     moved = _file(catalogue_db, email="wang@example.org", notify_by="both")
     unmoved = _file(catalogue_db, "five-wd")
     with catalogue_db.transaction() as s:
-        actions.complete(s, unmoved, actor="c", now=FILED)
+        closing.complete(s, unmoved, actor="c", now=FILED)
         declare_closure(s, date(2026, 4, 15), reason="颱風停止上班", actor="a", now=FILED)
     assert [(k, c) for k, c, _ in _notices(catalogue_db, moved)][-2:] == [
         ("retimed", "sms"),

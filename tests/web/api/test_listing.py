@@ -8,7 +8,7 @@ import time_machine
 
 from tests.factories import create_case
 from tests.web.api.conftest import ApiClient, error_of
-from tracker.cases.actions import complete
+from tracker.cases.closing import complete
 from tracker.cases.store import get_case
 from tracker.db import Database
 

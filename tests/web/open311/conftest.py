@@ -14,7 +14,8 @@ from werkzeug.test import TestResponse
 from tests.conftest import NOW
 from tests.factories import create_case
 from tracker.accounts.users import create_api_key, revoke_api_key
-from tracker.cases.actions import complete, request_supplement, set_overdue_info
+from tracker.cases.actions import request_supplement, set_overdue_info
+from tracker.cases.closing import complete
 from tracker.db import Database
 
 PREFIX = "/open311/v2"

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import NOW
 from tests.factories import create_case
-from tracker.cases import actions as case_actions
+from tracker.cases import closing
 from tracker.db import Database
 
 
@@ -22,7 +22,7 @@ def test_the_board_shows_masked_numbers_ready_and_in_progress(
         ready = create_case(session)
         working = create_case(session)
         elsewhere = create_case(session, "fourteen-d")  # the civil section's
-        case_actions.complete(session, ready.id, actor="clerk:test", now=NOW + timedelta(hours=1))
+        closing.complete(session, ready.id, actor="clerk:test", now=NOW + timedelta(hours=1))
         numbers = ready.number, working.number, elsewhere.number
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         html = client.get("/board/sanmin/social").get_data(as_text=True)
@@ -59,7 +59,7 @@ def test_ready_cases_leave_the_board_after_two_weeks(app: Flask, client: FlaskCl
     database: Database = app.extensions["database"]
     with database.transaction() as session:
         case = create_case(session)
-        case_actions.complete(session, case.id, actor="clerk:test", now=NOW + timedelta(hours=1))
+        closing.complete(session, case.id, actor="clerk:test", now=NOW + timedelta(hours=1))
         number = case.number
     with time_machine.travel(NOW + timedelta(days=15), tick=False):
         html = client.get("/board/sanmin/social").get_data(as_text=True)

@@ -15,6 +15,7 @@ from tests.factories import create_case
 from tests.web.conftest import csrf_token
 from tracker.calendar.changes import declare_closure
 from tracker.cases import actions as case_actions
+from tracker.cases import closing
 from tracker.cases.identifiers import format_lookup_code
 from tracker.db import Database
 from tracker.watch.sweep import sweep_batch
@@ -298,7 +299,7 @@ def test_a_completed_case_shows_every_step_done(app: Flask, client: FlaskClient)
     case_id, number, code = _file(app)
     database: Database = app.extensions["database"]
     with database.transaction() as session:
-        case_actions.complete(
+        closing.complete(
             session, case_id, actor="clerk:test", now=NOW + timedelta(days=2), note="核准"
         )
     _lookup(client, number, code)
@@ -312,7 +313,7 @@ def test_a_petition_not_handled_says_so_with_the_reason(app: Flask, client: Flas
     case_id, number, code = _file(app, service_code="petition")
     database: Database = app.extensions["database"]
     with database.transaction() as session:
-        case_actions.decline(
+        closing.decline(
             session,
             case_id,
             "repeated",

@@ -12,7 +12,7 @@ from werkzeug.test import TestResponse
 from tests.conftest import NOW
 from tests.factories import create_case
 from tests.web.conftest import csrf_token
-from tracker.cases import actions as case_actions
+from tracker.cases import closing
 from tracker.db import Database
 from tracker.models import SurveyResponse
 from tracker.notices.links import survey_token, survey_url
@@ -23,7 +23,7 @@ def _case(app: Flask, *, completed: bool = True) -> str:
     with database.transaction() as session:
         case = create_case(session, now=NOW, email="ming@example.org")
         if completed:
-            case_actions.complete(session, case.id, note="核准", actor="clerk", now=NOW)
+            closing.complete(session, case.id, note="核准", actor="clerk", now=NOW)
         return case.number
 
 
