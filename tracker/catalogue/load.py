@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.catalogue.file import Catalogue, ServiceSpec
+from tracker.catalogue.specs import Catalogue, ServiceSpec
 from tracker.models import Agency, Department, Service, ServiceVersion
 
 

@@ -110,8 +110,9 @@ def catalogue() -> None:
 def catalogue_load(file: Path) -> None:
     """Load or reload a catalogue FILE (YAML); an invalid file changes nothing."""
     from tracker.accounts.audit import CATALOGUE_RELOADED, record_audit
-    from tracker.catalogue.file import CatalogueInvalid, read_catalogue
+    from tracker.catalogue.file import read_catalogue
     from tracker.catalogue.load import load_catalogue
+    from tracker.catalogue.yaml_nodes import CatalogueInvalid
 
     try:
         parsed = read_catalogue(file)

@@ -14,8 +14,9 @@ from tracker.accounts import audit
 from tracker.accounts.users import create_user, generate_password
 from tracker.calendar.changes import declare_closure, withdraw_closure
 from tracker.cases.queries import all_departments
-from tracker.catalogue.file import CatalogueInvalid, read_catalogue
+from tracker.catalogue.file import read_catalogue
 from tracker.catalogue.load import load_catalogue
+from tracker.catalogue.yaml_nodes import CatalogueInvalid
 from tracker.clock import utc_now
 from tracker.errors import InvalidInput
 from tracker.models import Agency, Closure, Role, User

@@ -10,18 +10,15 @@ from textwrap import dedent
 import pytest
 
 from tracker.catalogue.demo import DEMO_CATALOGUE as DEMO
-from tracker.catalogue.file import (
+from tracker.catalogue.file import parse_catalogue, read_catalogue
+from tracker.catalogue.specs import (
     DEFAULT_OVERDUE_REASON,
     DEFAULT_STEPS,
     DEFAULT_SUPPLEMENT_DEADLINE,
-    MAX_NAME_CHARS,
     Catalogue,
-    CatalogueError,
-    CatalogueInvalid,
     Text,
-    parse_catalogue,
-    read_catalogue,
 )
+from tracker.catalogue.yaml_nodes import MAX_NAME_CHARS, CatalogueError, CatalogueInvalid
 from tracker.deadlines.limits import DEFAULT_LIMIT, TimeLimit, Unit
 
 # The example of DESIGN §5.1, verbatim.

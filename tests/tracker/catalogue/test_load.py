@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import DATA, NOW
 from tests.factories import create_case
-from tracker.catalogue.file import Catalogue, read_catalogue
+from tracker.catalogue.file import read_catalogue
 from tracker.catalogue.load import load_catalogue
+from tracker.catalogue.specs import Catalogue
 from tracker.db import Database
 from tracker.deadlines.limits import parse_limit
 from tracker.errors import InvalidInput
