@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tracker.db import Database
-from web.cli.commands import main
+from web.cli import main
 
 Run = Callable[..., Result]
 

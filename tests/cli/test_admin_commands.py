@@ -23,7 +23,7 @@ from tracker.models import (
     ServiceVersion,
     User,
 )
-from web.cli.commands import main
+from web.cli import main
 
 CATALOGUE = str(DATA / "test-catalogue.yaml")
 

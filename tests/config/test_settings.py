@@ -61,7 +61,7 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
 def test_the_cli_stops_with_the_list(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from web.cli.commands import main
+    from web.cli import main
 
     env = {"TRACKER_INSTANCE": str(tmp_path), "SMS_QUIET_HOURS": "late"}
     result = CliRunner().invoke(main, ["db", "upgrade"], env=env)

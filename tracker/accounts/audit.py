@@ -22,7 +22,7 @@ USER_CREATED = "user_created"
 CATALOGUE_RELOADED = "catalogue_reloaded"
 CLOSURE_DECLARED = "closure_declared"
 CLOSURE_WITHDRAWN = "closure_withdrawn"
-# The command line's own administration (web/cli/commands.py) is recorded like the console's.
+# The command line's own administration (web/cli/) is recorded like the console's.
 CALENDAR_IMPORTED = "calendar_imported"
 API_KEY_CREATED = "api_key_created"
 API_KEY_REVOKED = "api_key_revoked"

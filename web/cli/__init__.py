@@ -1,6 +1,10 @@
-"""The ``tracker`` command line (DESIGN §5.2), with ``tracker demo``, the embedded default."""
+"""The ``tracker`` command line (DESIGN §5.2), with ``tracker demo``, the embedded default.
 
-from web.cli import demo
-from web.cli.commands import main
+Each module adds its commands to the ``main`` group (web.cli.base); importing them here
+registers them all.
+"""
 
-__all__ = ["demo", "main"]
+from web.cli import accounts, calendar, catalogue, deadline, demo
+from web.cli.base import main
+
+__all__ = ["accounts", "calendar", "catalogue", "deadline", "demo", "main"]

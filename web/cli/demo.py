@@ -1,7 +1,7 @@
 """The ``tracker`` command: the domain's commands plus ``tracker demo``, which runs everything.
 
 ``demo`` lives here, at the top of the layers, because it starts the web app and the embedded
-worker; the other commands are ``web.cli.commands``'s.
+worker; the other commands are ``web.cli``'s.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tracker.clock import utc_now
 from tracker.db import Database
 from tracker.deadlines.engine import Deadline
 from tracker.models import Case, Notice
-from web.cli.commands import main
+from web.cli.base import main
 
 __all__ = ["main"]
 
