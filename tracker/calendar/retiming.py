@@ -21,6 +21,7 @@ from sqlalchemy import (
     Column,
     Date,
     MetaData,
+    Row,
     Table,
     Text,
     insert,
@@ -41,8 +42,8 @@ from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Case, CaseEvent, Department, ServiceVersion
 from tracker.models import Pause as PauseRow
 from tracker.models.base import UTCDateTime
-from tracker.notices.outbox import Addressees, insert_notices, notice_rows
-from tracker.notices.values import values_of
+from tracker.notices.batch import NOTICE_COLUMNS, BatchNotices
+from tracker.notices.outbox import insert_notices
 from tracker.text import in_language
 from tracker.watch.rules import WatchState, handled_until, next_watch_at
 
@@ -93,123 +94,98 @@ def retime_open_cases(
     rows = session.execute(touched).all()
     if not rows:
         return []
-    pauses: dict[int, list[Pause]] = defaultdict(list)
-    pause_rows = session.execute(
-        select(PauseRow.case_id, PauseRow.requested_at, PauseRow.resumed_at)
-        .where(PauseRow.case_id.in_(touched.with_only_columns(Case.id).scalar_subquery()))
-        .order_by(PauseRow.case_id, PauseRow.requested_at)
-    )
-    for case_id, started, ended in pause_rows:
-        pauses[case_id].append(Pause(started, ended))
-
-    # The texts of the few services and departments involved, read once rather than per case.
-    versions = {
-        v.id: v
-        for v in session.scalars(
-            select(ServiceVersion).where(
-                ServiceVersion.id.in_({r.service_version_id for r in rows})
-            )
-        )
-    }
-    departments = {
-        d.id: d
-        for d in session.scalars(
-            select(Department).where(Department.id.in_({r.department_id for r in rows}))
-        )
-    }
-    calendars: dict[int, WorkCalendar] = {}
-    computed: dict[tuple[Any, ...], Deadline | None] = {}
+    deadlines = _Deadlines(session, touched)
+    batch = BatchNotices(session, rows)
     changes: list[dict[str, Any]] = []
     notices: list[dict[str, Any]] = []
     result: list[Retimed] = []
-    told: dict[str, dict[str, Any]] = {}  # the cause as each language's applicants read it
     for row in rows:
-        limit = parse_limit(row.time_limit)
-        case_pauses = tuple(pauses.get(row.id, ()))
-        # For day and month limits only the day of receipt matters: cases filed the same day for
-        # the same service share one computation.
-        receipt_key = local_date(row.received_at) if limit.is_day_based else row.received_at
-        key = (row.agency_id, row.time_limit, row.supplement_clock, row.extension, receipt_key,
-               case_pauses)  # fmt: skip
-        if row.agency_id not in calendars:
-            calendars[row.agency_id] = load_calendar(session, row.agency_id)
-        calendar = calendars[row.agency_id]
-        if key not in computed:
-            computed[key] = compute_deadline(
-                row.received_at,
-                limit,
-                calendar,
-                pauses=case_pauses,
-                clock=ClockPolicy(row.supplement_clock),
-                extension=parse_limit(row.extension) if row.extension else None,
-            )
-        deadline = computed[key]
+        deadline = deadlines.of(row)
         if deadline is None or (deadline.due_date, deadline.overdue_at) == (
             row.due_date,
             row.due_at,
         ):
             continue
-        old = Deadline(row.due_date, row.due_at).display()
-        new = deadline.display()
-        state = WatchState(
-            status=row.status,
-            received_at=row.received_at,
-            limit=limit,
-            due_date=deadline.due_date,
-            due_at=deadline.overdue_at,
-            expected_completion=row.expected_completion,
-        )
+        old, new = Deadline(row.due_date, row.due_at).display(), deadline.display()
         changes.append(
             {
                 "id": row.id,
                 "due_date": deadline.due_date,
                 "due_at": deadline.overdue_at,
-                "watch_at": next_watch_at(
-                    state, calendar, handled_until(row.watched_until, row.received_at)
-                ),
+                "watch_at": _next_watch(row, deadline, deadlines.calendar(row.agency_id)),
                 "data": {**cause, "note_texts": note, "old_due": old, "new_due": new},
             }
         )
-        version, department = versions[row.service_version_id], departments[row.department_id]
-        values = values_of(
-            number=row.number,
-            lookup_code=row.lookup_code,
-            applicant_name=row.applicant_name,
-            language=row.language,
-            service_name=version.name,
-            steps=version.steps,
-            current_step=row.current_step,
-            department_name=department.name,
-            department_phone=department.phone,
-            due=deadline,
-        )
-        if row.language not in told:
-            told[row.language] = {
-                **cause,
-                "reason": cause["reason"]
-                if isinstance(cause["reason"], str)
-                else in_language(cause["reason"], row.language),
-            }
-        to = Addressees(
-            row.id,
-            row.language,
-            row.notify_by,
-            row.applicant_phone,
-            row.applicant_email,
-            department.email,
-        )
-        notices += notice_rows(
-            to,
-            "retimed",
-            trigger_at=now,
-            now=now,
-            values={**values, **told[row.language], "old_due_date": old, "new_due_date": new},
-        )
+        told = {**cause, "reason": _told(cause["reason"], row.language)}
+        extra = {**told, "old_due_date": old, "new_due_date": new}
+        notices += batch.rows(row, "retimed", trigger_at=now, now=now, due=deadline, extra=extra)
         result.append(Retimed(row.id, old, new))
     if changes:
         _write(session, changes, actor=actor, now=now, note=note)
         insert_notices(session, notices)
     return result
+
+
+class _Deadlines:
+    """The touched cases' new deadlines: each distinct computation done once.
+
+    Most cases share a service, a day of receipt and no pauses; for day and month limits only
+    the day of receipt matters, so cases filed the same day for the same service share one.
+    """
+
+    def __init__(self, session: Session, touched: Any) -> None:
+        self.session = session
+        self.pauses: dict[int, list[Pause]] = defaultdict(list)
+        for case_id, started, ended in session.execute(
+            select(PauseRow.case_id, PauseRow.requested_at, PauseRow.resumed_at)
+            .where(PauseRow.case_id.in_(touched.with_only_columns(Case.id).scalar_subquery()))
+            .order_by(PauseRow.case_id, PauseRow.requested_at)
+        ):
+            self.pauses[case_id].append(Pause(started, ended))
+        self.calendars: dict[int, WorkCalendar] = {}
+        self.computed: dict[tuple[Any, ...], Deadline | None] = {}
+
+    def calendar(self, agency_id: int) -> WorkCalendar:
+        """The agency's calendar, loaded once."""
+        if agency_id not in self.calendars:
+            self.calendars[agency_id] = load_calendar(self.session, agency_id)
+        return self.calendars[agency_id]
+
+    def of(self, row: Row[Any]) -> Deadline | None:
+        """The case's deadline on today's calendar."""
+        limit = parse_limit(row.time_limit)
+        pauses = tuple(self.pauses.get(row.id, ()))
+        receipt = local_date(row.received_at) if limit.is_day_based else row.received_at
+        key = (row.agency_id, row.time_limit, row.supplement_clock, row.extension, receipt, pauses)
+        if key not in self.computed:
+            self.computed[key] = compute_deadline(
+                row.received_at,
+                limit,
+                self.calendar(row.agency_id),
+                pauses=pauses,
+                clock=ClockPolicy(row.supplement_clock),
+                extension=parse_limit(row.extension) if row.extension else None,
+            )
+        return self.computed[key]
+
+
+def _next_watch(row: Row[Any], deadline: Deadline, calendar: WorkCalendar) -> datetime | None:
+    """Where the watch goes for the re-timed case (paused cases are never re-timed here)."""
+    state = WatchState(
+        status=row.status,
+        received_at=row.received_at,
+        limit=parse_limit(row.time_limit),
+        due_date=deadline.due_date,
+        due_at=deadline.overdue_at,
+        expected_completion=row.expected_completion,
+    )
+    return next_watch_at(state, calendar, handled_until(row.watched_until, row.received_at))
+
+
+def _told(reason: str | Mapping[str, str], language: str) -> str:
+    """A closure's reason as an applicant reads it: typed text as it is, the product's own
+    words in their language."""
+    return reason if isinstance(reason, str) else in_language(reason, language)
 
 
 def _candidates(first_day: date, last_day: date, agency_id: int | None) -> Any:
@@ -218,9 +194,7 @@ def _candidates(first_day: date, last_day: date, agency_id: int | None) -> Any:
     ends = start_of_local_day(last_day + timedelta(days=1))
     query = (
         select(
-            Case.id,
-            Case.number,
-            Case.lookup_code,
+            *NOTICE_COLUMNS,
             Case.status,
             Case.received_at,
             Case.due_date,
@@ -228,14 +202,6 @@ def _candidates(first_day: date, last_day: date, agency_id: int | None) -> Any:
             Case.extension,
             Case.expected_completion,
             Case.watched_until,
-            Case.current_step,
-            Case.language,
-            Case.notify_by,
-            Case.applicant_name,
-            Case.applicant_phone,
-            Case.applicant_email,
-            Case.service_version_id,
-            Case.department_id,
             ServiceVersion.time_limit,
             ServiceVersion.supplement_clock,
             Department.agency_id,

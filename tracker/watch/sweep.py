@@ -38,16 +38,10 @@ from tracker.calendar.store import load_calendar
 from tracker.deadlines.engine import Deadline
 from tracker.deadlines.limits import TimeLimit, parse_limit
 from tracker.deadlines.workcalendar import WorkCalendar
-from tracker.models import Case, CaseEvent, Department, Pause, ServiceVersion
+from tracker.models import Case, CaseEvent, Pause, ServiceVersion
 from tracker.models.base import UTCDateTime
-from tracker.notices.outbox import (
-    STAFF_LANGUAGE,
-    Addressees,
-    insert_notices,
-    notice_language,
-    notice_rows,
-)
-from tracker.notices.values import values_of
+from tracker.notices.batch import NOTICE_COLUMNS, BatchNotices
+from tracker.notices.outbox import STAFF_LANGUAGE, insert_notices
 from tracker.watch.overdue import account_for_overdue
 from tracker.watch.rules import (
     Trigger,
@@ -127,13 +121,12 @@ class _Due:
 
     row: Row[Any]
     version: ServiceVersion
-    department: Department
+    agency_id: int
     pause: Pause | None  # the latest supplement request, open or not
     limit: TimeLimit
     overdue_since: datetime | None
     expected_completion: date | None
-    # By language: the applicant's notices and the staff's say the catalogue texts differently.
-    _values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    batch: BatchNotices
 
     def state(self) -> WatchState:
         """The facts the watch rules need."""
@@ -154,36 +147,8 @@ class _Due:
     ) -> list[dict[str, Any]]:
         """The outbox rows of notice ``kind`` about this case."""
         row = self.row
-        to = Addressees(
-            row.id,
-            row.language,
-            row.notify_by,
-            row.applicant_phone,
-            row.applicant_email,
-            self.department.email,
-        )
-        values = {**self.values(notice_language(kind, row.language)), **extra}
-        return notice_rows(to, kind, trigger_at=trigger_at, now=now, values=values)
-
-    def values(self, language: str) -> dict[str, Any]:
-        """The values every notice about this case says in ``language`` (for all its triggers)."""
-        known = self._values.get(language)
-        if known is not None:
-            return known
-        row, version, department = self.row, self.version, self.department
-        self._values[language] = values_of(
-            number=row.number,
-            lookup_code=row.lookup_code,
-            applicant_name=row.applicant_name,
-            language=language,
-            service_name=version.name,
-            steps=version.steps,
-            current_step=row.current_step,
-            department_name=department.name,
-            department_phone=department.phone,
-            due=_deadline(row),
-        )
-        return self._values[language]
+        due = Deadline(row.due_date, row.due_at) if row.due_at else None
+        return self.batch.rows(row, kind, trigger_at=trigger_at, now=now, due=due, extra=extra)
 
 
 def sweep_batch(session: Session, *, now: datetime, batch_size: int = 500) -> SweepReport:
@@ -196,7 +161,7 @@ def sweep_batch(session: Session, *, now: datetime, batch_size: int = 500) -> Sw
     calendars: dict[int, WorkCalendar] = {}
     writes = _Writes(now)
     for case in due:
-        agency = case.department.agency_id
+        agency = case.agency_id
         if agency not in calendars:
             calendars[agency] = load_calendar(session, agency)
         _sweep_case(case, calendars[agency], writes, report)
@@ -207,9 +172,7 @@ def sweep_batch(session: Session, *, now: datetime, batch_size: int = 500) -> Sw
 def _due_cases(session: Session, now: datetime, batch_size: int) -> Any:
     query = (
         select(
-            Case.id,
-            Case.number,
-            Case.lookup_code,
+            *NOTICE_COLUMNS,
             Case.status,
             Case.received_at,
             Case.due_date,
@@ -218,14 +181,6 @@ def _due_cases(session: Session, now: datetime, batch_size: int) -> Any:
             Case.overdue_reason,
             Case.overdue_since,
             Case.watched_until,
-            Case.current_step,
-            Case.language,
-            Case.notify_by,
-            Case.applicant_name,
-            Case.applicant_phone,
-            Case.applicant_email,
-            Case.service_version_id,
-            Case.department_id,
         )
         .where(Case.watch_at <= now)
         .order_by(Case.watch_at)
@@ -237,21 +192,8 @@ def _due_cases(session: Session, now: datetime, batch_size: int) -> Any:
 
 
 def _load(session: Session, rows: Sequence[Row[Any]]) -> list[_Due]:
-    """The rows with their service version, department and latest pause, read once per batch."""
-    versions = {
-        v.id: v
-        for v in session.scalars(
-            select(ServiceVersion).where(
-                ServiceVersion.id.in_({r.service_version_id for r in rows})
-            )
-        )
-    }
-    departments = {
-        d.id: d
-        for d in session.scalars(
-            select(Department).where(Department.id.in_({r.department_id for r in rows}))
-        )
-    }
+    """The rows with their texts and their latest pause, read once per batch."""
+    batch = BatchNotices(session, rows)
     ids = [r.id for r in rows]
     which = (
         # One array parameter, not thousands of placeholders for the driver to parse.
@@ -268,12 +210,13 @@ def _load(session: Session, rows: Sequence[Row[Any]]) -> list[_Due]:
     return [
         _Due(
             row=row,
-            version=versions[row.service_version_id],
-            department=departments[row.department_id],
+            version=batch.version(row),
+            agency_id=batch.department(row).agency_id,
             pause=latest.get(row.id),
-            limit=parse_limit(versions[row.service_version_id].time_limit),
+            limit=parse_limit(batch.version(row).time_limit),
             overdue_since=row.overdue_since,
             expected_completion=row.expected_completion,
+            batch=batch,
         )
         for row in rows
     ]
@@ -392,7 +335,3 @@ def _write(session: Session, writes: _Writes) -> None:
     insert_notices(session, writes.notices)
     # Cases held in this session no longer match the rows: reload them on next access.
     session.expire_all()
-
-
-def _deadline(row: Row[Any]) -> Deadline | None:
-    return Deadline(row.due_date, row.due_at) if row.due_at else None
