@@ -32,7 +32,7 @@ from tracker.cases import closing
 from tracker.db import Database
 from tracker.models import Case, Closure, Notice, User
 from tracker.notices.links import survey_token
-from web.counter.cases import ACTIONS
+from web.counter.case_actions import ACTIONS
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Authenticated by an API key or the provider's signature, by design: no cookie, no CSRF.

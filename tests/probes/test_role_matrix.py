@@ -16,7 +16,7 @@ from sqlalchemy import select
 from tests.web.counter.conftest import Console, file_social_case
 from tracker.db import Database
 from tracker.models import Notice
-from web.counter.cases import ACTIONS
+from web.counter.case_actions import ACTIONS
 
 WHO = (None, "clerk", "boss", "root", "civil")  # civil: a clerk of sanmin/civil
 LOGIN = "to the login"  # 303 to /counter/login
