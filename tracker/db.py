@@ -144,14 +144,12 @@ class DriverQuery:
     """A Core SELECT that PostgreSQL runs through psycopg itself, for the hottest page's reads.
 
     SQLAlchemy's execution of a cached statement costs more CPU than psycopg's own work (an
-    execution context, the cursor's description read into result metadata, row objects): for
-    the status page's statement about 285 against 135 µs, checkout included. Here the statement
-    is compiled once for the connection's dialect and psycopg executes it (preparing it
+    execution context, the cursor's description read into result metadata, row objects). Here the
+    statement is compiled once for the connection's dialect and psycopg executes it (preparing it
     server-side after a few runs, as it does under SQLAlchemy); rows have attribute access as
-    SQLAlchemy's do. Every column must be one that psycopg returns as the Python value
-    SQLAlchemy would (numbers, text, dates, aware instants, JSON); an Enum column comes back as
-    its stored value. SQLite goes through SQLAlchemy, whose types it needs (dates are text).
-    """
+    SQLAlchemy's do. Every column must be one that psycopg returns as the Python value SQLAlchemy
+    would (numbers, text, dates, aware instants, JSON); an Enum column comes back as its stored
+    value. SQLite goes through SQLAlchemy, whose types it needs (dates are text)."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement

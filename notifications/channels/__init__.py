@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from config import Settings
 from notifications.channels.base import (
+    Channel,
     EmailChannel,
     PermanentSendError,
     SendError,
@@ -20,6 +21,7 @@ from notifications.channels.twilio_sms import TwilioSms
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 
 __all__ = [
+    "Channel",
     "Channels",
     "EmailChannel",
     "LocalOutbox",
@@ -40,6 +42,10 @@ class Channels:
 
     sms: SmsChannel
     email: EmailChannel
+
+    def all(self) -> tuple[Channel, ...]:
+        """Each distinct channel once (the local outbox may be both)."""
+        return tuple({id(channel): channel for channel in (self.sms, self.email)}.values())
 
 
 def channels_from_settings(settings: Settings) -> Channels:

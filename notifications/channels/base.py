@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 
@@ -73,16 +74,34 @@ class PermanentSendError(SendError):
 
 
 @runtime_checkable
-class SmsChannel(Protocol):
-    """Sends one SMS."""
+class Channel(Protocol):
+    """What every channel does besides sending."""
+
+    def close_idle(self) -> None:
+        """Let go of idle connections at the end of a dispatch run (nothing, if it keeps none)."""
+        ...
+
+
+@runtime_checkable
+class SmsChannel(Channel, Protocol):
+    """Sends one SMS, and can be asked whether an earlier attempt got through."""
 
     def send_sms(self, to: str, body: str, *, reference: str) -> SendResult:
         """Send ``body`` to the E.164 number ``to``; ``reference`` names the notice in logs."""
         ...
 
+    def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """The provider's record of ``body`` accepted for ``to`` since ``since``, if any.
+
+        Asked before sending again a notice whose earlier attempt may have reached the provider
+        (a timeout, a worker's death). None when it was not sent, or when the provider cannot
+        tell (then the notice is sent again).
+        """
+        ...
+
 
 @runtime_checkable
-class EmailChannel(Protocol):
+class EmailChannel(Channel, Protocol):
     """Sends one email."""
 
     def send_email(

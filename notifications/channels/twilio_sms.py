@@ -137,6 +137,9 @@ class TwilioSms:
             raise TransientSendError(f"cannot reach Twilio: {type(exc).__name__}") from exc
         return None
 
+    def close_idle(self) -> None:
+        """Nothing to close: the SDK's HTTP session is reused for the process's life."""
+
 
 def _http_client(base_url: str, timeout: float) -> TwilioHttpClient:
     """The SDK's HTTP client, with the environment's proxy and CA settings read once.

@@ -196,9 +196,9 @@ def case_statistics(
     postgres = dialect == "postgresql"
     if postgres:
         # This transaction only. The planner costs a year of cases high enough to JIT-compile
-        # the statement, which took longer (1.8 s at 1,000,000 cases) than running it; and it
-        # expects nearly one group per case (it multiplies the keys' distinct counts), so it
-        # would sort 700,000 rows where hashing into a few thousand groups is faster.
+        # the statement, which costs more than running it; and it expects nearly one group per
+        # case (it multiplies the keys' distinct counts), so it would sort every row where
+        # hashing into a few thousand groups is cheaper.
         session.execute(text("SET LOCAL jit = off"))
         session.execute(text("SET LOCAL enable_sort = off"))
     result = session.execute(finest_groups_statement(period, scope, now, dialect)).all()
@@ -269,8 +269,7 @@ def finest_groups_statement(
     hands those to its parallel workers (a Parallel Append, each month an index-only scan of its
     range of ix_cases_received_at), so both cores count; and each month's key is a constant. As
     one GROUP BY over the year, the planner expects about one group per case (it multiplies the
-    keys' distinct counts) and never aggregates in parallel: at 1,000,000 cases (EXPLAIN ANALYZE
-    on bench/web_reports.py's database, a year) 877 ms, against 325 ms for the months apart.
+    keys' distinct counts) and never aggregates in parallel (BENCHMARKS.md, the reports page).
     """
     days = case((COMPLETED, Case.working_days_used)).label("days")
     keys = (Case.service_id, Case.department_id)
