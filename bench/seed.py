@@ -51,7 +51,6 @@ from bench.seed_rows import (
 )
 from config.settings import normalise_database_url
 from tracker.calendar.store import load_calendar
-from tracker.cases.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH, case_number
 from tracker.catalogue.file import read_catalogue
 from tracker.catalogue.load import load_catalogue
 from tracker.db import Database
@@ -59,6 +58,7 @@ from tracker.deadlines.engine import ClockPolicy
 from tracker.deadlines.limits import parse_limit
 from tracker.deadlines.timezones import local_date
 from tracker.deadlines.workcalendar import WorkCalendar
+from tracker.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH, case_number
 from tracker.migrate import current_revision, upgrade
 from tracker.models import Service
 

@@ -47,11 +47,12 @@ from tracker import migrate  # noqa: E402
 from tracker.calendar.changes import declare_closure  # noqa: E402
 from tracker.cases.closing import complete  # noqa: E402
 from tracker.cases.filing import Application, file_case  # noqa: E402
-from tracker.catalogue.demo import DEMO_CATALOGUE, prepare_demo  # noqa: E402
+from tracker.catalogue import DEMO_CATALOGUE  # noqa: E402
 from tracker.clock import utc_now  # noqa: E402
 from tracker.db import Database  # noqa: E402
 from tracker.deadlines.timezones import TAIPEI  # noqa: E402
 from web import create_app  # noqa: E402
+from web.cli.demo_data import prepare_demo  # noqa: E402
 from workers import jobs  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"

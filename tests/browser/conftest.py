@@ -38,9 +38,9 @@ from tracker.cases.actions import request_supplement
 from tracker.cases.assignment import assign
 from tracker.cases.closing import complete
 from tracker.cases.filing import Application, file_case
-from tracker.catalogue.demo import prepare_demo
 from tracker.db import Database
 from tracker.models import Case, User
+from web.cli.demo_data import prepare_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

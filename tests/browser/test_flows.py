@@ -14,9 +14,9 @@ from playwright.sync_api import Browser, Page, Response
 from sqlalchemy import select
 
 from tests.browser.conftest import LANGUAGES, LiveApp, Visit
-from tracker.cases.identifiers import format_lookup_code, normalise_lookup_code
+from tracker.identifiers import format_lookup_code, normalise_lookup_code
 from tracker.models import Case
-from web.public.qr import status_qr_svg, status_qr_url
+from web.core.qr import status_qr_svg, status_qr_url
 
 pytestmark = pytest.mark.browser
 

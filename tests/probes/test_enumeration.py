@@ -23,8 +23,8 @@ from werkzeug.test import TestResponse
 
 from tests.factories import create_case
 from tests.web.conftest import csrf_token
-from tracker.cases.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH
 from tracker.db import Database
+from tracker.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH
 
 GUESSES = 10_000
 # Of these, the share guessed at the production limits; the rest with the limits out of the way.

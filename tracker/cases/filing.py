@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from tracker.calendar.store import load_calendar
 from tracker.cases.contact import CHANNELS, LANGUAGES, NOTIFY_BY, normalise_email, normalise_phone
 from tracker.cases.deadline import apply_deadline
-from tracker.cases.identifiers import case_number, new_lookup_code
 from tracker.cases.store import record_event
 from tracker.deadlines.timezones import local_date, require_aware
 from tracker.errors import InvalidInput
+from tracker.identifiers import case_number, new_lookup_code
 from tracker.lifecycle import CaseStatus
 from tracker.models import Case, CaseCounter, Service
 from tracker.notices.outbox import queue_case_notice

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tracker.cases.identifiers import format_lookup_code
 from tracker.deadlines.engine import Deadline
+from tracker.identifiers import format_lookup_code
 from tracker.models import Case
 from tracker.privacy import mask_name
 from tracker.text import in_language

@@ -9,10 +9,10 @@ from flask import url_for
 from sqlalchemy import Select, or_, select
 
 from tracker.cases.filing import Application, file_case
-from tracker.cases.identifiers import format_lookup_code
 from tracker.cases.queries import case_notices
 from tracker.cases.store import get_case
 from tracker.deadlines.timezones import start_of_local_day
+from tracker.identifiers import format_lookup_code
 from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Agency, Case, Department, Service
 from web.api.auth import READ, WRITE

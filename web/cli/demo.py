@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from config import SettingsError, load_settings
 from tracker import migrate
-from tracker.cases.identifiers import format_lookup_code
-from tracker.catalogue.demo import DEMO_CATALOGUE, prepare_demo
+from tracker.catalogue import DEMO_CATALOGUE
 from tracker.clock import utc_now
 from tracker.db import Database
 from tracker.deadlines.engine import Deadline
+from tracker.identifiers import format_lookup_code
 from tracker.models import Case, Notice
 from web.cli.base import main
+from web.cli.demo_data import prepare_demo
 
 __all__ = ["main"]
 

@@ -15,6 +15,7 @@ from tracker.clock import utc_now
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import Case, CaseEvent, Role, Service
 from web.core.database import transaction
+from web.core.qr import status_qr_svg
 from web.counter.access import CASE_ROLES, ConsoleUser, roles, signed_in
 from web.counter.blueprint import counter
 from web.counter.common import page
@@ -22,7 +23,6 @@ from web.counter.forms import FileCaseForm, error_for, options
 from web.counter.i18n import ct
 from web.counter.messages import field_errors
 from web.counter.present import local
-from web.public.qr import status_qr_svg
 
 
 def _open_services(db: Session, user: ConsoleUser) -> list[Service]:

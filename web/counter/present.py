@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.cases.contact import display_phone
-from tracker.cases.identifiers import format_lookup_code
 from tracker.cases.urgency import Standing, Urgency, standing
 from tracker.deadlines.engine import Deadline
 from tracker.deadlines.timezones import TAIPEI
 from tracker.deadlines.workcalendar import WorkCalendar
+from tracker.identifiers import format_lookup_code
 from tracker.lifecycle import CaseStatus
 from tracker.models import Case
 from tracker.text import in_language

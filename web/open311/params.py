@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from werkzeug.datastructures import MultiDict
 
-from tracker.cases.identifiers import normalise_case_number
 from tracker.deadlines.timezones import TAIPEI
+from tracker.identifiers import normalise_case_number
 from web.open311.errors import Open311Error
 
 WINDOW = timedelta(days=90)

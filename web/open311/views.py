@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from tracker.cases.identifiers import normalise_case_number
 from tracker.cases.public import (
     find_public_cases,
     open_service,
@@ -16,6 +15,7 @@ from tracker.cases.public import (
     public_cases_by_number,
 )
 from tracker.clock import utc_now
+from tracker.identifiers import normalise_case_number
 from web.core.database import current_database
 from web.core.extensions import limiter
 from web.open311.blueprint import (

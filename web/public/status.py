@@ -30,8 +30,8 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from tracker.cases.identifiers import LOOKUP_LENGTH, normalise_case_number, normalise_lookup_code
 from tracker.clock import utc_now
+from tracker.identifiers import LOOKUP_LENGTH, normalise_case_number, normalise_lookup_code
 from tracker.models import Case
 from web.core.database import current_database
 from web.core.extensions import limiter, unlimited

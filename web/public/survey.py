@@ -31,9 +31,9 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from tracker.cases.identifiers import normalise_case_number
 from tracker.clock import utc_now
 from tracker.errors import AlreadyAnswered, InvalidInput, SurveyNotOpen
+from tracker.identifiers import normalise_case_number
 from tracker.lifecycle import CaseStatus
 from tracker.models import Case, SurveyResponse
 from tracker.models.surveys import COMMENT_MAX

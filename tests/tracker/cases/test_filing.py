@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import NOW
 from tests.factories import create_case
-from tracker.cases.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH
 from tracker.db import Database
 from tracker.errors import InvalidInput
+from tracker.identifiers import LOOKUP_ALPHABET, LOOKUP_LENGTH
 from tracker.lifecycle import CaseStatus
 from tracker.models import Case, CaseEvent
 

@@ -9,7 +9,7 @@ from textwrap import dedent
 
 import pytest
 
-from tracker.catalogue.demo import DEMO_CATALOGUE as DEMO
+from tracker.catalogue import DEMO_CATALOGUE as DEMO
 from tracker.catalogue.file import parse_catalogue, read_catalogue
 from tracker.catalogue.specs import (
     DEFAULT_OVERDUE_REASON,

@@ -81,7 +81,7 @@ def test_a_dropped_service_stops_taking_cases(database: Database) -> None:
 
 
 def test_the_demo_catalogue_loads(database: Database) -> None:
-    from tracker.catalogue.demo import DEMO_CATALOGUE
+    from tracker.catalogue import DEMO_CATALOGUE
 
     with database.transaction() as s:
         report = load_catalogue(s, read_catalogue(DEMO_CATALOGUE), now=NOW)

@@ -7,11 +7,11 @@ import re
 from sqlalchemy import select
 
 from tests.web.counter.conftest import Console, load_case
-from tracker.cases.identifiers import format_lookup_code
 from tracker.db import Database
+from tracker.identifiers import format_lookup_code
 from tracker.lifecycle import CaseStatus
 from tracker.models import CaseEvent, Notice, User
-from web.public.qr import status_qr_svg
+from web.core.qr import status_qr_svg
 
 APPLICANT = {
     "applicant_name": "王小明",

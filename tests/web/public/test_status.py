@@ -16,8 +16,8 @@ from tests.web.conftest import csrf_token
 from tracker.calendar.changes import declare_closure
 from tracker.cases import actions as case_actions
 from tracker.cases import closing
-from tracker.cases.identifiers import format_lookup_code
 from tracker.db import Database
+from tracker.identifiers import format_lookup_code
 from tracker.watch.sweep import sweep_batch
 
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.accounts.users import create_user, generate_password
 from tracker.cases.filing import Application, file_case
+from tracker.catalogue import DEMO_CATALOGUE
 from tracker.catalogue.file import read_catalogue
 from tracker.catalogue.load import load_catalogue
 from tracker.models import Case, User
-
-DEMO_CATALOGUE = Path(__file__).with_name("data") / "demo-catalogue.yaml"
 
 DEMO_USERS = (
     ("admin", "admin", None),

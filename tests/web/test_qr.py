@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-from web.public.qr import qr_svg, status_qr_svg, status_qr_url
+from web.core.qr import qr_svg, status_qr_svg, status_qr_url
 
 
 def test_the_number_and_code_are_in_the_fragment_only() -> None:
