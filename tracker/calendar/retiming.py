@@ -42,8 +42,7 @@ from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Case, CaseEvent, Department, ServiceVersion
 from tracker.models import Pause as PauseRow
 from tracker.models.base import UTCDateTime
-from tracker.notices.batch import NOTICE_COLUMNS, BatchNotices
-from tracker.notices.outbox import insert_notices
+from tracker.notices.outbox import NOTICE_COLUMNS, BatchNotices, insert_notices
 from tracker.text import in_language
 from tracker.watch.rules import WatchState, handled_until, next_watch_at
 

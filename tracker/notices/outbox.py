@@ -4,7 +4,10 @@ A notice is written in the same transaction as the change that causes it. Its de
 (case, kind, trigger instant, channel) under a unique constraint, and rows are inserted with
 ON CONFLICT DO NOTHING: two writers racing (two sweeps, a retried task) cannot both add it.
 ``notice_rows`` is the one place rows are made: the sweep, closure re-timing, clerk actions and
-the dispatcher's fallback all call it. Rendering and sending happen later, in ``notifications``.
+the dispatcher's fallback all call it. Bulk writers read cases as rows, not ORM objects:
+``BatchNotices`` reads the few services' and departments' texts a batch involves once, and each
+case's values once per language and due date. Rendering and sending happen later, in
+``notifications``.
 
 A row's status moves only forward::
 
@@ -17,19 +20,20 @@ A row's status moves only forward::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, select
+from sqlalchemy import Column, MetaData, Row, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.bulk import staged
-from tracker.models import Case, Notice
-from tracker.notices.values import case_values
+from tracker.deadlines.engine import Deadline
+from tracker.models import Case, Department, Notice, ServiceVersion
+from tracker.notices.values import case_values, values_of
 
 # Kinds the applicant receives (DESIGN §4.6); the others go to the department's staff. Every
 # kind has its templates in notifications/templates/.
@@ -180,6 +184,94 @@ def queue_case_notice(
         case, kind, trigger_at=trigger_at, now=now, extra=extra, not_before=not_before
     )
     insert_notices(session, rows)
+
+
+# -- many cases at once, from plain rows (the sweep, closure re-timing) ------------------------
+
+# The columns a row must carry for its notices (select them with the writer's own).
+NOTICE_COLUMNS = (
+    Case.id,
+    Case.number,
+    Case.lookup_code,
+    Case.applicant_name,
+    Case.language,
+    Case.notify_by,
+    Case.applicant_phone,
+    Case.applicant_email,
+    Case.current_step,
+    Case.service_version_id,
+    Case.department_id,
+)
+
+
+class BatchNotices:
+    """The catalogue texts of a batch of case rows, and their notices' outbox rows."""
+
+    def __init__(self, session: Session, rows: Sequence[Row[Any]]) -> None:
+        self.versions = {
+            v.id: v
+            for v in session.scalars(
+                select(ServiceVersion).where(
+                    ServiceVersion.id.in_({r.service_version_id for r in rows})
+                )
+            )
+        }
+        self.departments = {
+            d.id: d
+            for d in session.scalars(
+                select(Department).where(Department.id.in_({r.department_id for r in rows}))
+            )
+        }
+        self._values: dict[tuple[int, str, Deadline | None], dict[str, Any]] = {}
+
+    def version(self, row: Row[Any]) -> ServiceVersion:
+        """The SOP version the case was filed under."""
+        return self.versions[row.service_version_id]
+
+    def department(self, row: Row[Any]) -> Department:
+        """The department handling the case."""
+        return self.departments[row.department_id]
+
+    def rows(
+        self,
+        row: Row[Any],
+        kind: str,
+        *,
+        trigger_at: datetime,
+        now: datetime,
+        due: Deadline | None,
+        extra: Mapping[str, Any],
+    ) -> list[dict[str, Any]]:
+        """The outbox rows of notice ``kind`` about the case in ``row``, due as ``due`` says."""
+        to = Addressees(
+            row.id,
+            row.language,
+            row.notify_by,
+            row.applicant_phone,
+            row.applicant_email,
+            self.department(row).email,
+        )
+        values = self._values_of(row, notice_language(kind, row.language), due)
+        return notice_rows(to, kind, trigger_at=trigger_at, now=now, values={**values, **extra})
+
+    def _values_of(self, row: Row[Any], language: str, due: Deadline | None) -> dict[str, Any]:
+        key = (row.id, language, due)
+        known = self._values.get(key)
+        if known is None:
+            version, department = self.version(row), self.department(row)
+            known = self._values[key] = values_of(
+                number=row.number,
+                lookup_code=row.lookup_code,
+                applicant_name=row.applicant_name,
+                language=language,
+                service_name=version.name,
+                steps=version.steps,
+                current_step=row.current_step,
+                department_name=department.name,
+                department_phone=department.phone,
+                due=due,
+            )
+        return known
 
 
 def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -40,8 +40,7 @@ from tracker.deadlines.limits import TimeLimit, parse_limit
 from tracker.deadlines.workcalendar import WorkCalendar
 from tracker.models import Case, CaseEvent, Pause, ServiceVersion
 from tracker.models.base import UTCDateTime
-from tracker.notices.batch import NOTICE_COLUMNS, BatchNotices
-from tracker.notices.outbox import STAFF_LANGUAGE, insert_notices
+from tracker.notices.outbox import NOTICE_COLUMNS, STAFF_LANGUAGE, BatchNotices, insert_notices
 from tracker.watch.overdue import account_for_overdue
 from tracker.watch.rules import (
     Trigger,
