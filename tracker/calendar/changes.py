@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.accounts.audit import record_closure
 from tracker.calendar.dgpa import DgpaDay
 from tracker.calendar.retiming import Retimed, retime_open_cases
 from tracker.calendar.store import bump_revision, store_dgpa_days
@@ -32,6 +33,7 @@ def declare_closure(
     actor: str,
     now: datetime,
     agency_code: str | None = None,
+    remote_addr: str | None = None,
 ) -> ClosureResult:
     """Close the offices (one agency, or the whole city) on ``day`` and re-time open cases."""
     reason = _reason(reason)
@@ -60,6 +62,19 @@ def declare_closure(
         },
         cause={"closure_day": day.isoformat(), "reason": reason},
     )
+    # Every closure is in the audit log, whether the console, the command line or the API
+    # declared it: who, when, which day and scope, why, and how many cases moved.
+    record_closure(
+        session,
+        actor=actor,
+        at=now,
+        day=day,
+        agency_code=agency_code,
+        reason=reason,
+        retimed=len(retimed),
+        remote_addr=remote_addr,
+        withdrawn=False,
+    )
     return ClosureResult(closure.id, retimed)
 
 
@@ -71,6 +86,7 @@ def withdraw_closure(
     actor: str,
     now: datetime,
     agency_code: str | None = None,
+    remote_addr: str | None = None,
 ) -> ClosureResult:
     """Withdraw the closure of ``day`` (one agency's, or the city's) and re-time open cases.
 
@@ -102,6 +118,19 @@ def withdraw_closure(
             "en": f"{day.isoformat()} office closure withdrawn: {reason}",
         },
         cause={"closure_day": day.isoformat(), "reason": reason, "withdrawn": True},
+    )
+    # Every closure is in the audit log, whether the console, the command line or the API
+    # declared it: who, when, which day and scope, why, and how many cases moved.
+    record_closure(
+        session,
+        actor=actor,
+        at=now,
+        day=day,
+        agency_code=agency_code,
+        reason=reason,
+        retimed=len(retimed),
+        remote_addr=remote_addr,
+        withdrawn=True,
     )
     return ClosureResult(closure_id, retimed)
 

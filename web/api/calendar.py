@@ -8,7 +8,6 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tracker.accounts.audit import record_closure
 from tracker.calendar.changes import declare_closure, withdraw_closure
 from tracker.errors import InvalidInput
 from tracker.models import Agency, Closure
@@ -69,15 +68,6 @@ def create_closure(call: Call) -> Reply:
                 actor=call.caller.actor,
                 now=call.now,
                 agency_code=body["agency"],
-            )
-            record_closure(
-                session,
-                actor=call.caller.actor,
-                at=call.now,
-                day=body["day"],
-                agency_code=body["agency"],
-                reason=body["reason"],
-                retimed=len(result.retimed),
                 remote_addr=request.remote_addr,
             )
             closure = session.get_one(Closure, result.closure_id)
@@ -115,23 +105,12 @@ def withdraw(call: Call, closure_id: str) -> dict[str, Any]:
         try:
             result = withdraw_closure(
                 session, day, reason=reason, actor=call.caller.actor, now=call.now,
-                agency_code=agency,
+                agency_code=agency, remote_addr=request.remote_addr,
             )  # fmt: skip
         except InvalidInput as refusal:
             if "day" in refusal.fields:  # withdrawn by somebody else meanwhile
                 raise gone from None
             raise
-        record_closure(
-            session,
-            actor=call.caller.actor,
-            at=call.now,
-            day=day,
-            agency_code=agency,
-            reason=reason,
-            retimed=len(result.retimed),
-            remote_addr=request.remote_addr,
-            withdrawn=True,
-        )
     return {
         "id": result.closure_id,
         "day": day,

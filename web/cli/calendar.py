@@ -62,7 +62,6 @@ def calendar_import_dgpa(file: Path) -> None:
 @refusals
 def calendar_close(day: datetime, agency_code: str | None, reason: str) -> None:
     """Declare the offices closed on DAY (YYYY-MM-DD) and re-time the open cases it touches."""
-    from tracker.accounts.audit import record_closure
     from tracker.calendar.changes import declare_closure
 
     actor, now = command_actor(), utc_now()
@@ -75,16 +74,6 @@ def calendar_close(day: datetime, agency_code: str | None, reason: str) -> None:
             actor=actor,
             now=now,
         )
-        # As the console records its closures: who, when, which day and scope, why.
-        record_closure(
-            session,
-            actor=actor,
-            at=now,
-            day=day.date(),
-            agency_code=agency_code,
-            reason=reason,
-            retimed=len(result.retimed),
-        )
     scope = agency_code or "city-wide"
     click.echo(f"Closed {day.date()} ({scope}): {len(result.retimed)} open cases re-timed.")
 
@@ -96,23 +85,12 @@ def calendar_close(day: datetime, agency_code: str | None, reason: str) -> None:
 @refusals
 def calendar_reopen(day: datetime, agency_code: str | None, reason: str) -> None:
     """Withdraw the closure of DAY (YYYY-MM-DD) and give the open cases their due dates back."""
-    from tracker.accounts.audit import record_closure
     from tracker.calendar.changes import withdraw_closure
 
     actor, now = command_actor(), utc_now()
     with transaction(settings_or_exit()) as session:
         result = withdraw_closure(
             session, day.date(), agency_code=agency_code, reason=reason, actor=actor, now=now
-        )
-        record_closure(
-            session,
-            actor=actor,
-            at=now,
-            day=day.date(),
-            agency_code=agency_code,
-            reason=reason,
-            retimed=len(result.retimed),
-            withdrawn=True,
         )
     scope, count = agency_code or "city-wide", len(result.retimed)
     click.echo(f"Withdrew the closure of {day.date()} ({scope}): {count} open cases re-timed.")

@@ -201,15 +201,6 @@ def declare_closure_view() -> ResponseReturnValue:
                 actor=admin_user.username,
                 now=now,
                 agency_code=agency,
-            )
-            audit.record_closure(
-                db,
-                actor=admin_user.username,
-                at=now,
-                day=form.day.data,
-                agency_code=agency,
-                reason=form.reason.data or "",
-                retimed=len(result.retimed),
                 remote_addr=request.remote_addr,
             )
     except InvalidInput as refusal:
@@ -249,18 +240,13 @@ def withdraw_closure_view(closure_id: int) -> ResponseReturnValue:
     try:
         with transaction() as db:
             result = withdraw_closure(
-                db, day, reason=reason, actor=admin_user.username, now=now, agency_code=agency
-            )
-            audit.record_closure(
                 db,
-                actor=admin_user.username,
-                at=now,
-                day=day,
-                agency_code=agency,
+                day,
                 reason=reason,
-                retimed=len(result.retimed),
+                actor=admin_user.username,
+                now=now,
+                agency_code=agency,
                 remote_addr=request.remote_addr,
-                withdrawn=True,
             )
     except InvalidInput:  # withdrawn by somebody else meanwhile
         abort(404)
