@@ -7,13 +7,15 @@ Keys accepted; anything else is refused, so a typo never silently drops a rule:
 
     (top level)      agencies, services                         both required
     agencies[]       code, name, departments                    all required
+                     short_name                                 optional: the sender's name in
+                                                                every SMS and email
     departments[]    code, name                                 required
                      phone, email, address, hours               optional; address and hours are
                                                                 texts, shown on the pickup notice
     services[]       code, agency, department, name             required
                      time_limit, supplement, kind, steps,       optional
                      required_documents, legal_basis,
-                     overdue_reason, faq
+                     overdue_reason, faq, pickup, retention
     supplement       deadline, clock                            both optional
     faq[]            q, a                                       both required (texts)
     a text           zh-TW (required, not empty), en (optional)
@@ -30,6 +32,8 @@ from yaml.nodes import MappingNode, Node
 from tracker.catalogue.specs import (
     CLOCKS,
     DEFAULT_OVERDUE_REASON,
+    DEFAULT_PICKUP,
+    DEFAULT_RETENTION,
     DEFAULT_STEPS,
     DEFAULT_SUPPLEMENT_CLOCK,
     DEFAULT_SUPPLEMENT_DEADLINE,
@@ -46,6 +50,7 @@ from tracker.catalogue.specs import (
 )
 from tracker.catalogue.yaml_nodes import (
     MAX_NAME_CHARS,
+    MAX_SHORT_NAME_CHARS,
     CatalogueError,
     CatalogueInvalid,
     NodeReader,
@@ -62,6 +67,7 @@ _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _TOP_KEYS = ("agencies", "services")
 _AGENCY_KEYS = ("code", "name", "departments")
+_AGENCY_OPTIONAL = ("short_name",)
 _DEPARTMENT_REQUIRED = ("code", "name")
 _DEPARTMENT_OPTIONAL = ("phone", "email", "address", "hours")
 _SERVICE_REQUIRED = ("code", "agency", "department", "name")
@@ -74,6 +80,8 @@ _SERVICE_OPTIONAL = (
     "legal_basis",
     "overdue_reason",
     "faq",
+    "pickup",
+    "retention",
 )
 
 
@@ -145,8 +153,8 @@ class _Reader(NodeReader):
         peeked = peek_code(node)
         where = f"agency '{peeked}'" if peeked else f"agency #{index}"
         before = len(self.errors)
-        fields = self.mapping(node, where, required=_AGENCY_KEYS)
-        if fields is None or len(fields) < len(_AGENCY_KEYS):
+        fields = self.mapping(node, where, _AGENCY_KEYS, _AGENCY_OPTIONAL)
+        if fields is None or not all(key in fields for key in _AGENCY_KEYS):
             return None
         code = self.code(fields["code"], where)
         department_lines: dict[str, int] = {}
@@ -157,6 +165,9 @@ class _Reader(NodeReader):
         elif code:
             known[code] = (line_of(node), set())
         name = self.text(fields["name"], where, "name", MAX_NAME_CHARS)
+        short_name = None
+        if "short_name" in fields:
+            short_name = self.text(fields["short_name"], where, "short_name", MAX_SHORT_NAME_CHARS)
         departments = [
             self.department(item, i, where, department_lines)
             for i, item in enumerate(
@@ -167,7 +178,13 @@ class _Reader(NodeReader):
             known[code][1].update(department_lines)
         if len(self.errors) > before:
             return None
-        return AgencySpec(code, name, tuple(d for d in departments if d is not None), line_of(node))
+        return AgencySpec(
+            code,
+            name,
+            tuple(d for d in departments if d is not None),
+            line_of(node),
+            short_name,
+        )
 
     def department(
         self, node: Node, index: int, agency_where: str, first_line: dict[str, int]
@@ -248,6 +265,12 @@ class _Reader(NodeReader):
         if "overdue_reason" in fields:
             overdue_reason = self.text(fields["overdue_reason"], where, "overdue_reason")
         faq = self.faq(fields["faq"], where) if "faq" in fields else ()
+        pickup = DEFAULT_PICKUP
+        if "pickup" in fields:
+            pickup = self.flag(fields["pickup"], where, "pickup") is not False
+        retention = DEFAULT_RETENTION
+        if "retention" in fields:
+            retention = self.retention(fields["retention"], where, "retention")
         if len(self.errors) > before:
             return None
         return ServiceSpec(
@@ -264,6 +287,8 @@ class _Reader(NodeReader):
             legal_basis=legal_basis,
             overdue_reason=overdue_reason,
             faq=faq,
+            pickup=pickup,
+            retention=retention,
             line=line_of(node),
         )
 

@@ -58,13 +58,15 @@ def load_catalogue(session: Session, catalogue: Catalogue, *, now: datetime) -> 
 
     for agency_spec in catalogue.agencies:
         agency = session.scalar(select(Agency).where(Agency.code == agency_spec.code))
+        name = agency_spec.name.as_dict()
+        short_name = agency_spec.short_name.as_dict() if agency_spec.short_name else None
         if agency is None:
-            agency = Agency(code=agency_spec.code, name=agency_spec.name.as_dict())
+            agency = Agency(code=agency_spec.code, name=name, short_name=short_name)
             session.add(agency)
             session.flush()
             report.added.append(f"agency {agency.code}")
-        elif agency.name != agency_spec.name.as_dict():
-            agency.name = agency_spec.name.as_dict()
+        elif (agency.name, agency.short_name) != (name, short_name):
+            agency.name, agency.short_name = name, short_name
             report.updated.append(f"agency {agency.code}")
         for spec in agency_spec.departments:
             values = spec.content()
@@ -138,6 +140,8 @@ def _load_service(
         legal_basis=content["legal_basis"],
         overdue_reason=content["overdue_reason"],
         faq=content["faq"],
+        pickup=spec.pickup,
+        retention=str(spec.retention),
         content_hash=digest,
         created_at=now,
     )

@@ -11,10 +11,13 @@ Defaults for a key left out of a service:
     legal_basis         none
     overdue_reason      案件處理中 / Being processed
     faq                 none
+    pickup              true (the applicant collects something: the board says 可領件)
+    retention           5y (personal data erased this long after the case is closed)
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -91,6 +94,13 @@ class AgencySpec:
     name: Text
     departments: tuple[DepartmentSpec, ...]
     line: int = 0
+    # The sender named first in every SMS and email (【三民區公所】); the name when not given.
+    short_name: Text | None = None
+
+    @property
+    def sender(self) -> Text:
+        """The name notices are signed with."""
+        return self.short_name or self.name
 
     def department(self, code: str) -> DepartmentSpec:
         """The department with this code; ``KeyError`` if there is none."""
@@ -101,11 +111,14 @@ class AgencySpec:
 
     def content(self) -> dict[str, Any]:
         """Everything the file says about this agency, JSON-able (lines excluded)."""
-        return {
+        content: dict[str, Any] = {
             "code": self.code,
             "name": self.name.as_dict(),
             "departments": [department.content() for department in self.departments],
         }
+        if self.short_name is not None:
+            content["short_name"] = self.short_name.as_dict()
+        return content
 
 
 # Defaults for services that leave keys out (see the module docstring).
@@ -119,6 +132,40 @@ DEFAULT_STEPS = (
     Text("辦結", "Completed"),
 )
 DEFAULT_OVERDUE_REASON = Text("案件處理中", "Being processed")
+DEFAULT_PICKUP = True
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Retention:
+    """How long personal data is kept after a case is closed (個人資料保護法 Art. 11): ``5y``."""
+
+    amount: int
+    unit: str  # y | mo | d
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+
+class InvalidRetention(ValueError):
+    """A retention period that is not ``N`` + ``y``, ``mo`` or ``d``."""
+
+
+_RETENTION = re.compile(r"^\s*(\d{1,3})\s*(y|mo|d)\s*$")
+DEFAULT_RETENTION = Retention(5, "y")
+
+
+def parse_retention(text: str) -> Retention:
+    """``5y``, ``18mo``, ``90d`` → a Retention; anything else is refused, saying why."""
+    found = _RETENTION.match(text)
+    if found is None:
+        raise InvalidRetention(
+            f"'{text}' is not a retention period: write a number and y (years), mo (months) or "
+            "d (days), e.g. 5y"
+        )
+    amount = int(found.group(1))
+    if amount < 1:
+        raise InvalidRetention(f"'{text}' keeps nothing: a retention period is at least 1")
+    return Retention(amount, found.group(2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +185,19 @@ class ServiceSpec:
     legal_basis: Text | None = None
     overdue_reason: Text = DEFAULT_OVERDUE_REASON
     faq: tuple[FaqEntry, ...] = ()
+    pickup: bool = DEFAULT_PICKUP
+    retention: Retention = DEFAULT_RETENTION
     line: int = 0
 
     def content(self) -> dict[str, Any]:
         """The SOP as a canonical JSON-able dict: equal dicts mean the same SOP version.
 
         Defaults are resolved, so writing a default out or leaving it out gives the same content;
-        the line is left out, so moving a service within the file is not a change.
+        the line is left out, so moving a service within the file is not a change. Keys added
+        after the first catalogues (pickup, retention) appear only when not at their default,
+        so that a catalogue loaded before them keeps its versions.
         """
-        return {
+        content: dict[str, Any] = {
             "code": self.code,
             "agency": self.agency,
             "department": self.department,
@@ -163,6 +214,11 @@ class ServiceSpec:
             "overdue_reason": self.overdue_reason.as_dict(),
             "faq": [entry.as_dict() for entry in self.faq],
         }
+        if self.pickup != DEFAULT_PICKUP:
+            content["pickup"] = self.pickup
+        if self.retention != DEFAULT_RETENTION:
+            content["retention"] = str(self.retention)
+        return content
 
 
 @dataclass(frozen=True, slots=True)

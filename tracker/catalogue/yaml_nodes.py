@@ -13,7 +13,13 @@ import re
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from tracker.catalogue.specs import Text
+from tracker.catalogue.specs import (
+    DEFAULT_RETENTION,
+    InvalidRetention,
+    Retention,
+    Text,
+    parse_retention,
+)
 from tracker.deadlines.limits import InvalidLimit, TimeLimit, parse_limit
 
 # Codes appear in URLs, Open311 service codes and case numbers: keep them plain and short.
@@ -21,6 +27,9 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 # Names go into SMS notices, which must fit two segments: this bound lets the notice templates
 # be tested with a worst-case name.
 MAX_NAME_CHARS = 60
+# The sender's name opens every SMS (【燕巢區公所】, [Yanchao Dist. Office]): short, or the
+# message has no room left to say anything.
+MAX_SHORT_NAME_CHARS = 20
 # Any other text (a step, a document, an FAQ answer): long enough for real SOPs, short enough
 # to catch a whole pasted document.
 MAX_TEXT_CHARS = 1000
@@ -218,3 +227,25 @@ class NodeReader:
         if value and value not in choices:
             self.error(node, f"bad {key} '{value}' in {where}: use {' or '.join(choices)}")
         return value
+
+    def flag(self, node: Node, where: str, key: str) -> bool | None:
+        """``true`` or ``false`` (YAML's own spellings); None, with an error, for anything else."""
+        value = self.string(node, where, key)
+        if value.lower() in ("true", "yes", "on"):
+            return True
+        if value.lower() in ("false", "no", "off"):
+            return False
+        if value:
+            self.error(node, f"bad {key} '{value}' in {where}: use true or false")
+        return None
+
+    def retention(self, node: Node, where: str, key: str) -> Retention:
+        """A retention period such as ``5y``; the default, with an error, when it is not one."""
+        value = self.string(node, where, key)
+        if not value:
+            return DEFAULT_RETENTION
+        try:
+            return parse_retention(value)
+        except InvalidRetention as exc:
+            self.error(node, f"bad {key} in {where}: {exc}")
+            return DEFAULT_RETENTION

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, Bilingual
@@ -19,6 +19,8 @@ class Agency(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[Bilingual]
+    # The sender named first in every SMS and email; the name when the catalogue gives none.
+    short_name: Mapped[Bilingual | None]
 
     departments: Mapped[list[Department]] = relationship(back_populates="agency")
 
@@ -85,6 +87,11 @@ class ServiceVersion(Base):
     legal_basis: Mapped[Bilingual | None]
     overdue_reason: Mapped[Bilingual]
     faq: Mapped[list[Any]]
+    # Something is collected when the case is done (the board says 可領件, the ready notice
+    # gives the place and hours); otherwise the board says 已辦結.
+    pickup: Mapped[bool] = mapped_column(server_default=true())
+    # How long the applicant's personal data is kept after the case is closed (``5y``).
+    retention: Mapped[str] = mapped_column(String(12), server_default="5y")
     # A digest of everything above: reloading an unchanged file must not mint a new version.
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]

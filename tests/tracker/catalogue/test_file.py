@@ -16,6 +16,7 @@ from tracker.catalogue.specs import (
     DEFAULT_STEPS,
     DEFAULT_SUPPLEMENT_DEADLINE,
     Catalogue,
+    Retention,
     Text,
 )
 from tracker.catalogue.yaml_nodes import MAX_NAME_CHARS, CatalogueError, CatalogueInvalid
@@ -43,6 +44,8 @@ CONTRACT_EXAMPLE = dedent(
         required_documents: [{zh-TW: 申請書, en: Application form}]
         legal_basis: {zh-TW: 社會救助法, en: Public Assistance Act}
         overdue_reason: {zh-TW: 案件審核中, en: Under review}
+        pickup: true            # optional: something is collected when done (board label 可領件)
+        retention: 5y           # optional: personal data erased this long after closing (default 5y)
     """  # noqa: E501 - the contract's own line, kept verbatim
 )
 
@@ -267,7 +270,7 @@ def test_an_unknown_service_key_names_file_line_and_the_allowed_keys() -> None:
     assert str(error) == (
         "catalogue.yaml:13: unknown key 'limit' in service 'low-income-household' (allowed: "
         "code, agency, department, name, time_limit, supplement, kind, steps, "
-        "required_documents, legal_basis, overdue_reason, faq)"
+        "required_documents, legal_basis, overdue_reason, faq, pickup, retention)"
     )
     assert (error.filename, error.line) == ("catalogue.yaml", 13)
     assert error.reason.startswith("unknown key 'limit'")
@@ -656,3 +659,86 @@ def test_demo_content_is_the_same_on_every_read(demo: Catalogue) -> None:
     again = read_catalogue(DEMO)
     assert [spec.content() for spec in demo.services] == [s.content() for s in again.services]
     assert [agency.content() for agency in demo.agencies] == [a.content() for a in again.agencies]
+
+
+# -- the sender's short name, pickup and retention (DESIGN §5.1) ----------------------------------
+
+
+def test_an_agency_may_name_its_sender_in_short() -> None:
+    text = CONTRACT_EXAMPLE.replace(
+        "    name: {zh-TW: 高雄市三民區公所, en: Sanmin District Office}\n",
+        "    name: {zh-TW: 高雄市三民區公所, en: Sanmin District Office}\n"
+        "    short_name: {zh-TW: 三民區公所, en: Sanmin Dist. Office}\n",
+    )
+    agency = parse(text).agencies[0]
+    assert agency.short_name == Text("三民區公所", "Sanmin Dist. Office")
+    assert agency.sender == Text("三民區公所", "Sanmin Dist. Office")
+
+
+def test_without_a_short_name_the_sender_is_the_agencys_name() -> None:
+    agency = parse(CONTRACT_EXAMPLE).agencies[0]
+    assert agency.short_name is None
+    assert agency.sender == Text("高雄市三民區公所", "Sanmin District Office")
+
+
+def test_a_short_name_too_long_for_an_sms_is_refused() -> None:
+    text = CONTRACT_EXAMPLE.replace(
+        "    name: {zh-TW: 高雄市三民區公所, en: Sanmin District Office}\n",
+        "    name: {zh-TW: 高雄市三民區公所, en: Sanmin District Office}\n"
+        "    short_name: {zh-TW: 三民區公所, en: Kaohsiung City Sanmin District Office}\n",
+    )
+    with pytest.raises(CatalogueInvalid) as caught:
+        parse(text)
+    (error,) = caught.value.errors
+    assert "'en' in 'short_name' of agency 'sanmin' is 37 characters long (at most 20)" in str(
+        error
+    )
+
+
+def test_pickup_and_retention_are_read() -> None:
+    service = parse(CONTRACT_EXAMPLE).services[0]
+    assert service.pickup is True
+    assert service.retention == Retention(5, "y")
+
+
+def test_pickup_false_and_a_shorter_retention() -> None:
+    text = CONTRACT_EXAMPLE.replace("pickup: true ", "pickup: false").replace(
+        "retention: 5y", "retention: 18mo"
+    )
+    service = parse(text).services[0]
+    assert service.pickup is False
+    assert service.retention == Retention(18, "mo")
+    assert service.content()["pickup"] is False
+    assert service.content()["retention"] == "18mo"
+
+
+def test_defaults_leave_the_sop_content_as_before_the_keys_existed() -> None:
+    # A catalogue loaded before pickup and retention existed keeps its SOP versions.
+    text = CONTRACT_EXAMPLE.replace("    pickup: true", "    # pickup").replace(
+        "    retention: 5y", "    # retention"
+    )
+    content = parse(text).services[0].content()
+    assert "pickup" not in content
+    assert "retention" not in content
+    assert content == parse(CONTRACT_EXAMPLE).services[0].content()
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (
+            "pickup: maybe",
+            "bad pickup 'maybe' in service 'low-income-household': use true or false",
+        ),
+        ("retention: forever", "bad retention in service 'low-income-household': 'forever' is not"),
+        ("retention: 0y", "bad retention in service 'low-income-household': '0y' keeps nothing"),
+    ],
+)
+def test_bad_pickup_and_retention_are_refused_with_the_line(line: str, reason: str) -> None:
+    key = line.split(":")[0]
+    text = re.sub(rf"    {key}: [^\n]*", f"    {line}", CONTRACT_EXAMPLE)
+    with pytest.raises(CatalogueInvalid) as caught:
+        parse(text)
+    (error,) = caught.value.errors
+    assert error.reason.startswith(reason)
+    assert error.line == (20 if key == "pickup" else 21)

@@ -12,7 +12,7 @@ from tests.conftest import DATA, NOW
 from tests.factories import create_case
 from tracker.catalogue.file import read_catalogue
 from tracker.catalogue.load import load_catalogue
-from tracker.catalogue.specs import Catalogue
+from tracker.catalogue.specs import Catalogue, Retention, Text
 from tracker.db import Database
 from tracker.deadlines.limits import parse_limit
 from tracker.errors import InvalidInput
@@ -87,3 +87,40 @@ def test_the_demo_catalogue_loads(database: Database) -> None:
         report = load_catalogue(s, read_catalogue(DEMO_CATALOGUE), now=NOW)
         assert len([a for a in report.added if a.startswith("service")]) >= 15
         assert create_case(s, "demo-quick").due_at is not None
+
+
+def test_short_name_pickup_and_retention_are_stored_and_a_change_is_a_new_version(
+    database: Database,
+) -> None:
+    catalogue = _catalogue()
+    sanmin = replace(catalogue.agencies[0], short_name=Text("三民區公所", "Sanmin Dist. Office"))
+    services = tuple(
+        replace(s, pickup=False, retention=Retention(18, "mo")) if s.code == "five-wd" else s
+        for s in catalogue.services
+    )
+    changed = replace(catalogue, agencies=(sanmin, *catalogue.agencies[1:]), services=services)
+    with database.transaction() as s:
+        load_catalogue(s, catalogue, now=NOW)
+    with database.transaction() as s:
+        report = load_catalogue(s, changed, now=NOW)
+        agency = s.scalar(select(Agency).where(Agency.code == "sanmin"))
+        service = s.scalar(select(Service).where(Service.code == "five-wd"))
+        assert agency is not None and service is not None
+        assert agency.short_name == {"zh-TW": "三民區公所", "en": "Sanmin Dist. Office"}
+        assert service.current_version is not None
+        assert service.current_version.version == 2
+        assert service.current_version.pickup is False
+        assert service.current_version.retention == "18mo"
+    assert "updated agency sanmin" in report.lines()
+    assert "new SOP version for service five-wd (open cases keep theirs)" in report.lines()
+    with database.transaction() as s:
+        assert not load_catalogue(s, changed, now=NOW).changed
+
+
+def test_versions_from_before_the_new_keys_have_their_defaults(database: Database) -> None:
+    with database.transaction() as s:
+        load_catalogue(s, _catalogue(), now=NOW)
+        version = s.scalar(select(ServiceVersion).limit(1))
+        assert version is not None
+        assert version.pickup is True
+        assert version.retention == "5y"
