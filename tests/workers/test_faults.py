@@ -187,7 +187,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     assert 0 < accepted_at_kill < notices, "the kill did not land mid-batch"
     assert in_flight_at_kill > 0, "nothing was in flight when the worker was killed"
 
-    processes.restart(worker, ready_text=" ready.")
+    worker.start().wait_for_log(" ready.")
     # The self-healing sweep re-queues rows claimed more than STUCK_AFTER ago. Instead of waiting
     # for that, the dead worker's claims are made older; requeue_stuck then runs on the real clock,
     # so what it re-queues is due at once. Only those rows: the restarted worker is claiming
