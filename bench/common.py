@@ -127,7 +127,9 @@ def code_version() -> str:
         text=True,
     ).stdout.splitlines()
     dirty = sorted({line[3:].split("/")[0] + "/" for line in changed if line.strip()})
-    return f"`{head or '?'}`" + (f" with uncommitted changes in {', '.join(dirty)}" if dirty else "")
+    return f"`{head or '?'}`" + (
+        f" with uncommitted changes in {', '.join(dirty)}" if dirty else ""
+    )
 
 
 def log(message: str) -> None:

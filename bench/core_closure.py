@@ -161,9 +161,7 @@ def _baseline(db: Database, ids: list[int]) -> float:
     return time.perf_counter() - started
 
 
-def measure_closure(
-    db: Database, day: date, *, seeded_at: datetime, runs: int
-) -> ClosureFigures:
+def measure_closure(db: Database, day: date, *, seeded_at: datetime, runs: int) -> ClosureFigures:
     """``runs`` committed closures of ``day``, each with its baseline, the database restored."""
     prepare(db, day, seeded_at)
     vacuum(db.url)  # for the CHECKPOINT: the seed or an earlier measure left WAL behind

@@ -10,38 +10,36 @@ due, not the cases open. Dispatch and latency run the real processes (Celery wor
 private Redis, the Twilio stand-in and an SMTP sink) against the large one. Every figure has a
 baseline measured in the same run: compare ratios across machines, not milliseconds.
 
-The machine has few cores and other people run tests on it: before measuring, the script waits
-(up to ``--wait-quiet`` seconds) until no pytest, celery or bench process that is not its own
-is running, and says in the output whether it had to give up waiting.
+Before measuring, the script waits (up to ``--wait-quiet`` seconds) for the machine to be quiet
+(bench/common.py) and says in the output whether it had to give up.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from the checkout
 
 from bench import summary
 from bench.common import (
-    ROOT,
     SeedRecord,
+    Watchdog,
+    bench_url,
+    code_version,
     database_name,
     log,
     machine,
     server_version,
-    watch_url,
+    wait_for_quiet,
 )
-from bench.core import ensure_seeded
+from bench.seed import ensure_seeded
 from bench.workers_dispatch import (
     DispatchFigures,
     LatencyRun,
@@ -57,121 +55,6 @@ EMPTY_TARGET_MS = 20.0
 BUSY_TARGET_S = 3.0
 DISPATCH_TARGET = 500.0  # notices per second
 LATENCY_TARGET_S = 45.0  # p99
-SMALL_SUFFIX = "_small"
-TOUCHED_MAX = 100_000  # as core.py seeds its all-open database
-# Processes that load the machine: other people's tests, workers and benchmarks.
-BUSY_PATTERNS = ("pytest", "celery", "bench/", "gunicorn", "seed.py")
-
-
-def _own_tree() -> set[int]:
-    """This process, its ancestors (the shell that started it) and its descendants."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
-    mine = {os.getpid()}
-    pid = os.getpid()
-    while pid in parents and parents[pid] > 1:
-        pid = parents[pid]
-        mine.add(pid)
-    grew = True
-    while grew:
-        grew = False
-        for child, parent in parents.items():
-            if parent in mine and child not in mine:
-                mine.add(child)
-                grew = True
-    return mine
-
-
-def busy_processes() -> list[str]:
-    """Heavy processes on the machine that are not this benchmark's."""
-    out = subprocess.run(
-        ["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True
-    ).stdout
-    mine = _own_tree()
-    found = []
-    for line in out.splitlines():
-        pid_text, _, args = line.strip().partition(" ")
-        if int(pid_text) in mine or "ps -eo" in args:
-            continue
-        if any(pattern in args for pattern in BUSY_PATTERNS):
-            found.append(f"{pid_text} {args[:100]}")
-    return found
-
-
-def wait_for_quiet(limit: float) -> str:
-    """Wait until no other heavy process runs (at most ``limit`` s); say how it went."""
-    started = time.monotonic()
-    busy = busy_processes()
-    while busy and time.monotonic() - started < limit:
-        log(f"waiting for {len(busy)} other processes to end, e.g. {busy[0]}")
-        time.sleep(15)
-        busy = busy_processes()
-    waited = time.monotonic() - started
-    if busy:
-        return (
-            f"NOT quiet: after waiting {waited:,.0f} s, {len(busy)} other processes still ran "
-            f"(e.g. `{busy[0]}`); figures may be slower than on an idle machine"
-        )
-    return f"quiet: no other pytest/celery/bench process (waited {waited:,.0f} s)"
-
-
-class Watchdog:
-    """Samples the machine while the benchmark runs: was it alone all along, or not?"""
-
-    def __init__(self, every: float = 30.0) -> None:
-        self.every = every
-        self.samples = 0
-        self.busy: list[str] = []  # one example per busy sample
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="watchdog", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            found = busy_processes()
-            self.samples += 1
-            if found:
-                self.busy.append(found[0])
-
-    def __enter__(self) -> Watchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def summary(self) -> str:
-        """One sentence for the report."""
-        if not self.busy:
-            return f"no other heavy process seen while measuring ({self.samples} samples)"
-        return (
-            f"other heavy processes seen in {len(self.busy)} of {self.samples} samples while "
-            f"measuring (e.g. `{self.busy[0]}`)"
-        )
-
-
-def code_version() -> str:
-    """The commit measured, and whether the code under test differed from it (read-only git)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--", "tracker", "notifications", "workers", "config"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.split("\n")
-    except OSError:
-        return "unknown (no git)"
-    dirty = [line[3:] for line in changed if line.strip()]
-    return f"`{head}`" + (f" with uncommitted changes to {', '.join(dirty)}" if dirty else "")
 
 
 def main() -> None:
@@ -200,14 +83,12 @@ def main() -> None:
     command = " ".join([".venv/bin/python bench/workers.py", *sys.argv[1:]])
     started = time.perf_counter()
 
-    urls = {"large": watch_url(), "small": watch_url(SMALL_SUFFIX)}
+    urls = {"large": bench_url("_watch"), "small": bench_url("_watch_small")}
     sizes = {"large": args.cases, "small": args.cases // 10}
     records: dict[str, tuple[SeedRecord, bool]] = {}
     for key in ("large", "small") if "sweep" in only else ("large",):
         n = sizes[key]
-        records[key] = ensure_seeded(
-            urls[key], cases=n, open_=n, touched=min(TOUCHED_MAX, n // 10), force=args.reseed
-        )
+        records[key] = ensure_seeded(urls[key], cases=n, open_=n, force=args.reseed)
     quiet = wait_for_quiet(args.wait_quiet)
     log(quiet)
 
@@ -286,7 +167,7 @@ def report(
     print(f"## Workers at {args.cases:,} open cases (PostgreSQL), {date.today().isoformat()}")
     print()
     print(f"- machine: {machine()}; {quiet}")
-    print(f"- database: {server_version(urls['large'])}, default configuration")
+    print(f"- database: {server_version(urls['large'])}")
     print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
     print(f"- code: {code_version()}")
     for key, (record, now) in records.items():

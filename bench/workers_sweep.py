@@ -19,13 +19,11 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
-from bench.common import log
-from bench.core_closure import vacuum
+from bench.common import explain_as_sent, log, vacuum
 from bench.sqltimer import StatementTimes, timed_statements
 from tracker.calendar.store import load_calendar
 from tracker.db import Database
@@ -190,7 +188,7 @@ def put_back(db: Database, t: datetime) -> bool:
         _copy_back(conn, ORIGINAL, changed_only=False)
         _delete_written(conn, t)
         drop_tables(conn)
-    vacuum(db)
+    vacuum(db.url)
     return True
 
 
@@ -214,7 +212,7 @@ def prepare(db: Database, t: datetime, due: int) -> list[int]:
             {"ids": ids},
         )
         conn.execute(text(f"ALTER TABLE {PREPARED} ADD PRIMARY KEY (id)"))
-    vacuum(db)
+    vacuum(db.url)
     _check_due(db, t, due)
     return ids
 
@@ -353,7 +351,7 @@ def _reset(db: Database, t: datetime) -> int:
     with db.engine.begin() as conn:
         restored = _copy_back(conn, PREPARED, changed_only=True)
         _delete_written(conn, t)
-    vacuum(db)
+    vacuum(db.url)
     return restored
 
 
@@ -372,53 +370,6 @@ def _busy_run(db: Database, t: datetime, ids: list[int], due: int) -> BusyRun:
     # The baseline bumps the same versions, so the same reset undoes it.
     _reset(db, t)
     return BusyRun(cases, totals, notices, events, seconds, baseline, statements)
-
-
-class _Captured(Exception):
-    """Stops the sweep once its first statement (the select) has been seen."""
-
-
-def sweep_select(db: Database, t: datetime) -> tuple[str, dict[str, Any]]:
-    """The sweep's select exactly as ``sweep_batch`` sends it (SQL and parameters).
-
-    The statement is caught on its way to the driver and the sweep stopped there, so nothing is
-    locked or written: EXPLAINing hand-written SQL could show a plan the watch never gets.
-    """
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        if "FOR UPDATE" in statement and "FROM cases" in statement:
-            sent.append((statement, dict(params)))
-            raise _Captured
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        with db.sessions() as session:
-            try:
-                sweep_batch(session, now=t, batch_size=jobs.SWEEP_BATCH)
-            except _Captured:
-                session.rollback()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    if not sent:
-        raise RuntimeError("sweep_batch sent no SELECT ... FOR UPDATE")
-    return sent[0]
-
-
-def explain(db: Database, statement: str, params: dict[str, Any], t: datetime) -> list[str]:
-    """``EXPLAIN (ANALYZE, BUFFERS)`` of the captured select with the clock at ``t``.
-
-    In a transaction rolled back at once: ANALYZE runs the ``FOR UPDATE``, so it locks rows.
-    """
-    params = {key: (t if isinstance(value, datetime) else value) for key, value in params.items()}
-    with db.engine.connect() as conn:
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        with driver.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
-            plan = [str(row[0]) for row in cursor.fetchall()]
-        conn.rollback()
-    return plan
 
 
 def _warm_calendars(db: Database, t: datetime) -> None:
@@ -449,7 +400,22 @@ def measure_sweep(db: Database, t: datetime, *, due: int, runs: int, ticks: int)
             or 0
         )
         watched = int(conn.scalar(text("SELECT count(*) FROM cases WHERE watch_at IS NOT NULL")))
-    statement, params = sweep_select(db, t)
+
+    def first_batch() -> None:
+        with db.sessions() as session:
+            sweep_batch(session, now=t, batch_size=jobs.SWEEP_BATCH)
+
+    def sweep_select(sql: str) -> bool:
+        return "FOR UPDATE" in sql and "FROM cases" in sql
+
+    # The sweep's select as sweep_batch sends it, with the clock at T, then at T-60s.
+    statement, plan_busy = explain_as_sent(db.engine, first_batch, sweep_select)
+    _, plan_empty = explain_as_sent(
+        db.engine,
+        first_batch,
+        sweep_select,
+        params=lambda p: {k: t - WINDOW if isinstance(v, datetime) else v for k, v in p.items()},
+    )
     # Warm-up (not counted): the first ticks of a process load the calendar and prepare
     # statements; a worker has done that long before a tick is timed.
     _empty_run(db, t - WINDOW, 20)
@@ -468,8 +434,6 @@ def measure_sweep(db: Database, t: datetime, *, due: int, runs: int, ticks: int)
                 f"{name}: run {run}/{runs}: {busy[-1].cases:,} due in {busy[-1].seconds:.2f} s, "
                 f"{busy[-1].notices:,} notices; baseline {busy[-1].baseline_seconds:.2f} s"
             )
-        plan_busy = explain(db, statement, params, t)
-        plan_empty = explain(db, statement, params, t - WINDOW)
     finally:
         put_back(db, t)
     return SweepFigures(

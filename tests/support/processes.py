@@ -390,10 +390,10 @@ class Processes:
         child.wait_for_port()
         return child
 
-    def standin(self, module: str, *, name: str | None = None) -> Child:
+    def standin(self, module: str, *, port: int | None = None, name: str | None = None) -> Child:
         """A provider's stand-in as a process of its own: ``python -m MODULE --port N``
         (tests.support.twilio_standin, tests.support.smtp_sink); its port is ``.port``."""
-        port = free_port()
+        port = port or free_port()
         argv = [sys.executable, "-m", module, "--port", str(port)]
         child = self.spawn(name or module.rsplit(".", 1)[-1], argv, port=port)
         child.wait_for_port()
