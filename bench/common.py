@@ -14,15 +14,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine, make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -282,3 +282,48 @@ def vacuum(url: str) -> None:
         conn.execute("VACUUM (ANALYZE) cases, case_events, closures, notices")
         conn.execute("REINDEX TABLE notices")
         conn.execute("CHECKPOINT")
+
+
+def has_table(conn: Connection, table: str) -> bool:
+    """Whether ``table`` exists (a snapshot an interrupted run left behind)."""
+    return bool(conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}))
+
+
+def snapshot(conn: Connection, table: str, ids: Sequence[int]) -> None:
+    """Keep the ``cases`` rows ``ids`` as they are in the unlogged ``table`` (replacing it)."""
+    conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    conn.execute(
+        text(f"CREATE UNLOGGED TABLE {table} AS SELECT * FROM cases WHERE id = ANY(:ids)"),
+        {"ids": list(ids)},
+    )
+    conn.execute(text(f"ALTER TABLE {table} ADD PRIMARY KEY (id)"))
+
+
+def columns_of(conn: Connection, table: str) -> list[str]:
+    """The columns of ``table`` but ``id``, in order."""
+    rows = conn.execute(
+        text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = :t"
+            " AND column_name <> 'id' ORDER BY ordinal_position"
+        ),
+        {"t": table},
+    )
+    return [name for (name,) in rows]
+
+
+def copy_back(conn: Connection, table: str, *, changed_only: bool = False) -> int:
+    """Every column of the rows kept in ``table`` back into ``cases``; the rows written.
+
+    Whatever columns the product writes now or later are put back. Each change bumps a case's
+    version (the mapper's version counter), so ``changed_only`` puts back just the changed.
+    """
+    columns = columns_of(conn, table)
+    targets, sources = ", ".join(columns), ", ".join(f"s.{name}" for name in columns)
+    condition = " AND c.version <> s.version" if changed_only else ""
+    result = conn.execute(
+        text(
+            f"UPDATE cases c SET ({targets}) = ROW({sources}) FROM {table} s"
+            f" WHERE c.id = s.id{condition}"
+        )
+    )
+    return int(result.rowcount)

@@ -14,11 +14,10 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, text
+from sqlalchemy import text
 
-from bench.common import log, vacuum
+from bench.common import copy_back, has_table, log, snapshot, vacuum
 from bench.sqltimer import StatementTimes, timed_statements
 from tracker.calendar.changes import declare_closure
 from tracker.db import Database
@@ -77,7 +76,7 @@ def count_candidates(db: Database, day: date) -> int:
 def prepare(db: Database, day: date, since: datetime) -> None:
     """Undo an interrupted earlier run, then snapshot the rows a closure of ``day`` may change."""
     with db.engine.begin() as conn:
-        has_snapshot = conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": SNAPSHOT})
+        has_snapshot = has_table(conn, SNAPSHOT)
         closed = conn.scalar(text("SELECT count(*) FROM closures WHERE day = :d"), {"d": day})
     if has_snapshot:
         if restore(db, day, since):
@@ -86,12 +85,8 @@ def prepare(db: Database, day: date, since: datetime) -> None:
     elif closed:
         raise RuntimeError(f"{day} is already closed and there is no snapshot: run with --reseed")
     with db.engine.begin() as conn:
-        conn.execute(text(f"DROP TABLE IF EXISTS {SNAPSHOT}"))
-        conn.execute(
-            text(f"CREATE UNLOGGED TABLE {SNAPSHOT} AS SELECT * FROM cases WHERE {_CANDIDATES}"),
-            {"d": day},
-        )
-        conn.execute(text(f"ALTER TABLE {SNAPSHOT} ADD PRIMARY KEY (id)"))
+        ids = conn.scalars(text(f"SELECT id FROM cases WHERE {_CANDIDATES}"), {"d": day}).all()
+        snapshot(conn, SNAPSHOT, ids)
 
 
 def drop_snapshot(db: Database) -> None:
@@ -102,26 +97,9 @@ def drop_snapshot(db: Database) -> None:
 
 def restore(db: Database, day: date, since: datetime) -> int:
     """Undo the benchmark's closure of ``day`` (run since ``since``); returns the cases put back."""
-    with db.transaction() as session:
-        columns = [
-            name
-            for (name,) in session.execute(
-                text(
-                    "SELECT column_name FROM information_schema.columns"
-                    " WHERE table_name = 'cases' AND column_name <> 'id' ORDER BY ordinal_position"
-                )
-            )
-        ]
-        targets = ", ".join(columns)
-        sources = ", ".join(f"s.{name}" for name in columns)
+    with db.engine.begin() as session:
         # Re-timing bumps the version of every case it changes: only those need putting back.
-        updated = session.execute(
-            text(
-                f"UPDATE cases c SET ({targets}) = ({sources}) FROM {SNAPSHOT} s"
-                " WHERE c.id = s.id AND c.version <> s.version"
-            )
-        )
-        restored = cast("CursorResult[Any]", updated).rowcount
+        restored = copy_back(session, SNAPSHOT, changed_only=True)
         session.execute(
             text("DELETE FROM case_events WHERE kind = 'retimed' AND actor = :actor"),
             {"actor": ACTOR},

@@ -3,13 +3,11 @@
 Run: ``.venv/bin/python bench/web_status.py [--runs 3] [--duration 10] [--profile]``. Prints a
 markdown section for BENCHMARKS.md on stdout; progress goes to stderr.
 
-Two gunicorn servers with the same settings (``--workers 2``, sync workers as in the Dockerfile
-and docker-compose, no access log) on loopback: ``gunicorn "web:create_app()"`` against the
-``tracker_bench`` database (1,000,000 cases, seeded by bench/seed.py when missing or stale; see
-bench/README.md) with a private ``redis-server`` as REDIS_URL (rate-limit counters, as in
-production), and ``gunicorn bench.web_hello:app``, the baseline. wrk (Debian's ``wrk``) loads
-each in turn with the same Lua script (bench/web_status.lua), ``--connections`` 16, the two
-alternating run after run so that both see the same machine.
+Two gunicorns with the same settings (``--workers 2``, sync, as in the Dockerfile) on loopback,
+started by the tests' harness: ``web:create_app()`` on ``tracker_bench`` with a private Redis as
+REDIS_URL (rate-limit counters, as in production), and ``bench.web_hello:app``, the baseline.
+wrk loads each in turn with the same Lua script (bench/web_status.lua), alternating run after
+run so that both see the same machine.
 
 What is measured on the status side is the page a citizen sees and reloads: ``GET /status/case``
 with the session cookie that a real lookup left. Before the runs, ``--sample`` cases (1,000,
@@ -25,7 +23,6 @@ spoils the run (it is reported, and the script exits non-zero).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import random
 import re
@@ -35,8 +32,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import date
+from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -120,20 +119,6 @@ class Figures:
 # --- the servers -----------------------------------------------------------------------------
 
 
-def app_env(database_url: str, redis_url: str, instance: Path) -> dict[str, str]:
-    """The settings of DESIGN §5.4 for the status app (tests/support/processes.child_env), its
-    providers unused."""
-    unused = "http://127.0.0.1:9"
-    return child_env(
-        database_url=database_url,
-        redis_url=redis_url,
-        twilio_api_base=unused,
-        smtp_url="smtp://127.0.0.1:9",
-        web_port=9,
-        instance=instance,
-    )
-
-
 # --- the citizens' lookups -------------------------------------------------------------------
 
 
@@ -147,76 +132,37 @@ def sample_cases(url: str, count: int, max_case_id: int, seed: int) -> list[tupl
     return [(str(n), str(c)) for n, c in rows]
 
 
-def _cookie_header(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
-    for header in response.headers.get_all("Set-Cookie") or []:
-        name, _, rest = header.partition("=")
-        jar[name.strip()] = rest.split(";", 1)[0]
+def look_up(port: int, number: str, code: str, client: str) -> tuple[str, str]:
+    """One citizen's lookup as the QR link makes it (the form, its CSRF token, the POST, the 303
+    followed); the Cookie header it leaves and the page it shows."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("X-Forwarded-For", client)]
+    base = f"http://127.0.0.1:{port}"
+    with opener.open(base + STATUS_FORM, timeout=30) as form:
+        token = _CSRF.search(form.read().decode())
+    fields = {"number": number, "code": code}
+    if token:
+        fields["csrf_token"] = token.group(1) or token.group(2)
+    with opener.open(base + STATUS_FORM, urlencode(fields).encode(), timeout=30) as page:
+        if not page.url.endswith(STATUS_RESULT):
+            raise RuntimeError(f"POST {STATUS_FORM} for {number} led to {page.url}")
+        html = page.read().decode()
+    if number not in html:
+        raise RuntimeError(f"{STATUS_RESULT} after looking up {number} does not show it")
+    return "; ".join(f"{c.name}={c.value}" for c in jar), html
 
 
-def _jar_text(jar: dict[str, str]) -> str:
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
-
-
-def look_up(port: int, number: str, code: str, client: str) -> str:
-    """One citizen's lookup, as the QR link makes it; returns the Cookie header it leaves."""
-    jar: dict[str, str] = {}
-    headers = {"X-Forwarded-For": client}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", STATUS_FORM, headers=headers)
-        form = conn.getresponse()
-        html = form.read().decode()
-        if form.status != 200:
-            raise RuntimeError(f"GET {STATUS_FORM}: HTTP {form.status}")
-        _cookie_header(form, jar)
-        token = _CSRF.search(html)
-        fields = {"number": number, "code": code}
-        if token:
-            fields["csrf_token"] = token.group(1) or token.group(2)
-        conn.request(
-            "POST",
-            STATUS_FORM,
-            body=urlencode(fields),
-            headers={
-                **headers,
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": _jar_text(jar),
-            },
-        )
-        answer = conn.getresponse()
-        answer.read()
-        _cookie_header(answer, jar)
-        location = answer.headers.get("Location", "")
-        if answer.status != 303 or not location.endswith(STATUS_RESULT):
-            raise RuntimeError(f"POST {STATUS_FORM} for {number}: HTTP {answer.status} {location}")
-    finally:
-        conn.close()
-    return _jar_text(jar)
-
-
-def fetch(port: int, path: str, cookie: str = "") -> tuple[int, str]:
-    """GET ``path`` with ``cookie``; the status and the body."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-        response = conn.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        conn.close()
-
-
-def sessions(port: int, cases: list[tuple[str, str]]) -> tuple[list[str], float]:
-    """One real lookup per case; every cookie is checked to show its case. Seconds taken."""
+def sessions(port: int, cases: list[tuple[str, str]]) -> tuple[list[str], int, float]:
+    """One real lookup per case, each from its own client address: the cookies, the size of
+    a page, and the seconds taken."""
     started = time.perf_counter()
-    cookies = []
+    cookies, size = [], 0
     for i, (number, code) in enumerate(cases):
-        client = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
-        cookie = look_up(port, number, code, client)
-        status, page = fetch(port, STATUS_RESULT, cookie)
-        if status != 200 or number not in page:
-            raise RuntimeError(f"GET {STATUS_RESULT} after looking up {number}: HTTP {status}")
+        cookie, page = look_up(port, number, code, f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}")
         cookies.append(cookie)
-    return cookies, time.perf_counter() - started
+        size = len(page.encode())
+    return cookies, size, time.perf_counter() - started
 
 
 def in_process(env: dict[str, str], cases: list[tuple[str, str]]) -> InProcess:
@@ -348,7 +294,14 @@ def measure(args: argparse.Namespace, url: str, max_case_id: int, log_dir: Path)
     """Start both servers, look the sample up, run wrk alternately, profile if asked."""
     figures = Figures()
     redis = RedisServer(log_dir / "redis").start()
-    env = app_env(url, redis.url, log_dir / "instance")
+    env = child_env(
+        database_url=url,
+        redis_url=redis.url,
+        twilio_api_base="http://127.0.0.1:9",  # the status page sends nothing
+        smtp_url="smtp://127.0.0.1:9",
+        web_port=9,
+        instance=log_dir / "instance",
+    )
     processes = Processes(env, log_dir)
     try:
         # The same gunicorn, settings and folder (so gunicorn.conf.py) for both apps.
@@ -359,11 +312,10 @@ def measure(args: argparse.Namespace, url: str, max_case_id: int, log_dir: Path)
         status_port, hello_port = status.port or 0, hello.port or 0
         cases = sample_cases(url, args.sample, max_case_id, args.seed)
         log(f"looking up {len(cases):,} cases once each (POST {STATUS_FORM} -> {STATUS_RESULT})")
-        cookies, figures.lookup_seconds = sessions(status_port, cases)
+        cookies, figures.page_bytes, figures.lookup_seconds = sessions(status_port, cases)
         figures.lookups = len(cookies)
         cookie_file = log_dir / "cookies.txt"
         cookie_file.write_text("\n".join(cookies) + "\n")
-        figures.page_bytes = len(fetch(status_port, STATUS_RESULT, cookies[0])[1].encode())
         log("the same pages in this process (test client), with their SQL statements")
         figures.in_process = in_process(env, cases[: min(len(cases), 300)])
 

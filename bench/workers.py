@@ -48,6 +48,7 @@ from bench.workers_dispatch import (
     web_memory,
 )
 from bench.workers_sweep import SweepFigures, measure_sweep
+from config.celery import DISPATCH_EVERY, SWEEP_EVERY
 from tracker.db import Database
 from workers import jobs
 
@@ -201,7 +202,7 @@ def _sweep_section(args: argparse.Namespace, sweeps: list[SweepFigures]) -> None
         "(T-60s, T], their watch last run at T-60s; every other open case waits for a trigger "
         "after T. An empty tick has the clock at T-60s, the busy tick at T. Before the runs, "
         "20 empty ticks and the agencies' calendars loaded over this year and the next (as a "
-        "running worker has them; a new process's first busy tick pays ~0.2 s more). Each run: "
+        "running worker has them). Each run: "
         f"{args.ticks} empty ticks, each followed by its baseline, then one busy tick; between "
         "runs (untimed) the swept cases are copied back from a snapshot, the tick's events and "
         "notices deleted, VACUUM ANALYZE, REINDEX notices, CHECKPOINT. Median of "
@@ -383,8 +384,9 @@ def _latency_section(args: argparse.Namespace, runs: list[LatencyRun]) -> None:
     print(
         f"{runs[0].cases:,} open cases with a mobile number, told by SMS only, fall due evenly "
         f"within one minute starting {args.lead:.0f} s after the processes are up: one "
-        "`celery worker --concurrency 2`, one `celery beat` (real schedule: sweep every 15 s, "
-        "dispatch every 2 s), a private Redis, the stand-in and the SMTP sink, all started afresh "
+        f"`celery worker --concurrency 2`, one `celery beat` (real schedule: sweep every "
+        f"{SWEEP_EVERY:g} s, dispatch every {DISPATCH_EVERY:g} s), a private Redis, the stand-in "
+        "and the SMTP sink, all started afresh "
         "for each run. Latency: the stand-in's receipt time of the case's overdue SMS minus the "
         f"case's due instant. {runs[0].parked:,} cases the seed left due before the test could "
         "end were parked (watch cleared) for the test and put back after. Seconds."
@@ -420,7 +422,8 @@ def _latency_section(args: argparse.Namespace, runs: list[LatencyRun]) -> None:
     )
     print(
         f"p99 {statistics.median(p99):.1f} s {verdict} the target of {LATENCY_TARGET_S:.0f} s. "
-        "Baseline: the schedule itself allows up to 15 s (sweep period) + 2 s (dispatch period) "
+        f"Baseline: the schedule itself allows up to {SWEEP_EVERY:g} s (sweep period) + "
+        f"{DISPATCH_EVERY:g} s (dispatch period) "
         "before a due case is even looked at."
     )
 

@@ -44,7 +44,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from bench import pyspy
-from bench.common import ROOT, explain_as_sent, log, vacuum
+from bench.common import ROOT, copy_back, explain_as_sent, has_table, log, snapshot, vacuum
 from config.celery import Queues, TaskNames
 from notifications.dispatch import Dispatcher
 from notifications.render import render
@@ -408,30 +408,18 @@ class LatencyRun:
         return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def _copy_back(conn: Connection, table: str) -> None:
-    """Every column of the rows kept in ``table`` back into cases; then drop ``table``."""
-    if not conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}):
-        return
-    columns = [c for (c,) in conn.execute(text(_COLUMNS), {"t": table}) if c != "id"]
-    targets, sources = ", ".join(columns), ", ".join(f"s.{c}" for c in columns)
-    conn.execute(
-        text(f"UPDATE cases c SET ({targets}) = ROW({sources}) FROM {table} s WHERE c.id = s.id")
-    )
-    conn.execute(text(f"DROP TABLE {table}"))
-
-
-_COLUMNS = (
-    "SELECT column_name FROM information_schema.columns WHERE table_name = :t"
-    " ORDER BY ordinal_position"
-)
+def _put_back(conn: Connection, table: str) -> None:
+    if has_table(conn, table):
+        copy_back(conn, table)
+        conn.execute(text(f"DROP TABLE {table}"))
 
 
 def _prepare_latency(db: Database, count: int, until: datetime) -> tuple[list[int], int]:
     """Park what the seed left due before ``until``; choose ``count`` running cases with a
     mobile number and no open pause, kept as they were. Returns (ids, parked)."""
     with db.engine.begin() as conn:
-        _copy_back(conn, PARKED)
-        _copy_back(conn, CHOSEN)
+        _put_back(conn, PARKED)
+        _put_back(conn, CHOSEN)
         conn.execute(
             text(f"CREATE UNLOGGED TABLE {PARKED} AS SELECT id, watch_at FROM cases"
                  " WHERE watch_at <= :until"),
@@ -454,10 +442,7 @@ def _prepare_latency(db: Database, count: int, until: datetime) -> tuple[list[in
         ]
         if len(ids) < count:
             raise RuntimeError(f"only {len(ids):,} running cases with a mobile; need {count:,}")
-        conn.execute(
-            text(f"CREATE UNLOGGED TABLE {CHOSEN} AS SELECT * FROM cases WHERE id = ANY(:ids)"),
-            {"ids": ids},
-        )
+        snapshot(conn, CHOSEN, ids)
     vacuum(db.url)
     return ids, parked
 
@@ -515,13 +500,7 @@ def _latency_run(
             {"ids": ids, "s": since},
         ).all()
         # Put the chosen cases back as they were (the snapshot stays for the next run).
-        columns = [c for (c,) in conn.execute(text(_COLUMNS), {"t": CHOSEN}) if c != "id"]
-        conn.execute(
-            text(
-                f"UPDATE cases c SET ({', '.join(columns)}) ="
-                f" ROW({', '.join(f's.{c}' for c in columns)}) FROM {CHOSEN} s WHERE c.id = s.id"
-            )
-        )
+        copy_back(conn, CHOSEN)
         conn.execute(text("DELETE FROM notices WHERE created_at >= :s"), {"s": since})
         conn.execute(
             text("DELETE FROM case_events WHERE actor = 'system:watch' AND at >= :s"),
@@ -561,8 +540,8 @@ def measure_latency(
             )
     finally:
         with db.engine.begin() as conn:
-            _copy_back(conn, CHOSEN)
-            _copy_back(conn, PARKED)
+            _put_back(conn, CHOSEN)
+            _put_back(conn, PARKED)
         vacuum(db.url)
     return results
 

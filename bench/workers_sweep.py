@@ -23,7 +23,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
-from bench.common import explain_as_sent, log, vacuum
+from bench.common import (
+    columns_of,
+    copy_back,
+    explain_as_sent,
+    has_table,
+    log,
+    snapshot,
+    vacuum,
+)
 from bench.sqltimer import StatementTimes, timed_statements
 from tracker.calendar.store import load_calendar
 from tracker.db import Database
@@ -130,41 +138,6 @@ class SweepFigures:
         )
 
 
-def _exists(conn: Connection, table: str) -> bool:
-    return bool(conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}))
-
-
-def _case_columns(conn: Connection) -> list[str]:
-    return [
-        name
-        for (name,) in conn.execute(
-            text(
-                "SELECT column_name FROM information_schema.columns"
-                " WHERE table_name = 'cases' AND column_name <> 'id' ORDER BY ordinal_position"
-            )
-        )
-    ]
-
-
-def _copy_back(conn: Connection, table: str, *, changed_only: bool) -> int:
-    """Copy every column of the rows in ``table`` back into cases; returns the rows written.
-
-    A tick bumps the version of each case it handles (the mapper's version counter), so
-    ``changed_only`` puts back just those.
-    """
-    columns = _case_columns(conn)
-    targets = ", ".join(columns)
-    sources = ", ".join(f"s.{name}" for name in columns)
-    condition = " AND c.version <> s.version" if changed_only else ""
-    result = conn.execute(
-        text(
-            f"UPDATE cases c SET ({targets}) = ({sources}) FROM {table} s"
-            f" WHERE c.id = s.id{condition}"
-        )
-    )
-    return int(result.rowcount)
-
-
 def _delete_written(conn: Connection, t: datetime) -> None:
     """The notices and events a tick at ``t`` (or its baseline) wrote."""
     conn.execute(text("DELETE FROM notices WHERE created_at = :t"), {"t": t})
@@ -183,9 +156,9 @@ def drop_tables(conn: Connection) -> None:
 def put_back(db: Database, t: datetime) -> bool:
     """Leave the database as seeded (the end of a measure, or an interrupted earlier one)."""
     with db.engine.begin() as conn:
-        if not _exists(conn, ORIGINAL):
+        if not has_table(conn, ORIGINAL):
             return False
-        _copy_back(conn, ORIGINAL, changed_only=False)
+        copy_back(conn, ORIGINAL)
         _delete_written(conn, t)
         drop_tables(conn)
     vacuum(db.url)
@@ -201,17 +174,9 @@ def prepare(db: Database, t: datetime, due: int) -> list[int]:
         ids = [int(i) for (i,) in conn.execute(text(_CANDIDATES), {"t": t, "n": due})]
         if len(ids) < due:
             raise RuntimeError(f"only {len(ids):,} running cases are due after {t}; need {due:,}")
-        conn.execute(
-            text(f"CREATE UNLOGGED TABLE {ORIGINAL} AS SELECT * FROM cases WHERE id = ANY(:ids)"),
-            {"ids": ids},
-        )
-        conn.execute(text(f"ALTER TABLE {ORIGINAL} ADD PRIMARY KEY (id)"))
+        snapshot(conn, ORIGINAL, ids)
         conn.execute(text(_MAKE_DUE), {"t": t, "window": WINDOW, "n": due, "ids": ids})
-        conn.execute(
-            text(f"CREATE UNLOGGED TABLE {PREPARED} AS SELECT * FROM cases WHERE id = ANY(:ids)"),
-            {"ids": ids},
-        )
-        conn.execute(text(f"ALTER TABLE {PREPARED} ADD PRIMARY KEY (id)"))
+        snapshot(conn, PREPARED, ids)
     vacuum(db.url)
     _check_due(db, t, due)
     return ids
@@ -270,14 +235,9 @@ def _empty_run(db: Database, t_empty: datetime, ticks: int) -> EmptyRun:
 def _keep_written(db: Database, t: datetime, ids: list[int]) -> tuple[int, int]:
     """Copy what the tick wrote aside (for the baseline); returns (notices, events)."""
     with db.engine.begin() as conn:
-        for kind in ("cases", "notices", "events"):
+        for kind in ("notices", "events"):
             conn.execute(text(f"DROP TABLE IF EXISTS {WRITTEN}_{kind}"))
-        conn.execute(
-            text(
-                f"CREATE UNLOGGED TABLE {WRITTEN}_cases AS SELECT * FROM cases WHERE id = ANY(:ids)"
-            ),
-            {"ids": ids},
-        )
+        snapshot(conn, f"{WRITTEN}_cases", ids)
         conn.execute(
             text(
                 f"CREATE UNLOGGED TABLE {WRITTEN}_notices AS SELECT * FROM notices"
@@ -305,17 +265,7 @@ def _baseline(db: Database) -> float:
     must do at the least, without the ORM, the rules or a round trip per row.
     """
     with db.engine.connect() as conn:
-        columns = _case_columns(conn)
-        notice_columns = [
-            name
-            for (name,) in conn.execute(
-                text(
-                    "SELECT column_name FROM information_schema.columns"
-                    " WHERE table_name = 'notices' AND column_name <> 'id'"
-                    " ORDER BY ordinal_position"
-                )
-            )
-        ]
+        columns, notice_columns = columns_of(conn, "cases"), columns_of(conn, "notices")
         conn.rollback()
         notice_sources = ", ".join(
             "'baseline:' || dedupe_key" if name == "dedupe_key" else name for name in notice_columns
@@ -349,7 +299,7 @@ def _baseline(db: Database) -> float:
 def _reset(db: Database, t: datetime) -> int:
     """Back to the prepared state: swept rows copied back, written rows deleted, then VACUUM."""
     with db.engine.begin() as conn:
-        restored = _copy_back(conn, PREPARED, changed_only=True)
+        restored = copy_back(conn, PREPARED, changed_only=True)
         _delete_written(conn, t)
     vacuum(db.url)
     return restored
@@ -376,7 +326,7 @@ def _warm_calendars(db: Database, t: datetime) -> None:
     """Load every agency's calendar over this year and the next, as a running worker has.
 
     The empty ticks look at no due date; without this, the first busy tick of the process would
-    pay for the holiday rules' import and the year tables (about 0.2 s) that a worker's earlier
+    pay for the holiday rules' import and the year tables that a worker's earlier
     ticks have long since paid for.
     """
     with db.transaction() as session:
