@@ -57,14 +57,8 @@ from bench.common import (
 )
 from bench.seed import OPEN_SHARE, ensure_seeded
 from bench.sqltimer import StatementTimes, timed_statements
-from tests.support.processes import (
-    Child,
-    Processes,
-    RedisServer,
-    child_env,
-    children_of,
-    free_port,
-)
+from tests.support.processes import Child, Processes, child_env, children_of, free_port
+from tests.support.servers import RedisServer
 
 LUA = Path(__file__).with_name("web_status.lua")
 PROFILES = ROOT / "build" / "bench-web-status"  # py-spy's raw stacks of the last --profile

@@ -40,13 +40,8 @@ from bench.common import (
     wait_for_quiet,
 )
 from bench.seed import ensure_seeded
-from bench.workers_dispatch import (
-    DispatchFigures,
-    LatencyRun,
-    measure_dispatch,
-    measure_latency,
-    web_memory,
-)
+from bench.workers_dispatch import DispatchFigures, measure_dispatch
+from bench.workers_latency import LatencyRun, measure_latency, web_memory
 from bench.workers_sweep import SweepFigures, measure_sweep
 from config.celery import DISPATCH_EVERY, SWEEP_EVERY
 from tracker.db import Database

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.factories import create_case
-from tests.support.processes import RedisServer
+from tests.support.servers import RedisServer
 from tests.web.conftest import csrf_token, make_app
 from tracker.db import Database
 

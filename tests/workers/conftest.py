@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import PrivatePostgres, Processes, RedisServer, child_env, free_port
+from tests.support.processes import Processes, child_env, free_port
+from tests.support.servers import PrivatePostgres, RedisServer
 from tests.support.smtp_sink import SmtpSink
 from tests.support.twilio_standin import TwilioStandin
 from tests.workers.fault_run import WATCH_CATALOGUE

@@ -49,14 +49,8 @@ from notifications.channels import channels_from_settings
 from notifications.dispatch import MAX_ATTEMPTS, STUCK_AFTER, Dispatcher
 from tests.conftest import DATA
 from tests.factories import create_case
-from tests.support.processes import (
-    Child,
-    PrivatePostgres,
-    Processes,
-    RedisServer,
-    child_env,
-    free_port,
-)
+from tests.support.processes import Child, Processes, child_env, free_port
+from tests.support.servers import PrivatePostgres, RedisServer
 from tests.support.smtp_sink import SmtpSink
 from tests.support.twilio_standin import Received, TwilioStandin
 from tracker.catalogue.file import read_catalogue

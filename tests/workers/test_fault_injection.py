@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.processes import PrivatePostgres, Processes, RedisServer
+from tests.support.processes import Processes
+from tests.support.servers import PrivatePostgres, RedisServer
 from tests.support.twilio_standin import TwilioStandin
 from tests.workers.fault_run import FaultPlan, prepare_database, run_faults
 from tracker.db import Database

@@ -26,7 +26,8 @@ from notifications.channels import channels_from_settings
 from notifications.dispatch import FIRST_BACKOFF, STUCK_AFTER, Dispatcher
 from tests.conftest import NOW
 from tests.factories import create_case
-from tests.support.processes import ROOT, Processes, RedisServer, wait_until
+from tests.support.processes import ROOT, Processes, wait_until
+from tests.support.servers import RedisServer
 from tests.support.smtp_sink import SmtpSink
 from tests.support.twilio_standin import Scripted, TwilioStandin
 from tracker.calendar.store import load_calendar
