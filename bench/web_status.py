@@ -260,25 +260,18 @@ def profile_run(status: Child, cookie_file: Path, args: argparse.Namespace, log_
 
 
 # Where a sample's innermost frame is, by file: what kind of work the request was doing.
-CATEGORIES = (
-    ("psycopg/", "psycopg: the driver, sending and waiting on PostgreSQL"),
-    ("sqlalchemy/", "SQLAlchemy: ORM loading, statement caching, results"),
-    ("jinja2/", "Jinja2 and MarkupSafe: rendering the templates"),
-    ("markupsafe/", "Jinja2 and MarkupSafe: rendering the templates"),
-    (".html", "Jinja2 and MarkupSafe: rendering the templates"),
-    ("babel/", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("flask_babel/", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("web/core/i18n.py", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("web/core/formatting.py", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("itsdangerous/", "the session cookie: signing, JSON"),
-    ("hmac.py", "the session cookie: signing, JSON"),
-    ("json/", "the session cookie: signing, JSON"),
-    ("flask_limiter/", "Flask-Limiter and Redis"),
-    ("limits/", "Flask-Limiter and Redis"),
-    ("redis/", "Flask-Limiter and Redis"),
-    ("flask_wtf/", "Flask-WTF (CSRF)"),
-    ("wtforms/", "Flask-WTF (CSRF)"),
-)
+KINDS = {
+    "psycopg: the driver, sending and waiting on PostgreSQL": ("psycopg/",),
+    "SQLAlchemy: ORM loading, statement caching, results": ("sqlalchemy/",),
+    "Jinja2 and MarkupSafe: rendering the templates": ("jinja2/", "markupsafe/", ".html"),
+    "Babel and Flask-Babel: the locale, translations, dates": (
+        "babel/", "flask_babel/", "web/core/i18n.py", "web/core/formatting.py",
+    ),
+    "the session cookie: signing, JSON": ("itsdangerous/", "hmac.py", "json/"),
+    "Flask-Limiter and Redis": ("flask_limiter/", "limits/", "redis/"),
+    "Flask-WTF (CSRF)": ("flask_wtf/", "wtforms/"),
+}  # fmt: skip
+CATEGORIES = tuple((marker, kind) for kind, markers in KINDS.items() for marker in markers)
 
 
 # --- the whole ----------------------------------------------------------------------------------
