@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/seed.py [--cases N] [--open N] [--touched N] [--url URL]``.
 
 The database is dropped, created, migrated and given the demo catalogue
-(``tracker.catalogue.demo.DEMO_CATALOGUE``); the cases are drawn here (services, receipts,
+(``tracker.catalogue.DEMO_CATALOGUE``); the cases are drawn here (services, receipts,
 statuses, supplement requests, closings) and written by ``tracker.cases.bulk_filing``, which
 derives numbers, deadlines, the watch's place and the closing figures by the product's rules.
 How it was seeded is stored as the database's comment (bench/common.py).

@@ -28,12 +28,12 @@ from sqlalchemy.orm import Session
 
 from tracker.bulk import staged
 from tracker.calendar.store import load_calendar
-from tracker.cases.identifiers import case_number, new_lookup_code
 from tracker.deadlines.days_used import days_used
 from tracker.deadlines.engine import ClockPolicy, Deadline, Pause, compute_deadline
 from tracker.deadlines.limits import TimeLimit, parse_limit
 from tracker.deadlines.timezones import local_date, require_aware
 from tracker.deadlines.workcalendar import WorkCalendar
+from tracker.identifiers import case_number, new_lookup_code
 from tracker.lifecycle import OPEN_STATUSES, CaseStatus
 from tracker.models import Case, CaseCounter, CaseEvent, Service, ServiceVersion
 from tracker.models import Pause as PauseRow
