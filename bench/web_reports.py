@@ -6,9 +6,9 @@ markdown section for BENCHMARKS.md on stdout; progress goes to stderr.
 The database is ``tracker_bench_reports`` (its own, so a run never meets the rows another
 benchmark changes), seeded by bench/seed.py when missing or stale (30% of the cases open), then
 given what the page also reads and the seed does not write: one receipt per case, written by
-``tracker.notices.outbox.notice_rows``/``insert_notices`` to the applicant's channels and then
-given a plausible mix of delivery outcomes, and a satisfaction answer for one completed case in
-ten, then VACUUM ANALYZE.
+``tracker.notices.outbox`` (``BatchNotices``, ``insert_notices``) to the applicant's channels
+and then given a plausible mix of delivery outcomes, and a satisfaction answer for one completed
+case in ten, then VACUUM ANALYZE.
 
 Measured in this process through Flask's test client, signed in as an administrator (the whole
 city, every filter open) and as a supervisor (their department): ``GET /counter/reports`` for the
@@ -50,8 +50,9 @@ from bench.sqltimer import StatementTimes, timed_statements
 from config import load_settings
 from tracker.accounts.users import create_user
 from tracker.db import Database
+from tracker.deadlines.engine import Deadline
 from tracker.models import Case, Department, User
-from tracker.notices.outbox import Addressees, insert_notices, notice_rows
+from tracker.notices.outbox import NOTICE_COLUMNS, BatchNotices, insert_notices
 from tracker.reports.statistics import (
     Period,
     Scope,
@@ -91,29 +92,25 @@ def add_notices_and_surveys(url: str) -> tuple[int, int, float]:
                 notices = conn.scalar(text("SELECT count(*) FROM notices")) or 0
                 surveys = conn.scalar(text("SELECT count(*) FROM survey_responses")) or 0
                 return int(notices), int(surveys), 0.0
-        log("  notices: one receipt per case (tracker.notices.outbox)")
+        log("  notices: one receipt per case (tracker.notices.outbox.BatchNotices)")
         last = 0
         while True:
             with db.transaction() as session:
                 cases = session.execute(
-                    select(
-                        Case.id, Case.number, Case.language, Case.notify_by,
-                        Case.applicant_phone, Case.applicant_email, Case.received_at,
-                    )
+                    select(*NOTICE_COLUMNS, Case.received_at, Case.due_date, Case.due_at)
                     .where(Case.id > last)
                     .order_by(Case.id)
                     .limit(RECEIPT_BATCH)
-                ).all()  # fmt: skip
+                ).all()
                 if not cases:
                     break
+                batch = BatchNotices(session, cases)
                 rows = [
                     row
                     for c in cases
-                    for row in notice_rows(
-                        Addressees(c.id, c.language, c.notify_by, c.applicant_phone,
-                                   c.applicant_email, None),
-                        "receipt", trigger_at=c.received_at, now=c.received_at,
-                        values={"case_number": c.number},
+                    for row in batch.rows(
+                        c, "receipt", trigger_at=c.received_at, now=c.received_at,
+                        due=Deadline(c.due_date, c.due_at) if c.due_at else None, extra={},
                     )
                 ]  # fmt: skip
                 insert_notices(session, rows)
