@@ -289,8 +289,9 @@ def main() -> None:
     print(
         f"- data: `{database_name(url)}`, seeded by bench/seed.py "
         f"{'in this run' if seeded_now else 'on ' + record.seeded_at[:10]} "
-        f"({record.seconds:,.0f} s); {notices:,} notices and {surveys:,} survey answers added "
-        f"set-wise ({extra_seconds:,.0f} s{' in this run' if extra_seconds else ', earlier'})"
+        f"({record.seconds:,.0f} s); {notices:,} receipts (tracker.notices.outbox) and "
+        f"{surveys:,} survey answers added "
+        f"({extra_seconds:,.0f} s{' in this run' if extra_seconds else ', earlier'})"
     )
     print(
         f"- page: `GET /counter/reports?from={first}&to={last}` ({args.months} months, no "
