@@ -127,10 +127,6 @@ def report(
         _closure_section(cases, closure)
 
 
-def _spread(values: list[float]) -> str:
-    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
-
-
 def _filing_section(cases: int, f: FilingFigures) -> None:
     print(f"### Filing a case with {cases:,} cases present")
     print()
@@ -147,7 +143,7 @@ def _filing_section(cases: int, f: FilingFigures) -> None:
         ("`file_case` + commit", f.runs),
         ("baseline: one-row INSERT + commit", f.baseline),
     ):
-        cells = [_spread([getattr(r, p) for r in runs]) for p in ("p50", "p95", "p99")]
+        cells = [summary.spread([getattr(r, p) for r in runs]) for p in ("p50", "p95", "p99")]
         print(f"| {label} | {' | '.join(cells)} |")
     ratios = [
         statistics.median(getattr(r, p) for r in f.runs)

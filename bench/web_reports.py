@@ -260,10 +260,6 @@ def _token(html: str) -> str:
     return match.group(1)
 
 
-def _spread(values: list[float]) -> str:
-    return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
-
-
 def main() -> None:
     """Seed if needed, measure, print the markdown section."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -308,7 +304,7 @@ def main() -> None:
             else "—"
         )
         size = f"{found.page_bytes:,}" if found.page_bytes else "—"
-        print(f"| {name} | {_spread(found.ms)} | {sql} | {size} |")
+        print(f"| {name} | {summary.spread(found.ms, ',.0f')} | {sql} | {size} |")
     admin = statistics.median(results["reports, admin"].ms)
     count = statistics.median(results["baseline: SELECT count(*) FROM cases"].ms)
     print()

@@ -361,10 +361,6 @@ def main() -> None:
         raise SystemExit("some responses were not 200 or failed: the figures are spoiled")
 
 
-def _spread(values: list[float], fmt: str = ",.0f") -> str:
-    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}–{max(values):{fmt}})"
-
-
 def report(
     args: argparse.Namespace,
     command: str,
@@ -410,8 +406,11 @@ def report(
     print("|---|---:|---:|---:|---:|")
     for label, runs in (("status page", f.status), ("hello (baseline)", f.hello)):
         cells = [
-            _spread([r.rate for r in runs]),
-            *(_spread([getattr(r, p) / 1000 for r in runs], ".1f") for p in ("p50", "p99", "p999")),
+            summary.spread([r.rate for r in runs], ",.0f"),
+            *(
+                summary.spread([getattr(r, p) / 1000 for r in runs], ".1f")
+                for p in ("p50", "p99", "p999")
+            ),
         ]
         print(f"| {label} | {' | '.join(cells)} |")
     ratios = [s.rate / h.rate for s, h in zip(f.status, f.hello, strict=True)]

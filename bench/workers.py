@@ -142,13 +142,6 @@ def measure(
     return figures
 
 
-def _spread(values: list[float], digits: int = 2) -> str:
-    return (
-        f"{statistics.median(values):.{digits}f} "
-        f"({min(values):.{digits}f}–{max(values):.{digits}f})"
-    )
-
-
 def report(
     args: argparse.Namespace,
     command: str,
@@ -213,9 +206,9 @@ def _sweep_section(args: argparse.Namespace, sweeps: list[SweepFigures]) -> None
         ratio = s.empty_ms / s.empty_baseline_ms
         print(
             f"| `{s.database}` | {s.open_cases:,} | {s.watched:,} | "
-            f"{_spread([r.median_ms for r in s.empty])} | "
-            f"{_spread([r.p95_ms for r in s.empty])} | "
-            f"{_spread([r.baseline_median_ms for r in s.empty])} | {ratio:.1f} |"
+            f"{summary.spread([r.median_ms for r in s.empty])} | "
+            f"{summary.spread([r.p95_ms for r in s.empty])} | "
+            f"{summary.spread([r.baseline_median_ms for r in s.empty])} | {ratio:.1f} |"
         )
     print()
     print(
@@ -226,9 +219,9 @@ def _sweep_section(args: argparse.Namespace, sweeps: list[SweepFigures]) -> None
     for s in sweeps:
         ratio = s.busy_seconds / s.busy_baseline
         print(
-            f"| `{s.database}` | {s.due:,} | {_spread([r.seconds for r in s.busy])} | "
+            f"| `{s.database}` | {s.due:,} | {summary.spread([r.seconds for r in s.busy])} | "
             f"{statistics.median(r.notices for r in s.busy):,.0f} | "
-            f"{_spread([r.baseline_seconds for r in s.busy])} | {ratio:.1f} |"
+            f"{summary.spread([r.baseline_seconds for r in s.busy])} | {ratio:.1f} |"
         )
     print()
     print(
@@ -397,9 +390,17 @@ def _latency_section(args: argparse.Namespace, runs: list[LatencyRun]) -> None:
         )
     p99 = [r.pct(r.total, 0.99) for r in runs]
     print(
-        f"| median (min–max) | | {_spread([r.pct(r.total, 0.5) for r in runs], 1)} | "
-        f"{_spread([r.pct(r.total, 0.95) for r in runs], 1)} | {_spread(p99, 1)} | "
-        f"{_spread([max(r.total) for r in runs], 1)} | | |"
+        "| median (min–max) | | "
+        + " | ".join(
+            summary.spread(values, ".1f")
+            for values in (
+                [r.pct(r.total, 0.5) for r in runs],
+                [r.pct(r.total, 0.95) for r in runs],
+                p99,
+                [max(r.total) for r in runs],
+            )
+        )
+        + " | | |"
     )
     print()
     verdict = "meets" if statistics.median(p99) <= LATENCY_TARGET_S else "MISSES"

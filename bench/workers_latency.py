@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from bench import summary
 from bench.common import copy_back, has_table, log, snapshot, vacuum
 from bench.workers_dispatch import started
 from tests.support.processes import children_of, free_port, rss_kib
@@ -39,11 +40,7 @@ class LatencyRun:
     to_notice: list[float]  # due instant -> the sweep wrote the notice (created_at)
     to_sent: list[float]  # notice written -> dispatcher stamped it sent (sent_at)
 
-    @staticmethod
-    def pct(values: list[float], share: float) -> float:
-        """The ``share`` percentile (nearest rank)."""
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+    pct = staticmethod(summary.percentile)
 
 
 def _put_back(conn: Connection, table: str) -> None:

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
+from bench import summary
 from bench.common import (
     columns_of,
     copy_back,
@@ -204,11 +205,6 @@ def _name(db: Database) -> str:
     return db.engine.url.database or "?"
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _empty_run(db: Database, t_empty: datetime, ticks: int) -> EmptyRun:
     """``ticks`` empty ticks, each followed by a ``SELECT 1`` transaction from the same pool."""
     tick_ms: list[float] = []
@@ -226,9 +222,9 @@ def _empty_run(db: Database, t_empty: datetime, ticks: int) -> EmptyRun:
     return EmptyRun(
         ticks,
         statistics.median(tick_ms),
-        _percentile(tick_ms, 0.95),
+        summary.percentile(tick_ms, 0.95),
         statistics.median(base_ms),
-        _percentile(base_ms, 0.95),
+        summary.percentile(base_ms, 0.95),
     )
 
 
