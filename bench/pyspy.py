@@ -75,15 +75,17 @@ def summarise(
     categories: Sequence[tuple[str, str]] = (),
     other: str = "the rest",
     top: int = 25,
+    own: bool = False,
     min_processes: int = 0,
 ) -> str:
     """Shares of the samples (inside the frame ``within``, if given): by kind of work
     (``categories``: file marker → kind, for the innermost frame), and the ``top`` functions,
-    inclusive."""
+    inclusive (and by their own samples, the innermost frame, with ``own``)."""
     root = str(Path(__file__).resolve().parents[1])
     total = inside = 0
     kinds: dict[str, int] = {}
     inclusive: dict[str, int] = {}
+    owned: dict[str, int] = {}
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -107,6 +109,7 @@ def summarise(
         leaf = below[-1] if below else frames[start]
         kind = next((k for marker, k in categories if marker in leaf), other)
         kinds[kind] = kinds.get(kind, 0) + count
+        owned[leaf] = owned.get(leaf, 0) + count
         for function in set(below):
             inclusive[function] = inclusive.get(function, 0) + count
     if not inside:
@@ -120,9 +123,10 @@ def summarise(
         ranked = sorted(kinds.items(), key=lambda kv: -kv[1])
         lines += [f"| {kind} | {count / inside:.0%} |" for kind, count in ranked]
         lines.append("")
-    if top:
-        lines += ["| function, inclusive | share |", "|---|---:|"]
-        ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]
-        lines += [f"| `{function}` | {count / inside:.0%} |" for function, count in ranked]
-        lines.append("")
+    for title, table in (("inclusive", inclusive), ("own", owned if own else {})):
+        if top and table:
+            lines += [f"| function, {title} | share |", "|---|---:|"]
+            ranked = sorted(table.items(), key=lambda kv: -kv[1])[:top]
+            lines += [f"| `{function}` | {count / inside:.0%} |" for function, count in ranked]
+            lines.append("")
     return "\n".join(lines)

@@ -364,10 +364,10 @@ def _profile_run(db: Database, stack: Stack, pid: int, notices: int, folder: Pat
     with pyspy.recording(pid, folder, ("idle", "gil")) as outputs:
         _send_all(db, stack.redis.url, notices)
     _clear_outbox(db)
-    wall = pyspy.summarise(outputs["idle"], within="Dispatcher.deliver")
-    cpu = pyspy.summarise(outputs["gil"], top=20)
+    wall = pyspy.summarise(outputs["idle"], within="Sender.attempt")
+    cpu = pyspy.summarise(outputs["gil"], within="dispatch_notices", top=20, own=True)
     return (
-        "Wall time of the sending threads (`--idle`, samples inside `Dispatcher.deliver`):\n\n"
-        f"{wall}\nPython CPU (`--gil`, the thread holding the GIL, in the pool processes):\n\n"
-        f"{cpu}"
+        "Wall time of the sending threads (`--idle`, samples inside `Sender.attempt`):\n\n"
+        f"{wall}\nPython CPU (`--gil`, the thread holding the GIL, inside the "
+        f"`dispatch_notices` task):\n\n{cpu}"
     )
