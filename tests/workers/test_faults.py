@@ -176,11 +176,12 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     )
     worker.kill()  # SIGKILL to the main process and its pool: nothing gets to clean up
     accepted_at_kill = len(twilio_standin.accepted)
+    # Requests already on the wire still reach the stand-in, and a COMMIT a pool process sent
+    # just before it died still lands in PostgreSQL: let them land before counting.
+    time.sleep(1.0)
     with watch_db.transaction() as session:
         stuck = list(session.scalars(select(Notice.id).where(Notice.status == SENDING)))
     in_flight_at_kill = len(stuck)
-    # Requests already on the wire still reach the stand-in; let them land before counting.
-    time.sleep(1.0)
     with watch_db.transaction() as session:
         recorded = set(session.scalars(select(Notice.provider_id).where(Notice.status == "sent")))
     # Messages "Twilio" accepted whose "sent" the dead worker never committed: the crash window.
