@@ -1,66 +1,44 @@
-"""What the benchmark scripts share: where the bench databases are, their seed record, the machine.
+"""What the benchmark scripts share: the bench databases and their seed record, the machine and
+whether it was quiet, and a statement's plan exactly as the application sends it.
 
-The seed parameters travel with the database (as a JSON comment on it), so ``core.py`` can tell
-whether a database was seeded the way a figure needs without a file on the side going stale.
+The seed parameters travel with the database (a JSON comment on it), so a script can tell
+whether a database was seeded the way its figure needs without a file on the side going stale.
 """
 
 from __future__ import annotations
 
-import cProfile
 import json
 import os
 import platform
-import pstats
+import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine, make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # run from a checkout, uninstalled
+    sys.path.insert(0, str(ROOT))  # run from the checkout
 
 from config.settings import normalise_database_url  # noqa: E402 - needs the path above
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tracker_bench"
-# The closure figure needs every case open: a second database, so the two kinds of seed can sit
-# side by side and neither has to be rebuilt for the other figure.
-CLOSURE_SUFFIX = "_closure"
-# The workers' figures (bench/workers.py) change cases and the outbox while they run: databases of
-# their own, so a core run and a workers run never meet on the same rows.
-WATCH_SUFFIX = "_watch"
+# Processes that load the machine: other people's tests, workers and benchmarks.
+BUSY_PATTERNS = ("pytest", "celery", "bench/", "gunicorn", "seed.py")
 
 
-def bench_url() -> str:
-    """The main bench database (``BENCH_DATABASE_URL``), in SQLAlchemy form."""
-    return normalise_database_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-
-
-def closure_url() -> str:
-    """The all-open database for the closure figure (``BENCH_CLOSURE_DATABASE_URL``)."""
-    if "BENCH_CLOSURE_DATABASE_URL" in os.environ:
-        return normalise_database_url(os.environ["BENCH_CLOSURE_DATABASE_URL"])
-    url = make_url(bench_url())
-    return url.set(database=f"{url.database}{CLOSURE_SUFFIX}").render_as_string(hide_password=False)
-
-
-def watch_url(suffix: str = "") -> str:
-    """An all-open database for the workers' figures (``BENCH_WATCH_DATABASE_URL``).
-
-    ``suffix`` names a sibling on the same server (the smaller database of the scaling figure).
-    """
-    base = os.environ.get("BENCH_WATCH_DATABASE_URL")
-    if base is None:
-        url = make_url(bench_url())
-        base = url.set(database=f"{url.database}{WATCH_SUFFIX}").render_as_string(
-            hide_password=False
-        )
-    url = make_url(normalise_database_url(base))
+def bench_url(suffix: str = "") -> str:
+    """The main bench database (``BENCH_DATABASE_URL``), or a sibling named with ``suffix``
+    (each figure that changes rows has a database of its own, so no two runs meet)."""
+    url = make_url(normalise_database_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)))
     return url.set(database=f"{url.database}{suffix}").render_as_string(hide_password=False)
 
 
@@ -74,10 +52,7 @@ def libpq_url(url: str, database: str | None = None) -> str:
 
 def database_name(url: str) -> str:
     """The database part of ``url``."""
-    name = make_url(url).database
-    if not name:
-        raise ValueError(f"{url} names no database")
-    return name
+    return make_url(url).database or ""
 
 
 @dataclass(frozen=True)
@@ -107,86 +82,248 @@ def write_record(url: str, record: SeedRecord) -> None:
 
 
 def read_record(url: str) -> SeedRecord | None:
-    """The seed record of the database at ``url``; None if it is missing or was never seeded."""
+    """The seed record of the database at ``url``; None if it is missing or never seeded."""
     try:
         with psycopg.connect(libpq_url(url), connect_timeout=5) as conn:
             row = conn.execute(
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
                 " WHERE datname = current_database()"
             ).fetchone()
-    except psycopg.OperationalError:
-        return None
-    if row is None or not row[0]:
-        return None
-    try:
-        return SeedRecord(**json.loads(row[0]))
-    except (TypeError, ValueError):
-        return None  # a comment somebody else wrote, or an older format: reseed
+        return SeedRecord(**json.loads(row[0])) if row and row[0] else None
+    except (psycopg.OperationalError, TypeError, ValueError):
+        return None  # no such database, or a comment in another format: seed again
 
 
 def server_version(url: str) -> str:
     """``PostgreSQL 15.20`` and the settings that shape the figures."""
     with psycopg.connect(libpq_url(url)) as conn:
-        version = conn.execute("SHOW server_version").fetchone()
-        settings = {
+        shown = {
             name: conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
-            for name in ("shared_buffers", "synchronous_commit", "work_mem")
+            for name in ("server_version", "shared_buffers", "synchronous_commit", "work_mem")
         }
-    shown = ", ".join(f"{k}={v[0]}" for k, v in settings.items() if v)
-    return f"PostgreSQL {version[0] if version else '?'} ({shown})"
+    version = shown.pop("server_version")
+    settings = ", ".join(f"{k}={v[0]}" for k, v in shown.items() if v)
+    return f"PostgreSQL {version[0] if version else '?'} ({settings}), default configuration"
 
 
 def machine() -> str:
     """Platform, cores and RAM: the figures mean little without them."""
-    ram = ""
-    try:
-        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
-        ram = f", {pages * page_size / 2**30:.0f} GiB RAM"
-    except (ValueError, OSError, AttributeError):
-        pass
-    cpu = platform.processor() or platform.machine()
+    ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
     return (
-        f"{platform.platform()}, {cpu}, {os.cpu_count()} cores{ram}, "
-        f"Python {platform.python_version()}"
+        f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} cores, {ram:.0f} GiB "
+        f"RAM, Python {platform.python_version()}"
+    )
+
+
+def code_version() -> str:
+    """The commit measured, and the product folders changed since it (read-only git)."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--", "tracker", "notifications", "workers", "web"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    dirty = sorted({line[3:].split("/")[0] + "/" for line in changed if line.strip()})
+    return f"`{head or '?'}`" + (
+        f" with uncommitted changes in {', '.join(dirty)}" if dirty else ""
     )
 
 
 def log(message: str) -> None:
-    """Progress goes to stderr so that stdout stays the markdown to paste."""
+    """Progress goes to stderr so that stdout stays the markdown section."""
     print(message, file=sys.stderr, flush=True)
 
 
-class Progress:
-    """Prints ``what: done / total (rate rows/s)`` to stderr, at most every ``every`` seconds."""
-
-    def __init__(self, what: str, total: int, every: float = 2.0) -> None:
-        self.what, self.total, self.every = what, total, every
-        self.started = self.last = time.perf_counter()
-
-    def update(self, done: int) -> None:
-        """Report ``done`` rows if enough time has passed since the last report."""
-        now = time.perf_counter()
-        if now - self.last >= self.every:
-            self.last = now
-            self._print(done, now)
-
-    def finish(self, done: int) -> float:
-        """Report the final count; returns the rows per second."""
-        return self._print(done, time.perf_counter())
-
-    def _print(self, done: int, now: float) -> float:
-        rate = done / max(now - self.started, 1e-9)
-        log(f"  {self.what}: {done:,} / {self.total:,} rows ({rate:,.0f} rows/s)")
-        return rate
-
-
-def profile_report(profiler: cProfile.Profile, out: TextIO) -> None:
-    """The top of a profile twice: by cumulative time (which call), by own time (which line)."""
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(35)
-    stats.sort_stats("tottime").print_stats(25)
+def _own_tree() -> set[int]:
+    """This process, its ancestors (the runner that started it) and its descendants."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rpartition(")")[2].split()[1]
+                )
+            except OSError:
+                continue
+    mine = {os.getpid()}
+    pid = os.getpid()
+    while parents.get(pid, 1) > 1:
+        pid = parents[pid]
+        mine.add(pid)
+    grew = True
+    while grew:
+        found = {child for child, parent in parents.items() if parent in mine} - mine
+        mine |= found
+        grew = bool(found)
+    return mine
 
 
-def as_dict(record: SeedRecord) -> dict[str, Any]:
-    """The record as plain data (for printing)."""
-    return asdict(record)
+def busy_processes() -> list[str]:
+    """Heavy processes on the machine that are not this benchmark's."""
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    mine = _own_tree()
+    found = []
+    for line in out.splitlines():
+        pid, _, args = line.strip().partition(" ")
+        if int(pid) not in mine and any(p in args for p in BUSY_PATTERNS):
+            found.append(f"{pid} {args[:100]}")
+    return found
+
+
+def wait_for_quiet(limit: float) -> str:
+    """Wait until no other heavy process runs (at most ``limit`` s); say how it went.
+
+    The machine has two cores and others run tests on it: a figure measured beside them says
+    more about them than about the code.
+    """
+    started = time.monotonic()
+    busy = busy_processes()
+    while busy and time.monotonic() - started < limit:
+        log(f"waiting for {len(busy)} other processes to end, e.g. {busy[0]}")
+        time.sleep(15)
+        busy = busy_processes()
+    waited = time.monotonic() - started
+    if busy:
+        return (
+            f"NOT quiet: after waiting {waited:,.0f} s, {len(busy)} other processes still ran "
+            f"(e.g. `{busy[0]}`)"
+        )
+    return f"quiet: no other pytest/celery/bench process (waited {waited:,.0f} s)"
+
+
+class Watchdog:
+    """Samples the machine while a benchmark runs: was it alone all along, or not?"""
+
+    def __init__(self, every: float = 30.0) -> None:
+        self.every, self.samples, self.busy = every, 0, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="watchdog", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            found = busy_processes()
+            self.samples += 1
+            self.busy += found[:1]
+
+    def __enter__(self) -> Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def summary(self) -> str:
+        """One sentence for the report."""
+        if not self.busy:
+            return f"no other heavy process seen while measuring ({self.samples} samples)"
+        return (
+            f"other heavy processes seen in {len(self.busy)} of {self.samples} samples "
+            f"(e.g. `{self.busy[0]}`)"
+        )
+
+
+class _Captured(Exception):
+    """Stops the application once the statement of interest has been seen."""
+
+
+def explain_as_sent(
+    engine: Engine,
+    run: Callable[[], object],
+    sent: Callable[[str], bool],
+    *,
+    params: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+) -> tuple[str, list[str]]:
+    """The first statement ``run`` sends for which ``sent(sql)`` holds, caught on its way to the
+    driver (and ``run`` stopped there, nothing written), and its ``EXPLAIN (ANALYZE, BUFFERS)``
+    with the same (or ``params``-changed) parameters, rolled back.
+
+    Explaining hand-written SQL could show a plan the application never gets: a partial index
+    qualifies only if the planner can prove its predicate from the parameters as bound.
+    """
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, bound: Any, *_rest: Any) -> None:
+        if sent(statement) and not seen:
+            seen.append((statement, dict(bound)))
+            raise _Captured
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        run()
+    except _Captured:
+        pass
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    if not seen:
+        raise RuntimeError("the application sent no such statement")
+    statement, bound = seen[0]
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params(bound))
+            plan = [str(row[0]) for row in cursor.fetchall()]
+        conn.rollback()
+    return statement, plan
+
+
+def vacuum(url: str) -> None:
+    """Clear the dead rows a run left and its WAL, so the next run meets the tables as seeded.
+
+    VACUUM leaves a deleted outbox's index pages behind (REINDEX puts them back), and a run
+    writes hundreds of MiB of WAL: without the CHECKPOINT, one requested by the previous run
+    would land inside the next timed run, or not, at random.
+    """
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) cases, case_events, closures, notices")
+        conn.execute("REINDEX TABLE notices")
+        conn.execute("CHECKPOINT")
+
+
+def has_table(conn: Connection, table: str) -> bool:
+    """Whether ``table`` exists (a snapshot an interrupted run left behind)."""
+    return bool(conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}))
+
+
+def snapshot(conn: Connection, table: str, ids: Sequence[int]) -> None:
+    """Keep the ``cases`` rows ``ids`` as they are in the unlogged ``table`` (replacing it)."""
+    conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    conn.execute(
+        text(f"CREATE UNLOGGED TABLE {table} AS SELECT * FROM cases WHERE id = ANY(:ids)"),
+        {"ids": list(ids)},
+    )
+    conn.execute(text(f"ALTER TABLE {table} ADD PRIMARY KEY (id)"))
+
+
+def columns_of(conn: Connection, table: str) -> list[str]:
+    """The columns of ``table`` but ``id``, in order."""
+    rows = conn.execute(
+        text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = :t"
+            " AND column_name <> 'id' ORDER BY ordinal_position"
+        ),
+        {"t": table},
+    )
+    return [name for (name,) in rows]
+
+
+def copy_back(conn: Connection, table: str, *, changed_only: bool = False) -> int:
+    """Every column of the rows kept in ``table`` back into ``cases``; the rows written.
+
+    Whatever columns the product writes now or later are put back. Each change bumps a case's
+    version (the mapper's version counter), so ``changed_only`` puts back just the changed.
+    """
+    columns = columns_of(conn, table)
+    targets, sources = ", ".join(columns), ", ".join(f"s.{name}" for name in columns)
+    condition = " AND c.version <> s.version" if changed_only else ""
+    result = conn.execute(
+        text(
+            f"UPDATE cases c SET ({targets}) = ROW({sources}) FROM {table} s"
+            f" WHERE c.id = s.id{condition}"
+        )
+    )
+    return int(result.rowcount)

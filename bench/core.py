@@ -6,9 +6,7 @@ stdout; progress goes to stderr.
 Two databases on the bench server (see bench/README.md): ``tracker_bench`` with N cases, 30% open,
 for filing and the query plan, and ``tracker_bench_closure`` with N cases all open, 10% of them
 (at most 100,000) running over the closure day, for the re-timing. Each is seeded with
-bench/seed.py when it is missing or was seeded with other parameters (``--reseed`` forces it);
-seeding is reported with the figures. Every figure has a baseline measured in the same run:
-compare ratios across machines, not milliseconds.
+bench/seed.py when it is missing or was seeded otherwise (``--reseed`` forces it).
 """
 
 from __future__ import annotations
@@ -23,43 +21,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
 from bench import summary
-from bench.common import (
-    ROOT,
-    SeedRecord,
-    bench_url,
-    closure_url,
-    database_name,
-    log,
-    machine,
-    read_record,
-    server_version,
-)
+from bench.common import SeedRecord, bench_url, database_name, log, machine, server_version
 from bench.core_closure import ClosureFigures, declare_closure, measure_closure
 from bench.core_filing import FilingFigures, measure_filing
 from bench.core_query import LIMIT, QueryPlan, explain_open_due
-from bench.seed import catalogue_path, seed
+from bench.seed import OPEN_SHARE, ensure_seeded
 from tracker.db import Database
-from tracker.migrate import head_revision
 
 FILING_TARGET_MS = 20.0  # p95 (the brief)
 CLOSURE_TARGET_S = 30.0
-OPEN_SHARE = 0.3  # of the main database's cases
-TOUCHED_MAX = 100_000
-
-
-def ensure_seeded(
-    url: str, *, cases: int, open_: int, touched: int, force: bool
-) -> tuple[SeedRecord, bool]:
-    """The seed record of ``url`` and whether this call seeded it (when it did not match)."""
-    record = read_record(url)
-    wanted = (cases, open_, touched, str(catalogue_path().relative_to(ROOT)), head_revision())
-    if record is not None and not force:
-        seeded = (record.cases, record.open, record.touched, record.catalogue, record.schema)
-        if seeded == wanted:
-            log(f"{database_name(url)}: seeded {record.seeded_at}, reusing it")
-            return record, False
-        log(f"{database_name(url)}: seeded with other parameters, seeding again")
-    return seed(url, cases=cases, open_=open_, touched=touched), True
 
 
 def main() -> None:
@@ -70,7 +40,6 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=300, help="filings before the runs")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measure")
     parser.add_argument("--reseed", action="store_true", help="seed both databases again")
-    parser.add_argument("--profile", action="store_true", help="cProfile filing and closure")
     parser.add_argument(
         "--only", choices=("filing", "query", "closure"), action="append", help="measure only this"
     )
@@ -79,16 +48,12 @@ def main() -> None:
     started = time.perf_counter()
     command = " ".join([".venv/bin/python bench/core.py", *sys.argv[1:]])
 
-    main_url, all_open_url = bench_url(), closure_url()
+    main_url, all_open_url = bench_url(), bench_url("_closure")
     main_open = round(args.cases * OPEN_SHARE)
-    main_touched = min(TOUCHED_MAX, main_open // 10)
-    closure_touched = min(TOUCHED_MAX, args.cases // 10)
     records: dict[str, tuple[SeedRecord, bool]] = {}
 
-    def seeded(url: str, open_: int, touched: int) -> SeedRecord:
-        record, now = ensure_seeded(
-            url, cases=args.cases, open_=open_, touched=touched, force=args.reseed
-        )
+    def seeded(url: str, open_: int) -> SeedRecord:
+        record, now = ensure_seeded(url, cases=args.cases, open_=open_, force=args.reseed)
         records[database_name(url)] = (record, now)
         return record
 
@@ -96,7 +61,7 @@ def main() -> None:
     plan: QueryPlan | None = None
     closure: ClosureFigures | None = None
     if only & {"filing", "query"}:
-        record = seeded(main_url, main_open, main_touched)
+        record = seeded(main_url, main_open)
         db = Database(main_url)
         try:
             if "filing" in only:
@@ -106,14 +71,13 @@ def main() -> None:
                     warmup=args.warmup,
                     runs=args.runs,
                     max_case_id=record.max_case_id,
-                    profile=args.profile,
                 )
             if "query" in only:
                 plan = explain_open_due(db, datetime.now(UTC))
         finally:
             db.dispose()
     if "closure" in only:
-        record = seeded(all_open_url, args.cases, closure_touched)
+        record = seeded(all_open_url, args.cases)
         db = Database(all_open_url)
         try:
             closure = measure_closure(
@@ -121,15 +85,11 @@ def main() -> None:
                 date.fromisoformat(record.closure_day),
                 seeded_at=datetime.fromisoformat(record.seeded_at),
                 runs=args.runs,
-                profile=args.profile,
             )
         finally:
             db.dispose()
 
     report(args.cases, command, main_url, records, filing, plan, closure, started)
-    for profile in (filing and filing.profile, closure and closure.profile):
-        if profile:
-            log(profile)
 
 
 def report(
@@ -146,15 +106,15 @@ def report(
     print(f"## Core figures at {cases:,} cases (PostgreSQL), {date.today().isoformat()}")
     print()
     print(f"- machine: {machine()}")
-    print(f"- database: {server_version(url)}, default configuration")
+    print(f"- database: {server_version(url)}")
     print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
     for name, (record, now) in records.items():
         when = "in this run" if now else f"on {record.seeded_at[:10]}"
         print(
             f"- data: `{name}`: {record.cases:,} cases, {record.open:,} open, "
             f"{record.touched:,} running over {record.closure_day}; seeded by bench/seed.py "
-            f"{when} in {record.seconds:,.0f} s (COPY of cases "
-            f"{record.rows_per_second:,.0f} rows/s)"
+            f"{when} in {record.seconds:,.0f} s (tracker.cases.bulk_filing: "
+            f"{record.rows_per_second:,.0f} cases/s)"
         )
     if filing:
         print()
@@ -165,10 +125,6 @@ def report(
     if closure:
         print()
         _closure_section(cases, closure)
-
-
-def _spread(values: list[float]) -> str:
-    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
 
 
 def _filing_section(cases: int, f: FilingFigures) -> None:
@@ -187,7 +143,7 @@ def _filing_section(cases: int, f: FilingFigures) -> None:
         ("`file_case` + commit", f.runs),
         ("baseline: one-row INSERT + commit", f.baseline),
     ):
-        cells = [_spread([getattr(r, p) for r in runs]) for p in ("p50", "p95", "p99")]
+        cells = [summary.spread([getattr(r, p) for r in runs]) for p in ("p50", "p95", "p99")]
         print(f"| {label} | {' | '.join(cells)} |")
     ratios = [
         statistics.median(getattr(r, p) for r in f.runs)

@@ -1,4 +1,4 @@
-"""Closure re-timing: ``tracker.closures.declare_closure`` over a million open cases.
+"""Closure re-timing: ``tracker.calendar.changes.declare_closure`` over a million open cases.
 
 Every run is the real thing, one transaction committed. Between runs (untimed) the database is
 put back as the seed left it: the changed cases are copied back from a snapshot taken before
@@ -10,26 +10,18 @@ updated_at`` of the same ids, committed: the least a re-timing of those rows cou
 
 from __future__ import annotations
 
-import cProfile
-import io
 import statistics
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
 
-import psycopg
-from sqlalchemy import CursorResult, text
+from sqlalchemy import text
 
-from bench.common import libpq_url, log, profile_report
+from bench.common import copy_back, has_table, log, snapshot, vacuum
 from bench.sqltimer import StatementTimes, timed_statements
+from tracker.calendar.changes import declare_closure
 from tracker.db import Database
 from tracker.deadlines.workcalendar import WorkCalendar
-
-try:  # tracker.closures became tracker.calendar.changes (commit 3ab0ea6)
-    from tracker.calendar.changes import declare_closure
-except ImportError:  # pragma: no cover - an older checkout
-    from tracker.closures import declare_closure  # type: ignore[no-redef]
 
 ACTOR = "bench"
 REASON = "颱風停止上班 (benchmark)"
@@ -52,7 +44,6 @@ class ClosureFigures:
     day: date
     candidates: int
     runs: list[ClosureRun]
-    profile: str | None
 
     @property
     def median_seconds(self) -> float:
@@ -85,21 +76,17 @@ def count_candidates(db: Database, day: date) -> int:
 def prepare(db: Database, day: date, since: datetime) -> None:
     """Undo an interrupted earlier run, then snapshot the rows a closure of ``day`` may change."""
     with db.engine.begin() as conn:
-        has_snapshot = conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": SNAPSHOT})
+        has_snapshot = has_table(conn, SNAPSHOT)
         closed = conn.scalar(text("SELECT count(*) FROM closures WHERE day = :d"), {"d": day})
     if has_snapshot:
         if restore(db, day, since):
             log("closure: put back an interrupted earlier run")
-            vacuum(db)
+            vacuum(db.url)
     elif closed:
         raise RuntimeError(f"{day} is already closed and there is no snapshot: run with --reseed")
     with db.engine.begin() as conn:
-        conn.execute(text(f"DROP TABLE IF EXISTS {SNAPSHOT}"))
-        conn.execute(
-            text(f"CREATE UNLOGGED TABLE {SNAPSHOT} AS SELECT * FROM cases WHERE {_CANDIDATES}"),
-            {"d": day},
-        )
-        conn.execute(text(f"ALTER TABLE {SNAPSHOT} ADD PRIMARY KEY (id)"))
+        ids = conn.scalars(text(f"SELECT id FROM cases WHERE {_CANDIDATES}"), {"d": day}).all()
+        snapshot(conn, SNAPSHOT, ids)
 
 
 def drop_snapshot(db: Database) -> None:
@@ -110,26 +97,9 @@ def drop_snapshot(db: Database) -> None:
 
 def restore(db: Database, day: date, since: datetime) -> int:
     """Undo the benchmark's closure of ``day`` (run since ``since``); returns the cases put back."""
-    with db.transaction() as session:
-        columns = [
-            name
-            for (name,) in session.execute(
-                text(
-                    "SELECT column_name FROM information_schema.columns"
-                    " WHERE table_name = 'cases' AND column_name <> 'id' ORDER BY ordinal_position"
-                )
-            )
-        ]
-        targets = ", ".join(columns)
-        sources = ", ".join(f"s.{name}" for name in columns)
+    with db.engine.begin() as session:
         # Re-timing bumps the version of every case it changes: only those need putting back.
-        updated = session.execute(
-            text(
-                f"UPDATE cases c SET ({targets}) = ({sources}) FROM {SNAPSHOT} s"
-                " WHERE c.id = s.id AND c.version <> s.version"
-            )
-        )
-        restored = cast("CursorResult[Any]", updated).rowcount
+        restored = copy_back(session, SNAPSHOT, changed_only=True)
         session.execute(
             text("DELETE FROM case_events WHERE kind = 'retimed' AND actor = :actor"),
             {"actor": ACTOR},
@@ -140,21 +110,6 @@ def restore(db: Database, day: date, since: datetime) -> int:
         # Cached calendars are keyed by this revision: they must forget the closure.
         session.execute(text("UPDATE calendar_revision SET revision = revision + 1"))
     return restored
-
-
-def vacuum(db: Database) -> None:
-    """Clear dead rows so the next run meets the tables as the seed left them, then CHECKPOINT.
-
-    A run's notices are deleted again, but VACUUM leaves their index pages behind: after a few
-    runs the outbox's unique index had grown to 150 MB over an empty table. REINDEX puts it back.
-    A closure writes some 400 MiB of WAL and its undo as much again, close to what the default
-    ``max_wal_size`` allows between checkpoints: without the CHECKPOINT, one requested by the
-    previous run's WAL would land inside the next timed run, or not, at random.
-    """
-    with psycopg.connect(libpq_url(db.url), autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE) cases, case_events, closures, notices")
-        conn.execute("REINDEX TABLE notices")
-        conn.execute("CHECKPOINT")
 
 
 def _declare(db: Database, day: date) -> tuple[int, float, float, list[int]]:
@@ -184,12 +139,10 @@ def _baseline(db: Database, ids: list[int]) -> float:
     return time.perf_counter() - started
 
 
-def measure_closure(
-    db: Database, day: date, *, seeded_at: datetime, runs: int, profile: bool
-) -> ClosureFigures:
+def measure_closure(db: Database, day: date, *, seeded_at: datetime, runs: int) -> ClosureFigures:
     """``runs`` committed closures of ``day``, each with its baseline, the database restored."""
     prepare(db, day, seeded_at)
-    vacuum(db)  # for the CHECKPOINT: the seed or an earlier measure left WAL behind
+    vacuum(db.url)  # for the CHECKPOINT: the seed or an earlier measure left WAL behind
     # The holidays package computes each year once per process: not what a closure costs.
     WorkCalendar().working_days_between(day - timedelta(days=800), day + timedelta(days=800))
     candidates = count_candidates(db, day)
@@ -207,23 +160,12 @@ def measure_closure(
         )
         if restore(db, day, since) != retimed:
             raise RuntimeError("the restore did not put back every re-timed case")
-        vacuum(db)
+        vacuum(db.url)
         baseline = _baseline(db, ids)
-        vacuum(db)
+        vacuum(db.url)
         log(f"closure: run {run}/{runs}: baseline UPDATE of {len(ids):,} rows in {baseline:.2f} s")
         results.append(
             ClosureRun(retimed, seconds, commit_seconds, baseline, wal_bytes, statements)
         )
-    profile_text = None
-    if profile:
-        log("closure: profiled run (not counted)")
-        since = datetime.now(UTC)
-        profiler = cProfile.Profile()
-        profiler.runcall(_declare, db, day)
-        restore(db, day, since)
-        vacuum(db)
-        out = io.StringIO()
-        profile_report(profiler, out)
-        profile_text = out.getvalue()
     drop_snapshot(db)
-    return ClosureFigures(day, candidates, results, profile_text)
+    return ClosureFigures(day, candidates, results)

@@ -8,8 +8,6 @@ see the same machine load. Everything the benchmark writes is removed afterwards
 
 from __future__ import annotations
 
-import cProfile
-import io
 import random
 import statistics
 import time
@@ -19,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from bench.common import log, profile_report
+from bench.common import log
 from bench.sqltimer import StatementTimes, timed_statements
 from tracker.cases.contact import CHANNELS
 from tracker.cases.filing import Application, file_case
@@ -60,7 +58,6 @@ class FilingFigures:
     baseline: list[Percentiles]
     statements: StatementTimes
     statement_sample: int
-    profile: str | None
 
 
 def _applications(db: Database, seed: int) -> Callable[[], Application]:
@@ -147,7 +144,7 @@ def cleanup(db: Database, max_case_id: int) -> int:
 
 
 def measure_filing(
-    db: Database, *, filings: int, warmup: int, runs: int, max_case_id: int, profile: bool
+    db: Database, *, filings: int, warmup: int, runs: int, max_case_id: int
 ) -> FilingFigures:
     """Percentiles of ``runs`` runs of ``filings`` filings each, with the interleaved baseline."""
     cleanup(db, max_case_id)  # an interrupted earlier run may have left cases behind
@@ -177,23 +174,7 @@ def measure_filing(
         with timed_statements(db.engine) as statements:
             for _ in range(sample):
                 _file(db, next_application())
-        profile_text = (
-            _profile(db, next_application, filings=min(500, filings)) if profile else None
-        )
     finally:
         log("filing: removing the benchmark's cases")
         cleanup(db, max_case_id)
-    return FilingFigures(filings, warmup, figures, baselines, statements, sample, profile_text)
-
-
-def _profile(db: Database, next_application: Callable[[], Application], *, filings: int) -> str:
-    """cProfile of ``filings`` filings, the top of it by cumulative time."""
-    applications = [next_application() for _ in range(filings)]
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for application in applications:
-        _file(db, application)
-    profiler.disable()
-    out = io.StringIO()
-    profile_report(profiler, out)
-    return out.getvalue()
+    return FilingFigures(filings, warmup, figures, baselines, statements, sample)

@@ -1,10 +1,7 @@
 """The plan of "open cases due before T", exactly as the application sends it.
 
-The query is built with SQLAlchemy (``Case.status.in_(OPEN_STATUSES) & Case.due_at < t``) and
-run once through the engine; the SQL text and parameters psycopg received are captured and
-EXPLAINed on the same connection. Explaining hand-written SQL with literals could show a plan
-the application never gets: the partial index only qualifies if the planner can prove the
-status list implies the index predicate, and bound parameters are where that can go wrong.
+The query is built with SQLAlchemy (``Case.status.in_(OPEN_STATUSES) & Case.due_at < t``); the
+partial index qualifies only if the planner can prove the status list implies its predicate.
 """
 
 from __future__ import annotations
@@ -14,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from psycopg import sql
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from bench.common import explain_as_sent
 from tracker.db import Database
 from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Case
@@ -55,22 +53,17 @@ def open_due_before(t: datetime) -> Any:
 
 
 def explain_open_due(db: Database, t: datetime) -> QueryPlan:
-    """Run the query once (warming the cache as the sweep would), then EXPLAIN what was sent."""
-    sent: list[tuple[str, Any]] = []
+    """The query as the application sends it, its plan, its generic plan, and the counts."""
 
-    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        sent.append((statement, params))
+    def run() -> None:
+        with db.engine.connect() as conn:
+            conn.execute(open_due_before(t)).all()
 
+    statement, plan = explain_as_sent(db.engine, run, lambda sql: "FROM cases" in sql)
     with db.engine.connect() as conn:
-        event.listen(conn, "before_cursor_execute", capture)
-        conn.execute(open_due_before(t)).all()
-        event.remove(conn, "before_cursor_execute", capture)
-        statement, params = sent[-1]
         driver = conn.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
-            plan = [row[0] for row in cursor.fetchall()]
             generic = _generic_plan(cursor, t)
         open_filter = Case.status.in_(OPEN_STATUSES)
         open_cases = conn.scalar(select(func.count()).where(open_filter)) or 0

@@ -22,11 +22,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from the checkout
 
 from bench import summary
-from bench.common import log, machine
-from bench.workers import code_version, wait_for_quiet
+from bench.common import code_version, log, machine, wait_for_quiet
 from tests.workers.fault_run import FaultPlan, FaultReport, fault_parts, latency_text, run_faults
 
 

@@ -70,3 +70,14 @@ def read(path: Path) -> list[Figure]:
             data["values"] = tuple(data["values"])
             figures.append(Figure(**data))
     return figures
+
+
+def spread(values: Sequence[float], fmt: str = ".2f") -> str:
+    """``median (min–max)`` of the runs, each formatted with ``fmt``."""
+    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}–{max(values):{fmt}})"
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The ``share`` percentile, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]

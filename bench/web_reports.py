@@ -3,11 +3,12 @@
 Run: ``.venv/bin/python bench/web_reports.py [--cases N] [--runs 3] [--months 12]``. Prints a
 markdown section for BENCHMARKS.md on stdout; progress goes to stderr.
 
-The database is ``tracker_bench_reports`` (``BENCH_REPORTS_DATABASE_URL``; its own, so a run never
-meets the rows another benchmark changes), seeded by bench/seed.py when missing or stale (30% of
-the cases open), then given what the page also reads and seed.py does not write: one receipt
-notice per case (on the applicant's channel, in a plausible mix of delivery outcomes) and a
-satisfaction answer for one completed case in ten, both set-wise in SQL, then VACUUM ANALYZE.
+The database is ``tracker_bench_reports`` (its own, so a run never meets the rows another
+benchmark changes), seeded by bench/seed.py when missing or stale (30% of the cases open), then
+given what the page also reads and the seed does not write: one receipt per case, written by
+``tracker.notices.outbox`` (``BatchNotices``, ``insert_notices``) to the applicant's channels
+and then given a plausible mix of delivery outcomes, and a satisfaction answer for one completed
+case in ten, then VACUUM ANALYZE.
 
 Measured in this process through Flask's test client, signed in as an administrator (the whole
 city, every filter open) and as a supervisor (their department): ``GET /counter/reports`` for the
@@ -20,7 +21,6 @@ open-data JSON for the default twelve months is timed once with its cache emptie
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import sys
@@ -30,9 +30,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
@@ -46,13 +45,14 @@ from bench.common import (
     machine,
     server_version,
 )
-from bench.core import OPEN_SHARE, TOUCHED_MAX, ensure_seeded
+from bench.seed import OPEN_SHARE, ensure_seeded
 from bench.sqltimer import StatementTimes, timed_statements
 from config import load_settings
-from config.settings import normalise_database_url
 from tracker.accounts.users import create_user
 from tracker.db import Database
-from tracker.models import Department, User
+from tracker.deadlines.engine import Deadline
+from tracker.models import Case, Department, User
+from tracker.notices.outbox import NOTICE_COLUMNS, BatchNotices, insert_notices
 from tracker.reports.statistics import (
     Period,
     Scope,
@@ -64,26 +64,15 @@ from web import create_app
 
 TARGET_MS = 1000.0
 PASSWORD = "bench-reports-password"
-SUFFIX = "_reports"
+RECEIPT_BATCH = 20_000
 
-# One receipt per case: its channel from notify_by, its fate from the case id (deterministic).
-NOTICES_SQL = """
-INSERT INTO notices (case_id, kind, channel, audience, trigger_at, dedupe_key, status,
-                     recipient, language, payload, created_at, not_before, attempts, sent_at)
-SELECT c.id, 'receipt', ch.channel, 'applicant', c.received_at,
-       c.id || ':receipt:' || c.received_at || ':' || ch.channel,
-       CASE WHEN ch.channel = 'letter' THEN 'task'
-            WHEN c.id % 100 < 86 THEN 'delivered'
-            WHEN c.id % 100 < 91 THEN 'sent'
-            WHEN c.id % 100 < 94 THEN 'failed'
-            WHEN c.id % 100 < 95 THEN 'undelivered'
-            ELSE 'pending' END,
-       NULL, c.language, '{}', c.received_at, c.received_at, 1, c.received_at
-FROM cases c
-CROSS JOIN LATERAL (
-    SELECT unnest(CASE c.notify_by WHEN 'sms' THEN ARRAY['sms'] WHEN 'email' THEN ARRAY['email']
-                  WHEN 'both' THEN ARRAY['sms', 'email'] ELSE ARRAY['letter'] END) AS channel
-) ch
+# The receipts' fates, from the case id (deterministic): most delivered, a few failing.
+OUTCOMES_SQL = """
+UPDATE notices SET attempts = 1, sent_at = created_at,
+  status = CASE WHEN id % 100 < 86 THEN 'delivered' WHEN id % 100 < 91 THEN 'sent'
+                WHEN id % 100 < 94 THEN 'failed' WHEN id % 100 < 95 THEN 'undelivered'
+                ELSE 'pending' END
+WHERE status = 'pending'
 """
 SURVEYS_SQL = """
 INSERT INTO survey_responses (case_id, service_id, department_id, score, comment, answered_at)
@@ -92,27 +81,48 @@ FROM cases WHERE status = 'completed' AND id % 10 = 0
 """
 
 
-def reports_url() -> str:
-    """The reports benchmark's own database, beside ``tracker_bench``."""
-    if "BENCH_REPORTS_DATABASE_URL" in os.environ:
-        return normalise_database_url(os.environ["BENCH_REPORTS_DATABASE_URL"])
-    url = make_url(bench_url())
-    return url.set(database=f"{url.database}{SUFFIX}").render_as_string(hide_password=False)
-
-
 def add_notices_and_surveys(url: str) -> tuple[int, int, float]:
-    """Notices and survey answers, once per seed (skipped when notices exist); rows and seconds."""
+    """Receipts and survey answers, once per seed (skipped when there are notices already);
+    the rows and the seconds taken."""
     started = time.perf_counter()
-    with psycopg.connect(libpq_url(url)) as conn:
-        row = conn.execute("SELECT count(*) FROM notices").fetchone()
-        if row and row[0]:
-            surveys = conn.execute("SELECT count(*) FROM survey_responses").fetchone()
-            return int(row[0]), int(surveys[0] if surveys else 0), 0.0
-        log("  notices: one receipt per case")
-        notices = conn.execute(NOTICES_SQL).rowcount
-        log("  survey answers: one completed case in ten")
-        surveys = conn.execute(SURVEYS_SQL).rowcount
-        conn.commit()
+    db = Database(url)
+    try:
+        with db.engine.connect() as conn:
+            if conn.scalar(text("SELECT count(*) FROM notices")):
+                notices = conn.scalar(text("SELECT count(*) FROM notices")) or 0
+                surveys = conn.scalar(text("SELECT count(*) FROM survey_responses")) or 0
+                return int(notices), int(surveys), 0.0
+        log("  notices: one receipt per case (tracker.notices.outbox.BatchNotices)")
+        last = 0
+        while True:
+            with db.transaction() as session:
+                cases = session.execute(
+                    select(*NOTICE_COLUMNS, Case.received_at, Case.due_date, Case.due_at)
+                    .where(Case.id > last)
+                    .order_by(Case.id)
+                    .limit(RECEIPT_BATCH)
+                ).all()
+                if not cases:
+                    break
+                batch = BatchNotices(session, cases)
+                rows = [
+                    row
+                    for c in cases
+                    for row in batch.rows(
+                        c, "receipt", trigger_at=c.received_at, now=c.received_at,
+                        due=Deadline(c.due_date, c.due_at) if c.due_at else None, extra={},
+                    )
+                ]  # fmt: skip
+                insert_notices(session, rows)
+                last = cases[-1].id
+        with db.engine.begin() as conn:
+            conn.execute(text(OUTCOMES_SQL))
+            log("  survey answers: one completed case in ten")
+            conn.execute(text(SURVEYS_SQL))
+            notices = int(conn.scalar(text("SELECT count(*) FROM notices")) or 0)
+            surveys = int(conn.scalar(text("SELECT count(*) FROM survey_responses")) or 0)
+    finally:
+        db.dispose()
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE) notices, survey_responses")
     return notices, surveys, time.perf_counter() - started
@@ -250,10 +260,6 @@ def _token(html: str) -> str:
     return match.group(1)
 
 
-def _spread(values: list[float]) -> str:
-    return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
-
-
 def main() -> None:
     """Seed if needed, measure, print the markdown section."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -264,11 +270,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     command = " ".join([".venv/bin/python bench/web_reports.py", *sys.argv[1:]])
-    url = reports_url()
+    url = bench_url("_reports")
     open_ = round(args.cases * OPEN_SHARE)
-    record, seeded_now = ensure_seeded(
-        url, cases=args.cases, open_=open_, touched=min(TOUCHED_MAX, open_ // 10), force=args.reseed
-    )
+    record, seeded_now = ensure_seeded(url, cases=args.cases, open_=open_, force=args.reseed)
     notices, surveys, extra_seconds = add_notices_and_surveys(url)
     results = measure(url, record, args)
     first, last = _months_before(record.seeded_at, args.months)
@@ -276,13 +280,14 @@ def main() -> None:
     print(f"## Reports page at {args.cases:,} cases, {date.today().isoformat()}")
     print()
     print(f"- machine: {machine()}")
-    print(f"- database: {server_version(url)}, default configuration")
+    print(f"- database: {server_version(url)}")
     print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
     print(
         f"- data: `{database_name(url)}`, seeded by bench/seed.py "
         f"{'in this run' if seeded_now else 'on ' + record.seeded_at[:10]} "
-        f"({record.seconds:,.0f} s); {notices:,} notices and {surveys:,} survey answers added "
-        f"set-wise ({extra_seconds:,.0f} s{' in this run' if extra_seconds else ', earlier'})"
+        f"({record.seconds:,.0f} s); {notices:,} receipts (tracker.notices.outbox) and "
+        f"{surveys:,} survey answers added "
+        f"({extra_seconds:,.0f} s{' in this run' if extra_seconds else ', earlier'})"
     )
     print(
         f"- page: `GET /counter/reports?from={first}&to={last}` ({args.months} months, no "
@@ -299,7 +304,7 @@ def main() -> None:
             else "—"
         )
         size = f"{found.page_bytes:,}" if found.page_bytes else "—"
-        print(f"| {name} | {_spread(found.ms)} | {sql} | {size} |")
+        print(f"| {name} | {summary.spread(found.ms, ',.0f')} | {sql} | {size} |")
     admin = statistics.median(results["reports, admin"].ms)
     count = statistics.median(results["baseline: SELECT count(*) FROM cases"].ms)
     print()

@@ -3,13 +3,11 @@
 Run: ``.venv/bin/python bench/web_status.py [--runs 3] [--duration 10] [--profile]``. Prints a
 markdown section for BENCHMARKS.md on stdout; progress goes to stderr.
 
-Two gunicorn servers with the same settings (``--workers 2``, sync workers as in the Dockerfile
-and docker-compose, no access log) on loopback: ``gunicorn "web:create_app()"`` against the
-``tracker_bench`` database (1,000,000 cases, seeded by bench/seed.py when missing or stale; see
-bench/README.md) with a private ``redis-server`` as REDIS_URL (rate-limit counters, as in
-production), and ``gunicorn bench.web_hello:app``, the baseline. wrk (Debian's ``wrk``) loads
-each in turn with the same Lua script (bench/web_status.lua), ``--connections`` 16, the two
-alternating run after run so that both see the same machine.
+Two gunicorns with the same settings (``--workers 2``, sync, as in the Dockerfile) on loopback,
+started by the tests' harness: ``web:create_app()`` on ``tracker_bench`` with a private Redis as
+REDIS_URL (rate-limit counters, as in production), and ``bench.web_hello:app``, the baseline.
+wrk loads each in turn with the same Lua script (bench/web_status.lua), alternating run after
+run so that both see the same machine.
 
 What is measured on the status side is the page a citizen sees and reloads: ``GET /status/case``
 with the session cookie that a real lookup left. Before the runs, ``--sample`` cases (1,000,
@@ -25,32 +23,42 @@ spoils the run (it is reported, and the script exits non-zero).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import random
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import date
+from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from the checkout
 
-from bench import summary
-from bench.common import ROOT, bench_url, libpq_url, log, machine, server_version
-from bench.core import OPEN_SHARE, TOUCHED_MAX, ensure_seeded
+from bench import pyspy, summary
+from bench.common import (
+    ROOT,
+    Watchdog,
+    bench_url,
+    code_version,
+    libpq_url,
+    log,
+    machine,
+    server_version,
+    wait_for_quiet,
+)
+from bench.seed import OPEN_SHARE, ensure_seeded
 from bench.sqltimer import StatementTimes, timed_statements
-from bench.workers import Watchdog, wait_for_quiet
-from bench.workers_procs import BIN, Child, children_of, free_port, port_open, wait_until
+from tests.support.processes import Child, Processes, child_env, children_of, free_port
+from tests.support.servers import RedisServer
 
 LUA = Path(__file__).with_name("web_status.lua")
 PROFILES = ROOT / "build" / "bench-web-status"  # py-spy's raw stacks of the last --profile
@@ -105,86 +113,6 @@ class Figures:
 # --- the servers -----------------------------------------------------------------------------
 
 
-def gunicorn(name: str, app: str, env: dict[str, str], log_dir: Path, workers: int) -> Child:
-    """``gunicorn APP --workers N`` (sync) on a free loopback port; the port is in ``.argv``."""
-    port = free_port()
-    child = Child(
-        name,
-        [
-            str(BIN / "gunicorn"),
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
-            *("--worker-class", "sync", "--log-level", "warning"),
-            app,
-        ],
-        env,
-        log_dir / f"{name}.log",
-    ).start()
-    wait_until(lambda: port_open(port), timeout=60, what=f"{name} on port {port}")
-    # Booted and listening is not yet every worker importing the app: ask until both answer.
-    time.sleep(2)
-    return child
-
-
-def port_of(child: Child) -> int:
-    """The loopback port a ``gunicorn`` child listens on."""
-    return int(child.argv[child.argv.index("--bind") + 1].rsplit(":", 1)[1])
-
-
-def redis_server(log_dir: Path) -> Child:
-    """A private, empty ``redis-server`` for the rate-limit counters (no RDB, no AOF)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    child = Child(
-        "redis",
-        [
-            binary,
-            *("--port", str(port), "--bind", "127.0.0.1"),
-            *("--save", "", "--appendonly", "no", "--dir", str(log_dir)),
-        ],
-        {},
-        log_dir / "redis.log",
-    ).start()
-    wait_until(lambda: port_open(port), timeout=10, what="redis-server")
-    return child
-
-
-def app_env(
-    database_url: str, redis_port: int, web_port_hint: int, instance: Path
-) -> dict[str, str]:
-    """The settings of DESIGN §5.4 for the status app; nothing from the shell leaks in."""
-    instance.mkdir(parents=True, exist_ok=True)
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "DATABASE_URL": libpq_url(database_url),
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "SECRET_KEY": "bench-only-secret-key-" + "x" * 32,
-        "TRACKER_INSTANCE": str(instance),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port_hint}",
-        "SMS_QUIET_HOURS": "",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def code_version() -> str:
-    """The commit measured, and whether the code under test differed from it (read-only git)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--", "web", "tracker", "config", "workers"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.splitlines()
-    except OSError:
-        return "unknown (no git)"
-    dirty = sorted({line[3:].split("/")[0] + "/" for line in changed if line.strip()})
-    return f"`{head}`" + (f" with uncommitted changes in {', '.join(dirty)}" if dirty else "")
-
-
 # --- the citizens' lookups -------------------------------------------------------------------
 
 
@@ -198,76 +126,37 @@ def sample_cases(url: str, count: int, max_case_id: int, seed: int) -> list[tupl
     return [(str(n), str(c)) for n, c in rows]
 
 
-def _cookie_header(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
-    for header in response.headers.get_all("Set-Cookie") or []:
-        name, _, rest = header.partition("=")
-        jar[name.strip()] = rest.split(";", 1)[0]
+def look_up(port: int, number: str, code: str, client: str) -> tuple[str, str]:
+    """One citizen's lookup as the QR link makes it (the form, its CSRF token, the POST, the 303
+    followed); the Cookie header it leaves and the page it shows."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("X-Forwarded-For", client)]
+    base = f"http://127.0.0.1:{port}"
+    with opener.open(base + STATUS_FORM, timeout=30) as form:
+        token = _CSRF.search(form.read().decode())
+    fields = {"number": number, "code": code}
+    if token:
+        fields["csrf_token"] = token.group(1) or token.group(2)
+    with opener.open(base + STATUS_FORM, urlencode(fields).encode(), timeout=30) as page:
+        if not page.url.endswith(STATUS_RESULT):
+            raise RuntimeError(f"POST {STATUS_FORM} for {number} led to {page.url}")
+        html = page.read().decode()
+    if number not in html:
+        raise RuntimeError(f"{STATUS_RESULT} after looking up {number} does not show it")
+    return "; ".join(f"{c.name}={c.value}" for c in jar), html
 
 
-def _jar_text(jar: dict[str, str]) -> str:
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
-
-
-def look_up(port: int, number: str, code: str, client: str) -> str:
-    """One citizen's lookup, as the QR link makes it; returns the Cookie header it leaves."""
-    jar: dict[str, str] = {}
-    headers = {"X-Forwarded-For": client}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", STATUS_FORM, headers=headers)
-        form = conn.getresponse()
-        html = form.read().decode()
-        if form.status != 200:
-            raise RuntimeError(f"GET {STATUS_FORM}: HTTP {form.status}")
-        _cookie_header(form, jar)
-        token = _CSRF.search(html)
-        fields = {"number": number, "code": code}
-        if token:
-            fields["csrf_token"] = token.group(1) or token.group(2)
-        conn.request(
-            "POST",
-            STATUS_FORM,
-            body=urlencode(fields),
-            headers={
-                **headers,
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": _jar_text(jar),
-            },
-        )
-        answer = conn.getresponse()
-        answer.read()
-        _cookie_header(answer, jar)
-        location = answer.headers.get("Location", "")
-        if answer.status != 303 or not location.endswith(STATUS_RESULT):
-            raise RuntimeError(f"POST {STATUS_FORM} for {number}: HTTP {answer.status} {location}")
-    finally:
-        conn.close()
-    return _jar_text(jar)
-
-
-def fetch(port: int, path: str, cookie: str = "") -> tuple[int, str]:
-    """GET ``path`` with ``cookie``; the status and the body."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-        response = conn.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        conn.close()
-
-
-def sessions(port: int, cases: list[tuple[str, str]]) -> tuple[list[str], float]:
-    """One real lookup per case; every cookie is checked to show its case. Seconds taken."""
+def sessions(port: int, cases: list[tuple[str, str]]) -> tuple[list[str], int, float]:
+    """One real lookup per case, each from its own client address: the cookies, the size of
+    a page, and the seconds taken."""
     started = time.perf_counter()
-    cookies = []
+    cookies, size = [], 0
     for i, (number, code) in enumerate(cases):
-        client = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
-        cookie = look_up(port, number, code, client)
-        status, page = fetch(port, STATUS_RESULT, cookie)
-        if status != 200 or number not in page:
-            raise RuntimeError(f"GET {STATUS_RESULT} after looking up {number}: HTTP {status}")
+        cookie, page = look_up(port, number, code, f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}")
         cookies.append(cookie)
-    return cookies, time.perf_counter() - started
+        size = len(page.encode())
+    return cookies, size, time.perf_counter() - started
 
 
 def in_process(env: dict[str, str], cases: list[tuple[str, str]]) -> InProcess:
@@ -340,129 +229,49 @@ def wrk(
     )
 
 
-def profile_run(
-    status: Child, port: int, cookie_file: Path, args: argparse.Namespace, log_dir: Path
-) -> str:
+def profile_run(status: Child, cookie_file: Path, args: argparse.Namespace, log_dir: Path) -> str:
     """py-spy over both gunicorn workers during one more (uncounted) status run."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    if not Path(spy).exists():
-        return "py-spy is not installed (`.venv/bin/pip install py-spy`): no profile"
-    outputs = {mode: log_dir / f"py-spy-{mode}.txt" for mode in ("cpu", "idle")}
-    workers = children_of(status.pid)
-    spies = [
-        subprocess.Popen(
-            [
-                spy,
-                *("record", "--pid", str(status.pid), "--subprocesses", "--nonblocking"),
-                *("--rate", "200", "--format", "raw", "--output", str(path)),
-                *(["--idle"] if mode == "idle" else []),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for mode, path in outputs.items()
-    ]
-    try:
-        time.sleep(2)  # py-spy attaches
-        run = wrk(port, STATUS_RESULT, cookie_file, args, args.duration)
-    finally:
-        for process in spies:
-            process.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
-        for process in spies:
-            process.wait(timeout=60)
-    if not all(path.exists() for path in outputs.values()):
-        return "py-spy wrote no profile"
+    assert status.port is not None
+    with pyspy.recording(status.pid, log_dir, ("cpu", "idle"), rate=200) as outputs:
+        run = wrk(status.port, STATUS_RESULT, cookie_file, args, args.duration)
     # Kept for a closer look (speedscope, flamegraph.pl): the temporary folder goes at the end.
     PROFILES.mkdir(parents=True, exist_ok=True)
     for path in outputs.values():
         shutil.copy(path, PROFILES / path.name)
+
+    def shares(mode: str, top: int) -> str:
+        return pyspy.summarise(
+            outputs[mode],
+            within="Flask.wsgi_app",
+            categories=CATEGORIES,
+            other="Flask, werkzeug, the app",
+            top=top,
+            min_processes=2,  # a worker's stacks, not the arbiter's
+        )
+
     return (
-        f"Profiled run (not counted; py-spy at 200 Hz over the {len(workers)} workers slows "
-        f"them): {run.rate:,.0f} requests/s, p99 {run.p99 / 1000:.1f} ms.\n\n"
-        "**On CPU** (py-spy without `--idle`: the samples where a worker ran):\n\n"
-        f"{summarise(outputs['cpu'])}\n"
-        "**Wall time** (`--idle`: waiting on PostgreSQL and the sockets included):\n\n"
-        f"{summarise(outputs['idle'], top=0)}"
+        f"Profiled run (not counted; py-spy at 200 Hz over the {len(children_of(status.pid))} "
+        f"workers slows them): {run.rate:,.0f} requests/s, p99 {run.p99 / 1000:.1f} ms. The "
+        "samples outside `Flask.wsgi_app` are gunicorn waiting for a connection, reading and "
+        "writing it.\n\n**On CPU** (py-spy without `--idle`: the samples where a worker ran):"
+        f"\n\n{shares('cpu', 25)}\n**Wall time** (`--idle`: waiting on PostgreSQL and the "
+        f"sockets included):\n\n{shares('idle', 0)}"
     )
 
 
-APP_FRAME = "Flask.wsgi_app ("
-_LINE = re.compile(r":\d+\)$")
 # Where a sample's innermost frame is, by file: what kind of work the request was doing.
-CATEGORIES = (
-    ("psycopg/", "psycopg: the driver, sending and waiting on PostgreSQL"),
-    ("sqlalchemy/", "SQLAlchemy: ORM loading, statement caching, results"),
-    ("jinja2/", "Jinja2 and MarkupSafe: rendering the templates"),
-    ("markupsafe/", "Jinja2 and MarkupSafe: rendering the templates"),
-    (".html", "Jinja2 and MarkupSafe: rendering the templates"),
-    ("babel/", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("flask_babel/", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("web/core/i18n.py", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("web/core/formatting.py", "Babel and Flask-Babel: the locale, translations, dates"),
-    ("itsdangerous/", "the session cookie: signing, JSON"),
-    ("hmac.py", "the session cookie: signing, JSON"),
-    ("json/", "the session cookie: signing, JSON"),
-    ("flask_limiter/", "Flask-Limiter and Redis"),
-    ("limits/", "Flask-Limiter and Redis"),
-    ("redis/", "Flask-Limiter and Redis"),
-    ("flask_wtf/", "Flask-WTF (CSRF)"),
-    ("wtforms/", "Flask-WTF (CSRF)"),
-)
-
-
-def _function(frame: str) -> str:
-    """``show (web/public/status.py)``: the function and its file, without the line."""
-    return _LINE.sub(")", frame)
-
-
-def summarise(raw: Path, top: int = 25) -> str:
-    """py-spy's collapsed stacks: the share inside the app, by kind of work, by function."""
-    total = inside = 0
-    kinds: dict[str, int] = {}
-    inclusive: dict[str, int] = {}
-    for line in raw.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        frames = stack.split(";")
-        # With --subprocesses each stack starts with its process chain: the arbiter's own
-        # stacks (one process frame) are not a worker's.
-        if sum(f.startswith("process ") for f in frames) < 2:
-            continue
-        count = int(count_text)
-        total += count
-        start = next((i for i, f in enumerate(frames) if f.startswith(APP_FRAME)), None)
-        if start is None:
-            continue
-        inside += count
-        below = [_function(f) for f in frames[start + 1 :]]
-        leaf = below[-1] if below else frames[start]
-        kind = next((k for marker, k in CATEGORIES if marker in leaf), "Flask, werkzeug, the app")
-        kinds[kind] = kinds.get(kind, 0) + count
-        for function in set(below):
-            inclusive[function] = inclusive.get(function, 0) + count
-    if not inside:
-        return "py-spy recorded no samples inside the app\n"
-    lines = [
-        f"{total:,} samples of the workers, {inside / total:.0%} of them inside Flask's "
-        "`wsgi_app` (the rest: gunicorn waiting for a connection, reading and writing it). "
-        "Inside it, by the "
-        "innermost frame:",
-        "",
-        "| kind of work | share |",
-        "|---|---:|",
-        *(
-            f"| {kind} | {count / inside:.0%} |"
-            for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1])
-        ),
-        "",
-    ]
-    if top:
-        lines += ["| function, inclusive | share |", "|---|---:|"]
-        ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]
-        lines += [f"| `{function}` | {count / inside:.0%} |" for function, count in ranked]
-        lines.append("")
-    return "\n".join(lines)
+KINDS = {
+    "psycopg: the driver, sending and waiting on PostgreSQL": ("psycopg/",),
+    "SQLAlchemy: ORM loading, statement caching, results": ("sqlalchemy/",),
+    "Jinja2 and MarkupSafe: rendering the templates": ("jinja2/", "markupsafe/", ".html"),
+    "Babel and Flask-Babel: the locale, translations, dates": (
+        "babel/", "flask_babel/", "web/core/i18n.py", "web/core/formatting.py",
+    ),
+    "the session cookie: signing, JSON": ("itsdangerous/", "hmac.py", "json/"),
+    "Flask-Limiter and Redis": ("flask_limiter/", "limits/", "redis/"),
+    "Flask-WTF (CSRF)": ("flask_wtf/", "wtforms/"),
+}  # fmt: skip
+CATEGORIES = tuple((marker, kind) for kind, markers in KINDS.items() for marker in markers)
 
 
 # --- the whole ----------------------------------------------------------------------------------
@@ -471,27 +280,29 @@ def summarise(raw: Path, top: int = 25) -> str:
 def measure(args: argparse.Namespace, url: str, max_case_id: int, log_dir: Path) -> Figures:
     """Start both servers, look the sample up, run wrk alternately, profile if asked."""
     figures = Figures()
-    children: list[Child] = []
+    redis = RedisServer(log_dir / "redis").start()
+    env = child_env(
+        database_url=url,
+        redis_url=redis.url,
+        twilio_api_base="http://127.0.0.1:9",  # the status page sends nothing
+        smtp_url="smtp://127.0.0.1:9",
+        web_port=9,
+        instance=log_dir / "instance",
+    )
+    processes = Processes(env, log_dir)
     try:
-        redis = redis_server(log_dir)
-        children.append(redis)
-        redis_port = int(redis.argv[redis.argv.index("--port") + 1])
-        env = app_env(url, redis_port, 0, log_dir / "instance")
-        status = gunicorn("status", "web:create_app()", env, log_dir, args.workers)
-        children.append(status)
-        hello = gunicorn(
-            "hello", "bench.web_hello:app", {"PATH": env["PATH"]}, log_dir, args.workers
+        # The same gunicorn, settings and folder (so gunicorn.conf.py) for both apps.
+        status = processes.web(free_port(), name="status", workers=args.workers)
+        hello = processes.web(
+            free_port(), name="hello", app="bench.web_hello:app", workers=args.workers
         )
-        children.append(hello)
-        status_port, hello_port = port_of(status), port_of(hello)
-
+        status_port, hello_port = status.port or 0, hello.port or 0
         cases = sample_cases(url, args.sample, max_case_id, args.seed)
         log(f"looking up {len(cases):,} cases once each (POST {STATUS_FORM} -> {STATUS_RESULT})")
-        cookies, figures.lookup_seconds = sessions(status_port, cases)
+        cookies, figures.page_bytes, figures.lookup_seconds = sessions(status_port, cases)
         figures.lookups = len(cookies)
         cookie_file = log_dir / "cookies.txt"
         cookie_file.write_text("\n".join(cookies) + "\n")
-        figures.page_bytes = len(fetch(status_port, STATUS_RESULT, cookies[0])[1].encode())
         log("the same pages in this process (test client), with their SQL statements")
         figures.in_process = in_process(env, cases[: min(len(cases), 300)])
 
@@ -508,10 +319,10 @@ def measure(args: argparse.Namespace, url: str, max_case_id: int, log_dir: Path)
             )
         if args.profile:
             log("profiled run (not counted)")
-            figures.profile = profile_run(status, status_port, cookie_file, args, log_dir)
+            figures.profile = profile_run(status, cookie_file, args, log_dir)
     finally:
-        for child in reversed(children):
-            child.stop()
+        processes.close()
+        redis.stop()
     return figures
 
 
@@ -533,16 +344,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.seed is None:
         args.seed = int(time.time())  # new cases each run: the rate limits count per case
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
     started = time.perf_counter()
     command = " ".join([".venv/bin/python bench/web_status.py", *sys.argv[1:]])
 
     url = bench_url()
     open_ = round(args.cases * OPEN_SHARE)
-    record, seeded_now = ensure_seeded(
-        url, cases=args.cases, open_=open_, touched=min(TOUCHED_MAX, open_ // 10), force=args.reseed
-    )
+    record, seeded_now = ensure_seeded(url, cases=args.cases, open_=open_, force=args.reseed)
     quiet = wait_for_quiet(args.wait_quiet)
     log(quiet)
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp, Watchdog(every=10) as watchdog:
@@ -552,10 +359,6 @@ def main() -> None:
     report(args, command, url, record, seeded_now, figures, started, quiet)
     if any(r.not_ok or r.errors for r in figures.status + figures.hello):
         raise SystemExit("some responses were not 200 or failed: the figures are spoiled")
-
-
-def _spread(values: list[float], fmt: str = ",.0f") -> str:
-    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}–{max(values):{fmt}})"
 
 
 def report(
@@ -574,7 +377,7 @@ def report(
     print()
     print(f"- machine: {machine()}; {quiet}")
     print(f"- code: {code_version()}")
-    print(f"- database: {server_version(url)}, default configuration")
+    print(f"- database: {server_version(url)}")
     print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
     print(
         f"- data: `tracker_bench`, seeded by bench/seed.py "
@@ -603,8 +406,11 @@ def report(
     print("|---|---:|---:|---:|---:|")
     for label, runs in (("status page", f.status), ("hello (baseline)", f.hello)):
         cells = [
-            _spread([r.rate for r in runs]),
-            *(_spread([getattr(r, p) / 1000 for r in runs], ".1f") for p in ("p50", "p99", "p999")),
+            summary.spread([r.rate for r in runs], ",.0f"),
+            *(
+                summary.spread([getattr(r, p) / 1000 for r in runs], ".1f")
+                for p in ("p50", "p99", "p999")
+            ),
         ]
         print(f"| {label} | {' | '.join(cells)} |")
     ratios = [s.rate / h.rate for s, h in zip(f.status, f.hello, strict=True)]

@@ -10,46 +10,40 @@ due, not the cases open. Dispatch and latency run the real processes (Celery wor
 private Redis, the Twilio stand-in and an SMTP sink) against the large one. Every figure has a
 baseline measured in the same run: compare ratios across machines, not milliseconds.
 
-The machine has few cores and other people run tests on it: before measuring, the script waits
-(up to ``--wait-quiet`` seconds) until no pytest, celery or bench process that is not its own
-is running, and says in the output whether it had to give up waiting.
+Before measuring, the script waits (up to ``--wait-quiet`` seconds) for the machine to be quiet
+(bench/common.py) and says in the output whether it had to give up.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from the checkout
 
 from bench import summary
 from bench.common import (
-    ROOT,
     SeedRecord,
+    Watchdog,
+    bench_url,
+    code_version,
     database_name,
     log,
     machine,
     server_version,
-    watch_url,
+    wait_for_quiet,
 )
-from bench.core import ensure_seeded
-from bench.workers_dispatch import (
-    DispatchFigures,
-    LatencyRun,
-    measure_dispatch,
-    measure_latency,
-    web_memory,
-)
+from bench.seed import ensure_seeded
+from bench.workers_dispatch import DispatchFigures, measure_dispatch
+from bench.workers_latency import LatencyRun, measure_latency, web_memory
 from bench.workers_sweep import SweepFigures, measure_sweep
+from config.celery import DISPATCH_EVERY, SWEEP_EVERY
 from tracker.db import Database
 from workers import jobs
 
@@ -57,121 +51,6 @@ EMPTY_TARGET_MS = 20.0
 BUSY_TARGET_S = 3.0
 DISPATCH_TARGET = 500.0  # notices per second
 LATENCY_TARGET_S = 45.0  # p99
-SMALL_SUFFIX = "_small"
-TOUCHED_MAX = 100_000  # as core.py seeds its all-open database
-# Processes that load the machine: other people's tests, workers and benchmarks.
-BUSY_PATTERNS = ("pytest", "celery", "bench/", "gunicorn", "seed.py")
-
-
-def _own_tree() -> set[int]:
-    """This process, its ancestors (the shell that started it) and its descendants."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
-    mine = {os.getpid()}
-    pid = os.getpid()
-    while pid in parents and parents[pid] > 1:
-        pid = parents[pid]
-        mine.add(pid)
-    grew = True
-    while grew:
-        grew = False
-        for child, parent in parents.items():
-            if parent in mine and child not in mine:
-                mine.add(child)
-                grew = True
-    return mine
-
-
-def busy_processes() -> list[str]:
-    """Heavy processes on the machine that are not this benchmark's."""
-    out = subprocess.run(
-        ["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True
-    ).stdout
-    mine = _own_tree()
-    found = []
-    for line in out.splitlines():
-        pid_text, _, args = line.strip().partition(" ")
-        if int(pid_text) in mine or "ps -eo" in args:
-            continue
-        if any(pattern in args for pattern in BUSY_PATTERNS):
-            found.append(f"{pid_text} {args[:100]}")
-    return found
-
-
-def wait_for_quiet(limit: float) -> str:
-    """Wait until no other heavy process runs (at most ``limit`` s); say how it went."""
-    started = time.monotonic()
-    busy = busy_processes()
-    while busy and time.monotonic() - started < limit:
-        log(f"waiting for {len(busy)} other processes to end, e.g. {busy[0]}")
-        time.sleep(15)
-        busy = busy_processes()
-    waited = time.monotonic() - started
-    if busy:
-        return (
-            f"NOT quiet: after waiting {waited:,.0f} s, {len(busy)} other processes still ran "
-            f"(e.g. `{busy[0]}`); figures may be slower than on an idle machine"
-        )
-    return f"quiet: no other pytest/celery/bench process (waited {waited:,.0f} s)"
-
-
-class Watchdog:
-    """Samples the machine while the benchmark runs: was it alone all along, or not?"""
-
-    def __init__(self, every: float = 30.0) -> None:
-        self.every = every
-        self.samples = 0
-        self.busy: list[str] = []  # one example per busy sample
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="watchdog", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            found = busy_processes()
-            self.samples += 1
-            if found:
-                self.busy.append(found[0])
-
-    def __enter__(self) -> Watchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def summary(self) -> str:
-        """One sentence for the report."""
-        if not self.busy:
-            return f"no other heavy process seen while measuring ({self.samples} samples)"
-        return (
-            f"other heavy processes seen in {len(self.busy)} of {self.samples} samples while "
-            f"measuring (e.g. `{self.busy[0]}`)"
-        )
-
-
-def code_version() -> str:
-    """The commit measured, and whether the code under test differed from it (read-only git)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--", "tracker", "notifications", "workers", "config"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.split("\n")
-    except OSError:
-        return "unknown (no git)"
-    dirty = [line[3:] for line in changed if line.strip()]
-    return f"`{head}`" + (f" with uncommitted changes to {', '.join(dirty)}" if dirty else "")
 
 
 def main() -> None:
@@ -200,14 +79,12 @@ def main() -> None:
     command = " ".join([".venv/bin/python bench/workers.py", *sys.argv[1:]])
     started = time.perf_counter()
 
-    urls = {"large": watch_url(), "small": watch_url(SMALL_SUFFIX)}
+    urls = {"large": bench_url("_watch"), "small": bench_url("_watch_small")}
     sizes = {"large": args.cases, "small": args.cases // 10}
     records: dict[str, tuple[SeedRecord, bool]] = {}
     for key in ("large", "small") if "sweep" in only else ("large",):
         n = sizes[key]
-        records[key] = ensure_seeded(
-            urls[key], cases=n, open_=n, touched=min(TOUCHED_MAX, n // 10), force=args.reseed
-        )
+        records[key] = ensure_seeded(urls[key], cases=n, open_=n, force=args.reseed)
     quiet = wait_for_quiet(args.wait_quiet)
     log(quiet)
 
@@ -265,13 +142,6 @@ def measure(
     return figures
 
 
-def _spread(values: list[float], digits: int = 2) -> str:
-    return (
-        f"{statistics.median(values):.{digits}f} "
-        f"({min(values):.{digits}f}–{max(values):.{digits}f})"
-    )
-
-
 def report(
     args: argparse.Namespace,
     command: str,
@@ -286,7 +156,7 @@ def report(
     print(f"## Workers at {args.cases:,} open cases (PostgreSQL), {date.today().isoformat()}")
     print()
     print(f"- machine: {machine()}; {quiet}")
-    print(f"- database: {server_version(urls['large'])}, default configuration")
+    print(f"- database: {server_version(urls['large'])}")
     print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
     print(f"- code: {code_version()}")
     for key, (record, now) in records.items():
@@ -320,7 +190,7 @@ def _sweep_section(args: argparse.Namespace, sweeps: list[SweepFigures]) -> None
         "(T-60s, T], their watch last run at T-60s; every other open case waits for a trigger "
         "after T. An empty tick has the clock at T-60s, the busy tick at T. Before the runs, "
         "20 empty ticks and the agencies' calendars loaded over this year and the next (as a "
-        "running worker has them; a new process's first busy tick pays ~0.2 s more). Each run: "
+        "running worker has them). Each run: "
         f"{args.ticks} empty ticks, each followed by its baseline, then one busy tick; between "
         "runs (untimed) the swept cases are copied back from a snapshot, the tick's events and "
         "notices deleted, VACUUM ANALYZE, REINDEX notices, CHECKPOINT. Median of "
@@ -336,9 +206,9 @@ def _sweep_section(args: argparse.Namespace, sweeps: list[SweepFigures]) -> None
         ratio = s.empty_ms / s.empty_baseline_ms
         print(
             f"| `{s.database}` | {s.open_cases:,} | {s.watched:,} | "
-            f"{_spread([r.median_ms for r in s.empty])} | "
-            f"{_spread([r.p95_ms for r in s.empty])} | "
-            f"{_spread([r.baseline_median_ms for r in s.empty])} | {ratio:.1f} |"
+            f"{summary.spread([r.median_ms for r in s.empty])} | "
+            f"{summary.spread([r.p95_ms for r in s.empty])} | "
+            f"{summary.spread([r.baseline_median_ms for r in s.empty])} | {ratio:.1f} |"
         )
     print()
     print(
@@ -349,9 +219,9 @@ def _sweep_section(args: argparse.Namespace, sweeps: list[SweepFigures]) -> None
     for s in sweeps:
         ratio = s.busy_seconds / s.busy_baseline
         print(
-            f"| `{s.database}` | {s.due:,} | {_spread([r.seconds for r in s.busy])} | "
+            f"| `{s.database}` | {s.due:,} | {summary.spread([r.seconds for r in s.busy])} | "
             f"{statistics.median(r.notices for r in s.busy):,.0f} | "
-            f"{_spread([r.baseline_seconds for r in s.busy])} | {ratio:.1f} |"
+            f"{summary.spread([r.baseline_seconds for r in s.busy])} | {ratio:.1f} |"
         )
     print()
     print(
@@ -502,8 +372,9 @@ def _latency_section(args: argparse.Namespace, runs: list[LatencyRun]) -> None:
     print(
         f"{runs[0].cases:,} open cases with a mobile number, told by SMS only, fall due evenly "
         f"within one minute starting {args.lead:.0f} s after the processes are up: one "
-        "`celery worker --concurrency 2`, one `celery beat` (real schedule: sweep every 15 s, "
-        "dispatch every 2 s), a private Redis, the stand-in and the SMTP sink, all started afresh "
+        f"`celery worker --concurrency 2`, one `celery beat` (real schedule: sweep every "
+        f"{SWEEP_EVERY:g} s, dispatch every {DISPATCH_EVERY:g} s), a private Redis, the stand-in "
+        "and the SMTP sink, all started afresh "
         "for each run. Latency: the stand-in's receipt time of the case's overdue SMS minus the "
         f"case's due instant. {runs[0].parked:,} cases the seed left due before the test could "
         "end were parked (watch cleared) for the test and put back after. Seconds."
@@ -519,9 +390,17 @@ def _latency_section(args: argparse.Namespace, runs: list[LatencyRun]) -> None:
         )
     p99 = [r.pct(r.total, 0.99) for r in runs]
     print(
-        f"| median (min–max) | | {_spread([r.pct(r.total, 0.5) for r in runs], 1)} | "
-        f"{_spread([r.pct(r.total, 0.95) for r in runs], 1)} | {_spread(p99, 1)} | "
-        f"{_spread([max(r.total) for r in runs], 1)} | | |"
+        "| median (min–max) | | "
+        + " | ".join(
+            summary.spread(values, ".1f")
+            for values in (
+                [r.pct(r.total, 0.5) for r in runs],
+                [r.pct(r.total, 0.95) for r in runs],
+                p99,
+                [max(r.total) for r in runs],
+            )
+        )
+        + " | | |"
     )
     print()
     verdict = "meets" if statistics.median(p99) <= LATENCY_TARGET_S else "MISSES"
@@ -539,7 +418,8 @@ def _latency_section(args: argparse.Namespace, runs: list[LatencyRun]) -> None:
     )
     print(
         f"p99 {statistics.median(p99):.1f} s {verdict} the target of {LATENCY_TARGET_S:.0f} s. "
-        "Baseline: the schedule itself allows up to 15 s (sweep period) + 2 s (dispatch period) "
+        f"Baseline: the schedule itself allows up to {SWEEP_EVERY:g} s (sweep period) + "
+        f"{DISPATCH_EVERY:g} s (dispatch period) "
         "before a due case is even looked at."
     )
 

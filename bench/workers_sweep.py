@@ -19,13 +19,20 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
-from bench.common import log
-from bench.core_closure import vacuum
+from bench import summary
+from bench.common import (
+    columns_of,
+    copy_back,
+    explain_as_sent,
+    has_table,
+    log,
+    snapshot,
+    vacuum,
+)
 from bench.sqltimer import StatementTimes, timed_statements
 from tracker.calendar.store import load_calendar
 from tracker.db import Database
@@ -132,41 +139,6 @@ class SweepFigures:
         )
 
 
-def _exists(conn: Connection, table: str) -> bool:
-    return bool(conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}))
-
-
-def _case_columns(conn: Connection) -> list[str]:
-    return [
-        name
-        for (name,) in conn.execute(
-            text(
-                "SELECT column_name FROM information_schema.columns"
-                " WHERE table_name = 'cases' AND column_name <> 'id' ORDER BY ordinal_position"
-            )
-        )
-    ]
-
-
-def _copy_back(conn: Connection, table: str, *, changed_only: bool) -> int:
-    """Copy every column of the rows in ``table`` back into cases; returns the rows written.
-
-    A tick bumps the version of each case it handles (the mapper's version counter), so
-    ``changed_only`` puts back just those.
-    """
-    columns = _case_columns(conn)
-    targets = ", ".join(columns)
-    sources = ", ".join(f"s.{name}" for name in columns)
-    condition = " AND c.version <> s.version" if changed_only else ""
-    result = conn.execute(
-        text(
-            f"UPDATE cases c SET ({targets}) = ({sources}) FROM {table} s"
-            f" WHERE c.id = s.id{condition}"
-        )
-    )
-    return int(result.rowcount)
-
-
 def _delete_written(conn: Connection, t: datetime) -> None:
     """The notices and events a tick at ``t`` (or its baseline) wrote."""
     conn.execute(text("DELETE FROM notices WHERE created_at = :t"), {"t": t})
@@ -185,12 +157,12 @@ def drop_tables(conn: Connection) -> None:
 def put_back(db: Database, t: datetime) -> bool:
     """Leave the database as seeded (the end of a measure, or an interrupted earlier one)."""
     with db.engine.begin() as conn:
-        if not _exists(conn, ORIGINAL):
+        if not has_table(conn, ORIGINAL):
             return False
-        _copy_back(conn, ORIGINAL, changed_only=False)
+        copy_back(conn, ORIGINAL)
         _delete_written(conn, t)
         drop_tables(conn)
-    vacuum(db)
+    vacuum(db.url)
     return True
 
 
@@ -203,18 +175,10 @@ def prepare(db: Database, t: datetime, due: int) -> list[int]:
         ids = [int(i) for (i,) in conn.execute(text(_CANDIDATES), {"t": t, "n": due})]
         if len(ids) < due:
             raise RuntimeError(f"only {len(ids):,} running cases are due after {t}; need {due:,}")
-        conn.execute(
-            text(f"CREATE UNLOGGED TABLE {ORIGINAL} AS SELECT * FROM cases WHERE id = ANY(:ids)"),
-            {"ids": ids},
-        )
-        conn.execute(text(f"ALTER TABLE {ORIGINAL} ADD PRIMARY KEY (id)"))
+        snapshot(conn, ORIGINAL, ids)
         conn.execute(text(_MAKE_DUE), {"t": t, "window": WINDOW, "n": due, "ids": ids})
-        conn.execute(
-            text(f"CREATE UNLOGGED TABLE {PREPARED} AS SELECT * FROM cases WHERE id = ANY(:ids)"),
-            {"ids": ids},
-        )
-        conn.execute(text(f"ALTER TABLE {PREPARED} ADD PRIMARY KEY (id)"))
-    vacuum(db)
+        snapshot(conn, PREPARED, ids)
+    vacuum(db.url)
     _check_due(db, t, due)
     return ids
 
@@ -241,11 +205,6 @@ def _name(db: Database) -> str:
     return db.engine.url.database or "?"
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _empty_run(db: Database, t_empty: datetime, ticks: int) -> EmptyRun:
     """``ticks`` empty ticks, each followed by a ``SELECT 1`` transaction from the same pool."""
     tick_ms: list[float] = []
@@ -263,23 +222,18 @@ def _empty_run(db: Database, t_empty: datetime, ticks: int) -> EmptyRun:
     return EmptyRun(
         ticks,
         statistics.median(tick_ms),
-        _percentile(tick_ms, 0.95),
+        summary.percentile(tick_ms, 0.95),
         statistics.median(base_ms),
-        _percentile(base_ms, 0.95),
+        summary.percentile(base_ms, 0.95),
     )
 
 
 def _keep_written(db: Database, t: datetime, ids: list[int]) -> tuple[int, int]:
     """Copy what the tick wrote aside (for the baseline); returns (notices, events)."""
     with db.engine.begin() as conn:
-        for kind in ("cases", "notices", "events"):
+        for kind in ("notices", "events"):
             conn.execute(text(f"DROP TABLE IF EXISTS {WRITTEN}_{kind}"))
-        conn.execute(
-            text(
-                f"CREATE UNLOGGED TABLE {WRITTEN}_cases AS SELECT * FROM cases WHERE id = ANY(:ids)"
-            ),
-            {"ids": ids},
-        )
+        snapshot(conn, f"{WRITTEN}_cases", ids)
         conn.execute(
             text(
                 f"CREATE UNLOGGED TABLE {WRITTEN}_notices AS SELECT * FROM notices"
@@ -307,17 +261,7 @@ def _baseline(db: Database) -> float:
     must do at the least, without the ORM, the rules or a round trip per row.
     """
     with db.engine.connect() as conn:
-        columns = _case_columns(conn)
-        notice_columns = [
-            name
-            for (name,) in conn.execute(
-                text(
-                    "SELECT column_name FROM information_schema.columns"
-                    " WHERE table_name = 'notices' AND column_name <> 'id'"
-                    " ORDER BY ordinal_position"
-                )
-            )
-        ]
+        columns, notice_columns = columns_of(conn, "cases"), columns_of(conn, "notices")
         conn.rollback()
         notice_sources = ", ".join(
             "'baseline:' || dedupe_key" if name == "dedupe_key" else name for name in notice_columns
@@ -351,9 +295,9 @@ def _baseline(db: Database) -> float:
 def _reset(db: Database, t: datetime) -> int:
     """Back to the prepared state: swept rows copied back, written rows deleted, then VACUUM."""
     with db.engine.begin() as conn:
-        restored = _copy_back(conn, PREPARED, changed_only=True)
+        restored = copy_back(conn, PREPARED, changed_only=True)
         _delete_written(conn, t)
-    vacuum(db)
+    vacuum(db.url)
     return restored
 
 
@@ -374,58 +318,11 @@ def _busy_run(db: Database, t: datetime, ids: list[int], due: int) -> BusyRun:
     return BusyRun(cases, totals, notices, events, seconds, baseline, statements)
 
 
-class _Captured(Exception):
-    """Stops the sweep once its first statement (the select) has been seen."""
-
-
-def sweep_select(db: Database, t: datetime) -> tuple[str, dict[str, Any]]:
-    """The sweep's select exactly as ``sweep_batch`` sends it (SQL and parameters).
-
-    The statement is caught on its way to the driver and the sweep stopped there, so nothing is
-    locked or written: EXPLAINing hand-written SQL could show a plan the watch never gets.
-    """
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        if "FOR UPDATE" in statement and "FROM cases" in statement:
-            sent.append((statement, dict(params)))
-            raise _Captured
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        with db.sessions() as session:
-            try:
-                sweep_batch(session, now=t, batch_size=jobs.SWEEP_BATCH)
-            except _Captured:
-                session.rollback()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    if not sent:
-        raise RuntimeError("sweep_batch sent no SELECT ... FOR UPDATE")
-    return sent[0]
-
-
-def explain(db: Database, statement: str, params: dict[str, Any], t: datetime) -> list[str]:
-    """``EXPLAIN (ANALYZE, BUFFERS)`` of the captured select with the clock at ``t``.
-
-    In a transaction rolled back at once: ANALYZE runs the ``FOR UPDATE``, so it locks rows.
-    """
-    params = {key: (t if isinstance(value, datetime) else value) for key, value in params.items()}
-    with db.engine.connect() as conn:
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        with driver.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
-            plan = [str(row[0]) for row in cursor.fetchall()]
-        conn.rollback()
-    return plan
-
-
 def _warm_calendars(db: Database, t: datetime) -> None:
     """Load every agency's calendar over this year and the next, as a running worker has.
 
     The empty ticks look at no due date; without this, the first busy tick of the process would
-    pay for the holiday rules' import and the year tables (about 0.2 s) that a worker's earlier
+    pay for the holiday rules' import and the year tables that a worker's earlier
     ticks have long since paid for.
     """
     with db.transaction() as session:
@@ -449,7 +346,22 @@ def measure_sweep(db: Database, t: datetime, *, due: int, runs: int, ticks: int)
             or 0
         )
         watched = int(conn.scalar(text("SELECT count(*) FROM cases WHERE watch_at IS NOT NULL")))
-    statement, params = sweep_select(db, t)
+
+    def first_batch() -> None:
+        with db.sessions() as session:
+            sweep_batch(session, now=t, batch_size=jobs.SWEEP_BATCH)
+
+    def sweep_select(sql: str) -> bool:
+        return "FOR UPDATE" in sql and "FROM cases" in sql
+
+    # The sweep's select as sweep_batch sends it, with the clock at T, then at T-60s.
+    statement, plan_busy = explain_as_sent(db.engine, first_batch, sweep_select)
+    _, plan_empty = explain_as_sent(
+        db.engine,
+        first_batch,
+        sweep_select,
+        params=lambda p: {k: t - WINDOW if isinstance(v, datetime) else v for k, v in p.items()},
+    )
     # Warm-up (not counted): the first ticks of a process load the calendar and prepare
     # statements; a worker has done that long before a tick is timed.
     _empty_run(db, t - WINDOW, 20)
@@ -468,8 +380,6 @@ def measure_sweep(db: Database, t: datetime, *, due: int, runs: int, ticks: int)
                 f"{name}: run {run}/{runs}: {busy[-1].cases:,} due in {busy[-1].seconds:.2f} s, "
                 f"{busy[-1].notices:,} notices; baseline {busy[-1].baseline_seconds:.2f} s"
             )
-        plan_busy = explain(db, statement, params, t)
-        plan_empty = explain(db, statement, params, t - WINDOW)
     finally:
         put_back(db, t)
     return SweepFigures(

@@ -5,10 +5,16 @@ that address with the code (550 → a final no, 451 → try later). ``tls=TlsFil
 STARTTLS (or, with ``implicit_tls=True``, speaks TLS from the first byte, like smtps://);
 ``credentials=("user", "pass")`` requires AUTH. ``make_tls_files`` writes a self-signed
 certificate for 127.0.0.1 with the ``openssl`` command.
+
+Run alone (a process of its own, so that a benchmark's sink shares no GIL with its sender):
+``python -m tests.support.smtp_sink --port 8025``; it serves until SIGTERM or Ctrl-C.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import signal
 import ssl
 import subprocess
 import threading
@@ -143,6 +149,7 @@ class SmtpSink:
         implicit_tls: bool = False,
         credentials: tuple[str, str] | None = None,
         idle_timeout: float = 300,
+        port: int = 0,
     ) -> None:
         self.greetings = 0
         self.refuse = {address.lower(): code for address, code in (refuse or {}).items()}
@@ -159,7 +166,7 @@ class SmtpSink:
             kwargs["authenticator"] = self._authenticate
             # Tests log in over plain SMTP as well as after STARTTLS.
             kwargs["auth_require_tls"] = False
-        self._controller = _Controller(_Handler(self), hostname="127.0.0.1", port=0, **kwargs)
+        self._controller = _Controller(_Handler(self), hostname="127.0.0.1", port=port, **kwargs)
 
     @property
     def host(self) -> str:
@@ -214,3 +221,21 @@ class SmtpSink:
             and (auth_data.login.decode(), auth_data.password.decode()) == self.credentials
         )
         return AuthResult(success=ok, handled=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until SIGTERM or Ctrl-C; say how many messages were taken on the way out."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8025)
+    args = parser.parse_args(argv)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    with SmtpSink(port=args.port) as sink:
+        print(f"SMTP sink on {sink.url()}; Ctrl-C stops it", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            stopping.wait()
+        print(f"received {len(sink.messages)} messages", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,9 @@ Failures are injected at run time, from any thread:
   ones where the message was accepted first and only the answer came too late (Twilio took it,
   the client never heard: the window a lookup before resending closes).
 
-A timeout is an answer that sleeps past the client's timeout (``timeout_seconds``). Everything
+``latency`` (seconds) delays every message answer, so a worker killed mid-batch dies with
+requests on the wire. A timeout is an answer that sleeps past the client's timeout
+(``timeout_seconds``). Everything
 received is recorded in ``received`` (accepted messages: ``accepted``; those answered too late
 have ``late_answer``), and every read of the Messages list in ``lookups``. ``post_status_callback``
 plays Twilio's delivery report back to a message's ``StatusCallback``, signed as Twilio signs it.
@@ -39,6 +41,7 @@ import json
 import random
 import re
 import socket
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -135,6 +138,7 @@ class TwilioStandin:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.timeout_seconds = timeout_seconds
+        self.latency = 0.0  # seconds before answering each message
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._script: deque[Scripted] = deque()
@@ -145,7 +149,7 @@ class TwilioStandin:
         self._rng = random.Random(seed)  # seeded: a failing run can be repeated
         self._received: list[Received] = []
         self._lookups: list[tuple[str | None, datetime]] = []
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._server = _Server((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -249,6 +253,10 @@ class TwilioStandin:
         """The requests answered 201 (the messages "sent")."""
         return [r for r in self.received if r.status == 201]
 
+    def accepted_containing(self, text: str) -> list[Received]:
+        """The accepted messages whose body contains ``text``."""
+        return [r for r in self.accepted if text in (r.body or "")]
+
     def post_status_callback(
         self, sid: str, status: str = "delivered", *, error_code: int | None = None
     ) -> int:
@@ -290,6 +298,8 @@ class TwilioStandin:
 
     def _choose(self, to: str) -> Scripted | None:
         """What to answer instead of success, if anything (under the lock)."""
+        if self.latency:  # outside the lock: slow answers overlap, as a real API's do
+            self._stopping.wait(self.latency)
         with self._lock:
             if self._script:
                 return self._script.popleft()
@@ -409,6 +419,15 @@ def _error_body(status: int, code: int, message: str) -> dict[str, Any]:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, quiet about clients that hang up (a killed worker, a timeout)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore a reset connection; report anything else as the standard server does."""
+        if not isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            super().handle_error(request, client_address)
 
 
 def _handler_for(standin: TwilioStandin) -> type[BaseHTTPRequestHandler]:

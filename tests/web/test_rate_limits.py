@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.factories import create_case
+from tests.support.servers import RedisServer
 from tests.web.conftest import csrf_token, make_app
-from tests.workers.harness import RedisServer, free_port
 from tracker.db import Database
 
 
@@ -91,13 +90,7 @@ def test_successful_lookups_do_not_use_up_the_limits(app: Flask, client: FlaskCl
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A private redis-server (never the shared one on 6379); fails, never skips, without it."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed; the Redis rate-limit test needs it")
-    directory = tmp_path / "redis"
-    directory.mkdir()
-    server = RedisServer(binary, free_port(), directory)
-    server.start()
+    server = RedisServer(tmp_path / "redis").start()
     try:
         yield server
     finally:

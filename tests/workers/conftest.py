@@ -4,8 +4,9 @@ A test here gets PostgreSQL (its per-process test database, emptied, with
 ``tests/data/watch-catalogue.yaml`` loaded), a PRIVATE ``redis-server`` on a free loopback port
 (never the shared 6379: other test runs use it, and these tests stop and kill theirs), the Twilio
 stand-in and an SMTP sink in the test process, the children's environment, and ``processes`` to
-start the worker, beat, gunicorn and the ``tracker`` command (tests/workers/harness.py). A test
-that crashes PostgreSQL takes ``private_postgres``, a cluster of its own.
+start the worker, beat, gunicorn and the ``tracker`` command (tests/support/processes.py, the
+harness bench/ uses too). A test that crashes PostgreSQL takes ``private_postgres``, a cluster of
+its own.
 
 Every child is stopped when the test ends, also when it fails, and the logs of a failed test are
 attached to its report. Nothing here skips: without PostgreSQL or ``redis-server`` these tests
@@ -14,24 +15,17 @@ fail.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.support.processes import Processes, child_env, free_port
+from tests.support.servers import PrivatePostgres, RedisServer
 from tests.support.smtp_sink import SmtpSink
 from tests.support.twilio_standin import TwilioStandin
-from tests.workers.harness import (
-    WATCH_CATALOGUE,
-    PrivatePostgres,
-    Processes,
-    RedisServer,
-    SlowTwilioStandin,
-    child_env,
-    free_port,
-)
+from tests.workers.fault_run import WATCH_CATALOGUE
 from tracker.catalogue.file import read_catalogue
 from tracker.catalogue.load import load_catalogue
 from tracker.db import Database
@@ -56,14 +50,9 @@ def watch_db(pg_database: Database) -> Database:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A fresh private Redis for this test (never the shared instance on 6379)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed; the process tests need it (no skipping)")
-    directory = tmp_path / "redis"
-    directory.mkdir()
-    server = RedisServer(binary, free_port(), directory)
-    server.start()
+    """A fresh private Redis for this test (never the shared instance on 6379); without
+    ``redis-server`` the test fails (ProcessError), never skips."""
+    server = RedisServer(tmp_path / "redis").start()
     try:
         yield server
     finally:
@@ -73,7 +62,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
     """A PostgreSQL cluster of this test's own, which it may crash (never the shared one)."""
-    cluster = PrivatePostgres(free_port()).init().start()
+    cluster = PrivatePostgres().init().start()
     try:
         yield cluster
     finally:
@@ -81,9 +70,9 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 @pytest.fixture
-def twilio_standin() -> Iterator[SlowTwilioStandin]:
+def twilio_standin() -> Iterator[TwilioStandin]:
     """A Twilio Messages API stand-in on a free loopback port, in the test process."""
-    standin = SlowTwilioStandin()
+    standin = TwilioStandin()
     standin.start()
     try:
         yield standin
@@ -117,7 +106,7 @@ def process_env(
     return child_env(
         database_url=watch_db.url,
         redis_url=redis_server.url,
-        standin=twilio_standin,
+        twilio_api_base=twilio_standin.base_url,
         smtp_url=smtp_sink.url(),
         web_port=web_port,
         instance=tmp_path / "instance",
@@ -156,5 +145,5 @@ def pytest_runtest_makereport(
             report.sections.append((title, text))
     server = item.stash.get(_REDIS, None)
     if server is not None:
-        report.sections.append(("redis log", "\n".join(server.log().splitlines()[-40:])))
+        report.sections.append(("redis log", server.child.tail(40)))
     return report

@@ -29,7 +29,6 @@ is still its own) and the lookup before a resend are what would keep it from dou
 from __future__ import annotations
 
 import random
-import shutil
 import statistics
 import threading
 import time
@@ -48,19 +47,12 @@ from config import load_settings
 from config.celery import DISPATCH_EVERY, SWEEP_EVERY
 from notifications.channels import channels_from_settings
 from notifications.dispatch import MAX_ATTEMPTS, STUCK_AFTER, Dispatcher
+from tests.conftest import DATA
 from tests.factories import create_case
+from tests.support.processes import Child, Processes, child_env, free_port
+from tests.support.servers import PrivatePostgres, RedisServer
 from tests.support.smtp_sink import SmtpSink
-from tests.support.twilio_standin import Received
-from tests.workers.harness import (
-    WATCH_CATALOGUE,
-    Child,
-    PrivatePostgres,
-    Processes,
-    RedisServer,
-    SlowTwilioStandin,
-    child_env,
-    free_port,
-)
+from tests.support.twilio_standin import Received, TwilioStandin
 from tracker.catalogue.file import read_catalogue
 from tracker.catalogue.load import load_catalogue
 from tracker.db import Database
@@ -82,6 +74,7 @@ KOMBU_RECONNECT_BUG = (
     "Unrecoverable error: AttributeError(\"'NoneType' object has no attribute 'hostname'\")"
 )
 FAULT_DATABASE = "tracker_faults"
+WATCH_CATALOGUE = DATA / "watch-catalogue.yaml"
 
 Progress = Callable[[str], None]
 
@@ -239,21 +232,16 @@ class FaultParts:
     postgres: PrivatePostgres
     database: Database
     redis: RedisServer
-    standin: SlowTwilioStandin
+    standin: TwilioStandin
     processes: Processes
 
 
 @contextmanager
 def fault_parts(directory: Path) -> Iterator[FaultParts]:
     """Start a private PostgreSQL and Redis, the stand-in and an SMTP sink; stop all at the end."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("redis-server is not installed")
-    postgres = PrivatePostgres(free_port()).init().start()
-    redis_dir = directory / "redis"
-    redis_dir.mkdir(parents=True, exist_ok=True)
-    redis_server = RedisServer(binary, free_port(), redis_dir)
-    standin = SlowTwilioStandin()
+    redis_server = RedisServer(directory / "redis")
+    postgres = PrivatePostgres().init().start()
+    standin = TwilioStandin()
     processes: Processes | None = None
     database: Database | None = None
     try:
@@ -264,7 +252,7 @@ def fault_parts(directory: Path) -> Iterator[FaultParts]:
             env = child_env(
                 database_url=database.url,
                 redis_url=redis_server.url,
-                standin=standin,
+                twilio_api_base=standin.base_url,
                 smtp_url=sink.url(),
                 web_port=free_port(),
                 instance=directory / "instance",
@@ -291,7 +279,7 @@ def run_faults(
     database: Database,
     postgres: PrivatePostgres,
     redis_server: RedisServer,
-    standin: SlowTwilioStandin,
+    standin: TwilioStandin,
     processes: Processes,
     progress: Progress = print,
 ) -> FaultReport:
@@ -468,7 +456,7 @@ class _Faults:
                         self.report.kills_by_node.get(node.name, 0) + 1
                     )
                     next_kill = now + self.rng.uniform(*self.plan.kill_every)
-        except BaseException as exc:  # pytest.fail in a thread: the main loop reports it
+        except Exception as exc:  # in a thread: the main loop reports it
             self.errors.append(f"fault thread: {type(exc).__name__}: {exc}")
             self.scheduled_done.set()
 
@@ -526,7 +514,7 @@ class _TimeLapse:
             self.report.requeued += self.dispatcher.requeue_stuck()
 
 
-def _accepted_overdue(standin: SlowTwilioStandin) -> list[Received]:
+def _accepted_overdue(standin: TwilioStandin) -> list[Received]:
     return [r for r in standin.accepted if OVERDUE_MARK in (r.body or "")]
 
 
@@ -549,7 +537,7 @@ def _outbox(database: Database) -> dict[str, int]:
 
 def _watch(
     database: Database,
-    standin: SlowTwilioStandin,
+    standin: TwilioStandin,
     numbers: dict[str, str],
     plan: FaultPlan,
     faults: _Faults,
@@ -596,7 +584,7 @@ def _drain(database: Database, plan: FaultPlan, progress: Progress) -> None:
     progress(f"drain: gave up after {plan.drain_timeout:.0f} s with {_outbox(database)}")
 
 
-def _count_provider(standin: SlowTwilioStandin, report: FaultReport) -> None:
+def _count_provider(standin: TwilioStandin, report: FaultReport) -> None:
     received = standin.received
     report.provider_calls = len(received)
     report.provider_accepted = sum(r.status == 201 for r in received)
@@ -610,7 +598,7 @@ def _count_provider(standin: SlowTwilioStandin, report: FaultReport) -> None:
 
 def _judge(
     database: Database,
-    standin: SlowTwilioStandin,
+    standin: TwilioStandin,
     numbers: dict[str, str],
     kills: list[tuple[datetime, str]],
     report: FaultReport,
@@ -716,7 +704,7 @@ def _explain(
     number: str,
     to: str,
     reached: list[Received],
-    standin: SlowTwilioStandin,
+    standin: TwilioStandin,
     kills: list[tuple[datetime, str]],
 ) -> Duplicate:
     """The story of one duplicate, from the stand-in's records and the kills."""

@@ -19,12 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from config.celery import DISPATCH_EVERY, SWEEP_EVERY
-from tests.workers.harness import (
-    Processes,
-    SlowTwilioStandin,
-    accepted_sms,
-    wait_until,
-)
+from tests.support.processes import Processes, wait_until
+from tests.support.twilio_standin import TwilioStandin
 from tracker.cases.filing import Application, file_case
 from tracker.db import Database
 from tracker.models import Case, Notice
@@ -54,7 +50,7 @@ def _post_form(url: str, form: dict[str, str], signature: str) -> int:
 def test_a_one_minute_case_gets_one_receipt_and_one_overdue_sms(
     processes: Processes,
     watch_db: Database,
-    twilio_standin: SlowTwilioStandin,
+    twilio_standin: TwilioStandin,
     web_port: int,
 ) -> None:
     # The web process starts from the environment alone and refuses an unsigned callback.
@@ -80,7 +76,7 @@ def test_a_one_minute_case_gets_one_receipt_and_one_overdue_sms(
     # Due 5 s from now; the first sweep comes SWEEP_EVERY after beat starts, the send within
     # DISPATCH_EVERY of it (a sweep more of margin for a loaded machine).
     wait_until(
-        lambda: accepted_sms(twilio_standin, OVERDUE),
+        lambda: twilio_standin.accepted_containing(OVERDUE),
         timeout=SWEEP_EVERY * 3 + 10,
         what=lambda: f"the overdue SMS (stand-in got {twilio_standin.snapshot()})",
     )
@@ -89,8 +85,8 @@ def test_a_one_minute_case_gets_one_receipt_and_one_overdue_sms(
     time.sleep(SWEEP_EVERY * 2 + DISPATCH_EVERY * 2)
     assert len(SWEEP_DONE.findall(worker.log())) >= sweeps_then + 2, "the sweeps did not run"
 
-    [receipt] = accepted_sms(twilio_standin, RECEIPT)
-    [overdue] = accepted_sms(twilio_standin, OVERDUE)
+    [receipt] = twilio_standin.accepted_containing(RECEIPT)
+    [overdue] = twilio_standin.accepted_containing(OVERDUE)
     assert len(twilio_standin.accepted) == 2, [r.body for r in twilio_standin.accepted]
     assert receipt.to == overdue.to == E164
     assert number in (receipt.body or "") and number in (overdue.body or "")

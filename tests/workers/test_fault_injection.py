@@ -14,8 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.processes import Processes
+from tests.support.servers import PrivatePostgres, RedisServer
+from tests.support.twilio_standin import TwilioStandin
 from tests.workers.fault_run import FaultPlan, prepare_database, run_faults
-from tests.workers.harness import PrivatePostgres, Processes, RedisServer, SlowTwilioStandin
 from tracker.db import Database
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres]
@@ -47,7 +49,7 @@ def test_every_case_falling_due_under_faults_gets_its_overdue_sms_once(
     watch_db: Database,
     private_postgres: PrivatePostgres,
     redis_server: RedisServer,
-    twilio_standin: SlowTwilioStandin,
+    twilio_standin: TwilioStandin,
 ) -> None:
     report = run_faults(
         PLAN,

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Interval, literal, select, update
+from sqlalchemy import Interval, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from config import load_settings
@@ -26,17 +26,10 @@ from notifications.channels import channels_from_settings
 from notifications.dispatch import FIRST_BACKOFF, STUCK_AFTER, Dispatcher
 from tests.conftest import NOW
 from tests.factories import create_case
+from tests.support.processes import ROOT, Processes, wait_until
+from tests.support.servers import RedisServer
 from tests.support.smtp_sink import SmtpSink
-from tests.support.twilio_standin import Scripted
-from tests.workers.harness import (
-    ROOT,
-    Processes,
-    RedisServer,
-    SlowTwilioStandin,
-    accepted_sms,
-    status_counts,
-    wait_until,
-)
+from tests.support.twilio_standin import Scripted, TwilioStandin
 from tracker.calendar.store import load_calendar
 from tracker.db import Database
 from tracker.deadlines.timezones import local_date
@@ -53,6 +46,13 @@ def _file_cases(db: Database, count: int, service: str = "five-wd", **fields: An
     now = datetime.now(UTC)
     with db.transaction() as session:
         return [create_case(session, service, now=now, **fields).id for _ in range(count)]
+
+
+def status_counts(db: Database) -> dict[str, int]:
+    """How many notices are in each status."""
+    with db.transaction() as session:
+        rows = session.execute(select(Notice.status, func.count()).group_by(Notice.status))
+        return dict(rows.all())  # type: ignore[arg-type]
 
 
 def _phone(i: int) -> tuple[str, str]:
@@ -159,7 +159,7 @@ def test_two_sweeps_at_once_write_one_overdue_notice_per_case(watch_db: Database
 def test_a_worker_killed_mid_batch_loses_nothing(
     processes: Processes,
     watch_db: Database,
-    twilio_standin: SlowTwilioStandin,
+    twilio_standin: TwilioStandin,
 ) -> None:
     notices = 1000
     _file_cases(watch_db, notices)
@@ -176,11 +176,12 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     )
     worker.kill()  # SIGKILL to the main process and its pool: nothing gets to clean up
     accepted_at_kill = len(twilio_standin.accepted)
+    # Requests already on the wire still reach the stand-in, and a COMMIT a pool process sent
+    # just before it died still lands in PostgreSQL: let them land before counting.
+    time.sleep(1.0)
     with watch_db.transaction() as session:
         stuck = list(session.scalars(select(Notice.id).where(Notice.status == SENDING)))
     in_flight_at_kill = len(stuck)
-    # Requests already on the wire still reach the stand-in; let them land before counting.
-    time.sleep(1.0)
     with watch_db.transaction() as session:
         recorded = set(session.scalars(select(Notice.provider_id).where(Notice.status == "sent")))
     # Messages "Twilio" accepted whose "sent" the dead worker never committed: the crash window.
@@ -188,7 +189,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     assert 0 < accepted_at_kill < notices, "the kill did not land mid-batch"
     assert in_flight_at_kill > 0, "nothing was in flight when the worker was killed"
 
-    processes.restart(worker, ready_text=" ready.")
+    worker.start().wait_for_log(" ready.")
     # The self-healing sweep re-queues rows claimed more than STUCK_AFTER ago. Instead of waiting
     # for that, the dead worker's claims are made older; requeue_stuck then runs on the real clock,
     # so what it re-queues is due at once. Only those rows: the restarted worker is claiming
@@ -237,7 +238,7 @@ def test_a_redis_outage_loses_nothing(
     processes: Processes,
     redis_server: RedisServer,
     watch_db: Database,
-    twilio_standin: SlowTwilioStandin,
+    twilio_standin: TwilioStandin,
 ) -> None:
     # Each process is restarted if it exits, as compose's `restart: unless-stopped` does
     # (docker-compose.yml): this test is about the outbox. Whether beat itself survives an
@@ -246,7 +247,9 @@ def test_a_redis_outage_loses_nothing(
     beat = processes.beat(supervised=True)
     processes.supervise()
     _file_cases(watch_db, 1, phone=_phone(0)[0])
-    wait_until(lambda: accepted_sms(twilio_standin, RECEIPT), timeout=20, what="the first receipt")
+    wait_until(
+        lambda: twilio_standin.accepted_containing(RECEIPT), timeout=20, what="the first receipt"
+    )
 
     # SIGTERM with --save "": Redis comes back empty, its queues and beat's schedule gone.
     redis_server.stop()
@@ -282,7 +285,7 @@ def test_a_redis_outage_during_a_running_task_does_not_stop_the_worker(
     processes: Processes,
     redis_server: RedisServer,
     watch_db: Database,
-    twilio_standin: SlowTwilioStandin,
+    twilio_standin: TwilioStandin,
 ) -> None:
     # Not supervised: an exit of the worker is the failure this test looks for. (kombu 5.7 ends
     # a worker with "Unrecoverable error" when Redis goes away while it holds a task it has not
@@ -335,7 +338,7 @@ def test_beat_survives_a_redis_outage(processes: Processes, redis_server: RedisS
 def test_server_errors_are_retried_and_a_rejected_number_falls_back_to_email(
     processes: Processes,
     watch_db: Database,
-    twilio_standin: SlowTwilioStandin,
+    twilio_standin: TwilioStandin,
     smtp_sink: SmtpSink,
 ) -> None:
     bad_phone, bad_e164, bad_email = "0987-654-321", "+886987654321", "wang@example.org"
@@ -352,7 +355,7 @@ def test_server_errors_are_retried_and_a_rejected_number_falls_back_to_email(
     good = 5
     good_cases = [_file_cases(watch_db, 1, phone=_phone(i)[0])[0] for i in range(good)]
     wait_until(
-        lambda: len(accepted_sms(twilio_standin, RECEIPT)) >= good,
+        lambda: len(twilio_standin.accepted_containing(RECEIPT)) >= good,
         timeout=FIRST_BACKOFF.total_seconds() + 30,
         what=lambda: f"the retried receipts ({status_counts(watch_db)})",
     )
@@ -387,14 +390,14 @@ def test_server_errors_are_retried_and_a_rejected_number_falls_back_to_email(
 def test_a_closure_tells_each_applicant_their_new_date_once(
     processes: Processes,
     watch_db: Database,
-    twilio_standin: SlowTwilioStandin,
+    twilio_standin: TwilioStandin,
 ) -> None:
     applicants = 20
     case_ids = [_file_cases(watch_db, 1, phone=_phone(i)[0])[0] for i in range(applicants)]
     processes.worker()
     processes.beat()
     wait_until(
-        lambda: len(accepted_sms(twilio_standin, RECEIPT)) == applicants,
+        lambda: len(twilio_standin.accepted_containing(RECEIPT)) == applicants,
         timeout=20,
         what="the receipts",
     )
@@ -419,12 +422,12 @@ def test_a_closure_tells_each_applicant_their_new_date_once(
     assert all(new_due[i] > old_due[i] for i in case_ids)
 
     wait_until(
-        lambda: len(accepted_sms(twilio_standin, RETIMED)) >= applicants,
+        lambda: len(twilio_standin.accepted_containing(RETIMED)) >= applicants,
         timeout=20,
         what="the re-timing notices",
     )
     time.sleep(DISPATCH_EVERY * 2)
-    retimed = accepted_sms(twilio_standin, RETIMED)
+    retimed = twilio_standin.accepted_containing(RETIMED)
     assert Counter(r.to for r in retimed) == Counter({_phone(i)[1]: 1 for i in range(applicants)})
     for i, case_id in enumerate(case_ids):
         [sms] = [r for r in retimed if r.to == _phone(i)[1]]
