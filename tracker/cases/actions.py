@@ -10,9 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.cases.deadline import apply_deadline
+from tracker.cases.deadline import apply_deadline, supplement_deadline
 from tracker.cases.steps import begin, checked_text
-from tracker.deadlines.engine import compute_deadline
 from tracker.deadlines.limits import InvalidLimit, TimeLimit, parse_limit
 from tracker.deadlines.timezones import local_date, require_aware
 from tracker.errors import IllegalTransition, InvalidInput
@@ -98,10 +97,8 @@ def request_supplement(
         raise InvalidInput({"items": "list every missing document (at least one)"})
     calendar = step.calendar
     if deadline is None:
-        limit = parse_limit(case.service_version.supplement_deadline)
-        computed = compute_deadline(now, limit, calendar)
-        assert computed is not None and computed.due_date is not None
-        deadline = computed.due_date
+        period = parse_limit(case.service_version.supplement_deadline)
+        deadline = supplement_deadline(now, period, calendar)
     elif deadline <= local_date(now):
         raise InvalidInput({"deadline": "the supplement deadline must be after today"})
     case.pauses.append(

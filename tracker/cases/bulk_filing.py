@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from tracker.bulk import staged
 from tracker.calendar.store import load_calendar
+from tracker.cases.deadline import supplement_deadline
 from tracker.deadlines.days_used import days_used
 from tracker.deadlines.engine import ClockPolicy, Deadline, Pause, compute_deadline
 from tracker.deadlines.limits import TimeLimit, parse_limit
@@ -169,12 +170,9 @@ def _row(
     )
     supplement_due = None
     if record.supplement_requested_at is not None:
-        # As requesting a supplement sets it when the clerk gives no date.
-        computed = compute_deadline(
+        supplement_due = supplement_deadline(
             record.supplement_requested_at, found.supplement_deadline, found.calendar
         )
-        assert computed is not None and computed.due_date is not None
-        supplement_due = computed.due_date
     row: dict[str, Any] = {
         "number": number,
         "lookup_code": new_lookup_code(),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from tracker.deadlines.engine import ClockPolicy, Deadline, Pause, compute_deadline
-from tracker.deadlines.limits import parse_limit
+from tracker.deadlines.limits import TimeLimit, parse_limit
 from tracker.deadlines.workcalendar import WorkCalendar
 from tracker.models import Case
 
@@ -27,3 +29,11 @@ def apply_deadline(case: Case, calendar: WorkCalendar) -> Deadline | None:
     case.due_date = deadline.due_date if deadline else None
     case.due_at = deadline.overdue_at if deadline else None
     return deadline
+
+
+def supplement_deadline(requested_at: datetime, period: TimeLimit, calendar: WorkCalendar) -> date:
+    """The day missing documents are due when the clerk names none: the SOP's supplement
+    period (days or working days) counted from the request as any period is (Art. 48)."""
+    computed = compute_deadline(requested_at, period, calendar)
+    assert computed is not None and computed.due_date is not None  # day-based periods only
+    return computed.due_date
