@@ -83,6 +83,9 @@ class Case(Base):
     applicant_email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(5))
     notify_by: Mapped[str] = mapped_column(String(10))
+    # The LINE user the applicant bound this case to (tracker.cases.line_binding): while set, the
+    # case's notices go by LINE instead of SMS. Personal data, erased with the rest.
+    applicant_line_id: Mapped[str | None] = mapped_column(String(64))
 
     status: Mapped[CaseStatus] = mapped_column(StatusType)
     current_step: Mapped[int] = mapped_column(default=0)
