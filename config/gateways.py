@@ -75,7 +75,9 @@ def gateway_settings(
         problems.append("LINE_API_BASE: must be an http:// or https:// address")
     add_friend = get("LINE_ADD_FRIEND_URL")
     if add_friend and not _is_http(add_friend):
-        problems.append("LINE_ADD_FRIEND_URL: must be an https:// address (https://line.me/R/ti/p/@...)")
+        problems.append(
+            "LINE_ADD_FRIEND_URL: must be an https:// address (https://line.me/R/ti/p/@...)"
+        )
 
     return {
         "sms_provider": provider,

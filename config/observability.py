@@ -10,9 +10,7 @@ LOG_FORMATS = ("text", "json")
 MIN_METRICS_TOKEN = 16
 
 
-def observability_settings(
-    get: Callable[[str], str | None], problems: list[str]
-) -> dict[str, Any]:
+def observability_settings(get: Callable[[str], str | None], problems: list[str]) -> dict[str, Any]:
     """``METRICS_TOKEN`` and ``LOG_FORMAT``, checked; problems appended to ``problems``."""
     token = get("METRICS_TOKEN")
     if token is not None and len(token) < MIN_METRICS_TOKEN:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config import Settings
 from config.gateways import mitake_callback_url
@@ -49,7 +49,8 @@ class Channels:
 
     sms: SmsChannel
     email: EmailChannel
-    line: LineChannel
+    # Where no LINE channel is configured nobody can bind a case: the local outbox stands in.
+    line: LineChannel = field(default_factory=LocalOutbox)
 
     def all(self) -> tuple[Channel, ...]:
         """Each distinct channel once (the local outbox may be several)."""

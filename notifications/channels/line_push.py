@@ -39,6 +39,8 @@ from notifications.channels.base import (
 log = logging.getLogger(__name__)
 
 RETRY_KEY_NAMESPACE = uuid.UUID("0b8e2f4a-39c1-4e7d-a2b6-6d54c7e19f30")
+# Transport failures after which LINE may have taken the push (not a refused connection).
+_MAYBE_SENT = (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ProtocolError)
 # A LINE text message holds at most 5,000 characters.
 MAX_TEXT = 5000
 
@@ -128,5 +130,5 @@ def classify_line_error(exc: ApiException) -> SendError:
 def _transport_error(exc: urllib3.exceptions.HTTPError) -> TransientSendError:
     reason = getattr(exc, "reason", None) or exc
     # A read timeout or a connection cut after the request went out: LINE may have it.
-    maybe = isinstance(reason, urllib3.exceptions.ReadTimeoutError | urllib3.exceptions.ProtocolError)
+    maybe = isinstance(reason, _MAYBE_SENT)
     return TransientSendError(f"cannot reach LINE: {type(reason).__name__}", maybe_sent=maybe)

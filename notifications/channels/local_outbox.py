@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 class LocalOutbox:
-    """Delivers SMS, LINE and email "locally": success at once, one log line with the reference only.
+    """Delivers SMS, LINE and email "locally": success at once, one log line with the reference.
 
     The dispatcher keeps the rendered text on the notice row, so the console and the outbox page
     show exactly what would have been sent. ``reference`` must name the notice or the case, never

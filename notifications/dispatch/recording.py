@@ -24,6 +24,7 @@ from notifications.render import Rendered
 from tracker.db import Database
 from tracker.models import Notice
 from tracker.notices.outbox import DELIVERED, FAILED, PENDING, SENDING, SENT
+from tracker.operations.heartbeats import record_credit
 
 # Tries before a notice is given up (and falls back to email, or to a letter task for the clerk).
 # With the backoff below, 12 tries span about four hours, as GOV.UK Notify retries an SMS for
@@ -59,6 +60,7 @@ def record(
 ) -> None:
     """Write a few outcomes in one transaction; rows no longer ours are left alone."""
     accepted: list[dict[str, Any]] = []
+    credit: dict[str, int] = {}
     with database.transaction() as session:
         for outcome in outcomes:
             if isinstance(outcome, Held):
@@ -66,11 +68,15 @@ def record(
             elif outcome.result is not None:
                 accepted.append(_accepted_row(outcome, now))
                 report.count("console" if outcome.notice.channel == "console" else "sent")
+                if outcome.result.credit is not None:
+                    credit[outcome.notice.channel] = outcome.result.credit
             else:
                 report.count(_refused(session, outcome, now))
         if accepted:
             # One statement for all; a row a re-queue took meanwhile matches nothing.
             session.execute(_RECORD_ACCEPTED, accepted)
+        for channel, remaining in credit.items():
+            record_credit(session, channel, remaining, now)
 
 
 def _hold(session: Session, held: Held) -> str:
@@ -93,7 +99,7 @@ def _refused(session: Session, attempt: Attempt, now: datetime) -> str:
     if isinstance(error, PermanentSendError):
         notice.status, notice.error = FAILED, f"{error.code}: {error.reason}"
         notice.rendered = _as_dict(attempt.rendered) or None
-        fall_back(session, notice, now)
+        fall_back(session, notice, now, refused=True)
         return "failed"
     notice.provider_status = MAYBE_SENT if attempt.maybe_sent else None
     if notice.attempts >= MAX_ATTEMPTS:

@@ -54,7 +54,7 @@ class Notice(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
-    # sms | email | letter (no usable channel: a "contact by phone or letter" task for the clerk)
+    # sms | email | line | letter (no usable channel: a "contact by phone or letter" task)
     channel: Mapped[str] = mapped_column(String(10))
     audience: Mapped[str] = mapped_column(String(10), default="applicant")  # or "staff"
     trigger_at: Mapped[datetime]
