@@ -1,4 +1,5 @@
-"""Fixtures: the Twilio, Mitake and LINE stand-ins and SMTP sinks, each a real server on 127.0.0.1, per test."""
+"""Fixtures: the Twilio, Mitake and LINE stand-ins and SMTP sinks, each a real server on
+127.0.0.1, per test."""
 
 from __future__ import annotations
 

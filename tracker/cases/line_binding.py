@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from tracker.accounts.audit import record_audit
 from tracker.lifecycle import OPEN_STATUSES
-from tracker.models import Case, LineBinding
+from tracker.models import Case, LineBinding, Notice
 from tracker.notices.outbox import chat_answer_rows, insert_notices
 from tracker.notices.values import case_values
 
@@ -168,8 +168,14 @@ def end_bindings(
 
 
 def erase_line_contact(session: Session, case_ids: Iterable[int], now: datetime) -> None:
-    """Forget the LINE users of these cases (the personal-data purge calls this)."""
+    """Forget the LINE users of these cases, on their bindings and their LINE notices (the
+    personal-data purge calls this)."""
     ids = list(case_ids)
+    session.execute(
+        update(Notice)
+        .where(Notice.case_id.in_(ids), Notice.channel == "line")
+        .values(recipient=None)
+    )
     session.execute(
         update(LineBinding)
         .where(LineBinding.case_id.in_(ids))

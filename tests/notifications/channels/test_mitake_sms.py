@@ -54,7 +54,9 @@ def test_a_message_is_accepted_with_its_msgid_and_the_credit_left(
 def test_the_request_is_utf8_with_credentials_in_the_body_only(
     mitake_standin: MitakeStandin,
 ) -> None:
-    channel(mitake_standin).send_sms(TO, "高雄市三民區公所：補正通知", reference="7", dedupe_key=KEY)
+    channel(mitake_standin).send_sms(
+        TO, "高雄市三民區公所：補正通知", reference="7", dedupe_key=KEY
+    )
     (received,) = mitake_standin.received
     assert received.charset == "UTF8"
     assert received.credentials_in_url is False
