@@ -169,7 +169,12 @@ class LineStandin:
         if kind == "follow":
             event["follow"] = {"isUnblocked": False}
         if kind == "message":
-            event["message"] = {"type": "text", "id": str(next(self._ids)), "text": text}
+            event["message"] = {
+                "type": "text",
+                "id": str(next(self._ids)),
+                "quoteToken": secrets.token_urlsafe(16),
+                "text": text,
+            }
         return event
 
     def send_events(
