@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.fallback import fall_back
+from notifications.metrics import DELIVERY_REPORTS
 from tracker.models import Notice
 from tracker.notices.outbox import DELIVERED, FAILED, FINAL_STATUSES
 
@@ -32,6 +33,7 @@ def apply_report(
     provider_id: str,
     outcome: Outcome,
     *,
+    provider: str,
     provider_status: str,
     rank: int = 0,
     ranks: dict[str, int] | None = None,
@@ -43,6 +45,7 @@ def apply_report(
     ``rank`` orders progress reports (``ranks`` gives the rank of the status recorded so far): a
     late "handed to the carrier" never overwrites "sent".
     """
+    DELIVERY_REPORTS.labels(provider, outcome.value).inc()
     notice = session.scalar(
         select(Notice).where(Notice.provider_id == provider_id).with_for_update()
     )

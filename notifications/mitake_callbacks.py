@@ -55,6 +55,7 @@ def record_report(session: Session, params: Mapping[str, str], now: datetime) ->
         session,
         msgid,
         outcome,
+        provider="mitake",
         provider_status=status,
         rank=_RANK.get(status, -1),
         ranks=_RANK,

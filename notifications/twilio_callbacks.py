@@ -43,6 +43,7 @@ def record_status(
         session,
         message_sid,
         outcome,
+        provider="twilio",
         provider_status=status,
         rank=_RANK.get(status, -1),
         ranks=_RANK,

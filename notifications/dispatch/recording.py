@@ -20,6 +20,7 @@ from notifications.channels.base import PermanentSendError
 from notifications.dispatch.claiming import MAYBE_SENT, claim_is_ours
 from notifications.dispatch.sending import Attempt, Held, Outcome
 from notifications.fallback import fall_back
+from notifications.metrics import DUE_TO_PROVIDER, OUTCOMES, PROVIDER_ERRORS
 from notifications.render import Rendered
 from tracker.db import Database
 from tracker.models import Notice
@@ -63,15 +64,23 @@ def record(
     credit: dict[str, int] = {}
     with database.transaction() as session:
         for outcome in outcomes:
+            channel = outcome.notice.channel
             if isinstance(outcome, Held):
-                report.count(_hold(session, outcome))
+                said = _hold(session, outcome)
             elif outcome.result is not None:
                 accepted.append(_accepted_row(outcome, now))
-                report.count("console" if outcome.notice.channel == "console" else "sent")
+                said = "console" if channel == "console" else "sent"
+                due = max(outcome.notice.not_before, outcome.notice.created_at)
+                DUE_TO_PROVIDER.labels(channel).observe(max((now - due).total_seconds(), 0.0))
                 if outcome.result.credit is not None:
-                    credit[outcome.notice.channel] = outcome.result.credit
+                    credit[channel] = outcome.result.credit
             else:
-                report.count(_refused(session, outcome, now))
+                error = outcome.error
+                kind = "permanent" if isinstance(error, PermanentSendError) else "transient"
+                PROVIDER_ERRORS.labels(channel, kind).inc()
+                said = _refused(session, outcome, now)
+            report.count(said)
+            OUTCOMES.labels(channel, said).inc()
         if accepted:
             # One statement for all; a row a re-queue took meanwhile matches nothing.
             session.execute(_RECORD_ACCEPTED, accepted)

@@ -169,7 +169,7 @@ def _claimed(notice: Notice) -> Claimed:
     return Claimed(
         notice.id, notice.kind, notice.channel, notice.language, notice.recipient,
         notice.payload, notice.dedupe_key, notice.provider_status, notice.created_at,
-        notice.claimed_at or NOON, notice.attempts,
+        notice.not_before, notice.claimed_at or NOON, notice.attempts,
     )  # fmt: skip
 
 

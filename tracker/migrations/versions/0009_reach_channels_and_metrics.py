@@ -6,7 +6,8 @@ Create Date: 2026-12-10
 
 LINE: a case may be bound to a LINE user (cases.applicant_line_id) through a one-time code
 (line_bindings). Operations: the credit a gateway reports (provider_credit, Mitake's
-AccountPoint) and when the sweep and the dispatcher last ran (heartbeats), read by /metrics.
+AccountPoint) and when the sweep and the dispatcher last ran (heartbeats), read by /metrics; the
+open cases' partial index carries their status and department (index-only counts).
 """
 
 from collections.abc import Sequence
@@ -25,6 +26,8 @@ UTC_DATETIME = tracker.models.base.UTCDateTime(timezone=True)
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 # As tracker.models.line.ACTIVE_LINE_SQL at this revision (copied: a migration is frozen).
 _ACTIVE_LINE = "line_user_id IS NOT NULL"
+# As tracker.models.cases' open statuses at this revision.
+_OPEN = "status IN ('awaiting_supplement', 'in_progress', 'received')"
 
 
 def upgrade() -> None:
@@ -60,6 +63,17 @@ def upgrade() -> None:
         sa.Column("at", UTC_DATETIME, nullable=False),
         sa.PrimaryKeyConstraint("provider", name=op.f("pk_provider_credit")),
     )
+    # The open cases' index carries status and department for /metrics' index-only counts.
+    op.drop_index("ix_cases_open_due_at", table_name="cases")
+    op.create_index(
+        "ix_cases_open_due_at",
+        "cases",
+        ["due_at"],
+        unique=False,
+        postgresql_where=sa.text(_OPEN),
+        sqlite_where=sa.text(_OPEN),
+        postgresql_include=["status", "department_id"],
+    )
     op.create_table(
         "heartbeats",
         sa.Column("name", sa.String(length=40), nullable=False),
@@ -70,6 +84,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("heartbeats")
+    op.drop_index("ix_cases_open_due_at", table_name="cases")
+    op.create_index(
+        "ix_cases_open_due_at",
+        "cases",
+        ["due_at"],
+        unique=False,
+        postgresql_where=sa.text(_OPEN),
+        sqlite_where=sa.text(_OPEN),
+    )
     op.drop_table("provider_credit")
     op.drop_index("ix_line_bindings_user", table_name="line_bindings")
     op.drop_table("line_bindings")
