@@ -44,4 +44,7 @@ def fall_back(session: Session, notice: Notice, now: datetime, *, refused: bool 
         channels=channels,
     )
     insert_notices(session, rows)
-    log.info("notice %s falls back to %s", notice.id, channels[0][0])
+    log.info(
+        "notice %s falls back to %s", notice.id, channels[0][0],
+        extra={"case": case.number, "notice": notice.id, "channel": channels[0][0]},
+    )  # fmt: skip

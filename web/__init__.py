@@ -44,6 +44,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.core.security import init_security
     from web.core.templating import init_templating
     from web.operations import init_operations
+
+    if settings.log_format == "json":
+        from tracker.logs import use_json_logs
+
+        use_json_logs(app.logger)
     from web.public.board import board
     from web.public.home import home
     from web.public.open_data import open_data

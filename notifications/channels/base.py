@@ -30,10 +30,14 @@ Nothing else changes: the dispatcher only knows ``SmsChannel``. Error reasons pa
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
+
+# One definition, shared with the JSON log lines (tracker.logs): re-exported for the channels.
+from tracker.privacy import redact
+
+__all__ = ["redact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +134,3 @@ class EmailChannel(Channel, Protocol):
     ) -> SendResult:
         """Send a text-and-HTML email to ``to``; ``reference`` names the notice in logs."""
         ...
-
-
-_EMAIL = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\]@,;:\"']+")
-# Seven digits or more, with the spaces, dashes, dots and brackets people write between them.
-_PHONE = re.compile(r"\+?\d(?:[\s\-.()]*\d){6,}")
-
-
-def redact(text: str) -> str:
-    """``text`` with email addresses and phone-like numbers replaced (DESIGN §4.7)."""
-    return _PHONE.sub("[number]", _EMAIL.sub("[address]", text))

@@ -118,7 +118,10 @@ class Sender:
             return Attempt(notice, rendered, error=exc, maybe_sent=maybe_sent)
         except PermanentSendError as exc:
             return Attempt(notice, rendered, error=exc)
-        log.debug("notice %s (%s) sent", notice.id, notice.channel)
+        log.debug(
+            "notice %s (%s) sent", notice.id, notice.channel,
+            extra={"case": notice.payload.get("case_number"), "notice": notice.id},
+        )  # fmt: skip
         return Attempt(notice, rendered, result)
 
     def _send(self, notice: Claimed, rendered: Rendered) -> SendResult:
