@@ -99,10 +99,10 @@ def print_section(
         f"{plan.kill_every[1]:.0f} s and started again at once; Redis killed and restarted "
         f"{plan.redis_restarts}x ({plan.redis_outage:.0f} s away, back empty), a private "
         f"PostgreSQL 15 crashed {plan.postgres_restarts}x (`pg_ctl restart -m immediate`); the "
-        f"{plan.gateway.title()} stand-in failing {plan.server_errors:.0%} of calls with HTTP 500 and "
-        f"{plan.timeouts:.0%} with timeouts ({plan.timeouts_accepted:.0%} of those after taking "
-        f"the message); faults for at least {plan.fault_span:.0f} s, then until every case's "
-        "SMS had reached the stand-in"
+        f"{plan.gateway.title()} stand-in failing {plan.server_errors:.0%} of calls with HTTP "
+        f"500 and {plan.timeouts:.0%} with timeouts ({plan.timeouts_accepted:.0%} of those after "
+        f"taking the message); faults for at least {plan.fault_span:.0f} s, then until every "
+        "case's SMS had reached the stand-in"
     )
     print(
         "- time lapse (tests/workers/fault_run.py): backoffs cut to the next dispatch tick and "
