@@ -390,6 +390,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout-seconds", type=float, default=2.0)
     parser.add_argument("--callback-delay", type=float, default=0.05)
+    parser.add_argument("--no-reports", action="store_true", help="send no delivery reports")
     args = parser.parse_args(argv)
     standin = MitakeStandin(
         port=args.port,
@@ -397,7 +398,8 @@ def main(argv: list[str] | None = None) -> None:
         timeout_seconds=args.timeout_seconds,
         callback_delay=args.callback_delay,
     )
-    standin._reporter.start()
+    if not args.no_reports:
+        standin._reporter.start()
     print(f"Mitake stand-in on {standin.base_url}; Ctrl-C stops it", flush=True)
     standin.http.serve_in_foreground()
 
