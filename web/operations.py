@@ -147,7 +147,9 @@ class _DatabaseGauges(Collector):
         for channel, remaining in sorted(read.credit.items()):
             credit.add_metric([channel], remaining)
         yield credit
-        cases = GaugeMetricFamily("tracker_open_cases", "Open cases", labels=["status"])
+        cases = GaugeMetricFamily(
+            "tracker_open_cases", "Open cases (counted by the sweep)", labels=["status"]
+        )
         for status, count in sorted(read.open_cases.items()):
             cases.add_metric([status], count)
         yield cases
@@ -157,6 +159,12 @@ class _DatabaseGauges(Collector):
         for agency, count in sorted(read.overdue_cases.items()):
             overdue.add_metric([agency], count)
         yield overdue
+        if read.cases_counted_at is not None:
+            yield GaugeMetricFamily(
+                "tracker_cases_counted_timestamp_seconds",
+                "When the sweep last counted the open and overdue cases (once a minute)",
+                value=read.cases_counted_at.timestamp(),
+            )
 
 
 @operations.get("/healthz")

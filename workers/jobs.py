@@ -9,6 +9,7 @@ from datetime import datetime
 
 from notifications.dispatch import Dispatcher, DispatchReport
 from tracker.db import Database
+from tracker.operations.gauges import refresh_case_gauges
 from tracker.operations.heartbeats import DISPATCH, SWEEP, record_heartbeat
 from tracker.watch.sweep import sweep_batch
 
@@ -35,6 +36,9 @@ def sweep_deadlines(database: Database, clock: Callable[[], datetime]) -> dict[s
             totals[kind] = totals.get(kind, 0) + count
         if report.cases < SWEEP_BATCH:
             break
+    # Apart from the sweep's own transactions: a failed count never undoes a notice written.
+    with database.transaction() as session:
+        refresh_case_gauges(session, clock())
     if totals["cases"]:
         log.info("deadline watch: %s", totals)
     return totals

@@ -11,12 +11,15 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import update
 
 from tests.conftest import NOW
 from tests.factories import create_case
 from tests.web.conftest import make_app
 from tracker.db import Database
-from tracker.models import ProviderCredit
+from tracker.lifecycle import CaseStatus
+from tracker.models import Case, ProviderCredit
+from tracker.operations.gauges import read_gauges, refresh_case_gauges
 from tracker.operations.heartbeats import SWEEP, record_credit, record_heartbeat
 
 TOKEN = "metrics-token-" + "t" * 20
@@ -92,6 +95,8 @@ def test_the_gauges_count_cases_and_notices(client: FlaskClient, catalogue_db: D
         create_case(s, "one-month", email="x@example.org", notify_by="email")  # yanchao
         record_heartbeat(s, SWEEP, NOW)
         record_credit(s, "sms", 4321, NOW)
+    with catalogue_db.transaction() as s:
+        assert refresh_case_gauges(s, LATER)  # the sweep's count, once a minute
     samples = _scrape(client)
     assert samples[("tracker_open_cases", (("status", "received"),))] == 4
     assert samples[("tracker_overdue_cases", (("agency", "sanmin"),))] == 3
@@ -102,6 +107,22 @@ def test_the_gauges_count_cases_and_notices(client: FlaskClient, catalogue_db: D
     assert samples[("tracker_sweep_lag_seconds", ())] > 0
     assert samples[("tracker_last_run_timestamp_seconds", (("job", "sweep"),))] == NOW.timestamp()
     assert samples[("tracker_gateway_credit", (("channel", "sms"),))] == 4321
+    assert samples[("tracker_cases_counted_timestamp_seconds", ())] == LATER.timestamp()
+
+
+def test_the_case_gauges_are_counted_once_a_minute(catalogue_db: Database) -> None:
+    with catalogue_db.transaction() as s:
+        create_case(s)
+        assert refresh_case_gauges(s, LATER)
+        assert not refresh_case_gauges(s, LATER + timedelta(seconds=59))
+        create_case(s, "one-month")
+        assert refresh_case_gauges(s, LATER + timedelta(minutes=1))
+        assert read_gauges(s, LATER).open_cases == {"received": 2}
+        s.execute(update(Case).values(status=CaseStatus.WITHDRAWN))
+        assert refresh_case_gauges(s, LATER + timedelta(minutes=2))
+        gauges = read_gauges(s, LATER)
+    assert gauges.open_cases == {}  # a status with nothing left in it is gone
+    assert gauges.cases_counted_at == LATER + timedelta(minutes=2)
 
 
 def test_requests_are_timed_by_endpoint(client: FlaskClient) -> None:

@@ -8,7 +8,7 @@ from tracker.models.cases import Case, CaseCounter, CaseEvent, Pause
 from tracker.models.catalogue import Agency, Department, Service, ServiceVersion
 from tracker.models.line import LineBinding
 from tracker.models.notices import Notice
-from tracker.models.operations import Heartbeat, ProviderCredit
+from tracker.models.operations import CaseGauge, Heartbeat, ProviderCredit
 from tracker.models.surveys import SurveyResponse
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CaseEvent",
+    "CaseGauge",
     "Closure",
     "Department",
     "Heartbeat",

@@ -1,4 +1,5 @@
-"""What operations watch besides the outbox: gateway credit, and when periodic jobs last ran."""
+"""What operations watch besides the outbox: gateway credit, when periodic jobs last ran, and
+the case gauges the sweep counts."""
 
 from __future__ import annotations
 
@@ -26,4 +27,17 @@ class Heartbeat(Base):
     __tablename__ = "heartbeats"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime]
+
+
+class CaseGauge(Base):
+    """One figure of the case gauges (open cases by status, overdue ones by agency), counted by
+    the sweep at most once a minute (tracker.operations.gauges): /metrics reads these rows
+    instead of counting the open cases at every scrape."""
+
+    __tablename__ = "case_gauges"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # open | overdue
+    label: Mapped[str] = mapped_column(String(40), primary_key=True)  # a status, an agency code
+    count: Mapped[int]
     at: Mapped[datetime]

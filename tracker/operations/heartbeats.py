@@ -20,13 +20,14 @@ SWEEP = "sweep"
 DISPATCH = "dispatch"
 
 
-def _upsert(session: Session, table: Table, key: str, values: dict[str, Any]) -> None:
+def upsert_newer(session: Session, table: Table, keys: list[str], values: dict[str, Any]) -> None:
+    """Insert the row, or update it when these values are newer (``at``) than the stored."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(table).values(values)
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=[key],
-            set_={name: statement.excluded[name] for name in values if name != key},
+            index_elements=keys,
+            set_={name: statement.excluded[name] for name in values if name not in keys},
             where=table.c.at < statement.excluded.at,
         )
     )
@@ -34,14 +35,14 @@ def _upsert(session: Session, table: Table, key: str, values: dict[str, Any]) ->
 
 def record_heartbeat(session: Session, name: str, at: datetime) -> None:
     """Job ``name`` (``sweep``, ``dispatch``) finished a run at ``at``."""
-    _upsert(session, Heartbeat.__table__, "name", {"name": name, "at": at})
+    upsert_newer(session, Heartbeat.__table__, ["name"], {"name": name, "at": at})
 
 
 def record_credit(session: Session, provider: str, remaining: int, at: datetime) -> None:
     """The gateway of ``provider`` (a channel: ``sms``) said ``remaining`` is left at ``at``."""
-    _upsert(
+    upsert_newer(
         session,
         ProviderCredit.__table__,
-        "provider",
+        ["provider"],
         {"provider": provider, "remaining": remaining, "at": at},
     )

@@ -6,8 +6,9 @@ Create Date: 2026-12-10
 
 LINE: a case may be bound to a LINE user (cases.applicant_line_id) through a one-time code
 (line_bindings). Operations: the credit a gateway reports (provider_credit, Mitake's
-AccountPoint) and when the sweep and the dispatcher last ran (heartbeats), read by /metrics; the
-open cases' partial index carries their status and department (index-only counts).
+AccountPoint) and when the sweep and the dispatcher last ran (heartbeats), read by /metrics, with the case
+gauges the sweep counts (case_gauges); the open cases' and the pending and sending notices'
+partial indexes carry what /metrics counts (index-only scans).
 """
 
 from collections.abc import Sequence
@@ -74,6 +75,29 @@ def upgrade() -> None:
         sqlite_where=sa.text(_OPEN),
         postgresql_include=["status", "department_id"],
     )
+    # /metrics counts pending and sending notices by channel with index-only scans.
+    for name, column, where in (
+        ("ix_notices_pending", "not_before", "status = 'pending'"),
+        ("ix_notices_sending", "claimed_at", "status = 'sending'"),
+    ):
+        op.drop_index(name, table_name="notices")
+        op.create_index(
+            name,
+            "notices",
+            [column],
+            unique=False,
+            postgresql_where=sa.text(where),
+            sqlite_where=sa.text(where),
+            postgresql_include=["channel"],
+        )
+    op.create_table(
+        "case_gauges",
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("label", sa.String(length=40), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("at", UTC_DATETIME, nullable=False),
+        sa.PrimaryKeyConstraint("kind", "label", name=op.f("pk_case_gauges")),
+    )
     op.create_table(
         "heartbeats",
         sa.Column("name", sa.String(length=40), nullable=False),
@@ -84,6 +108,20 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("heartbeats")
+    op.drop_table("case_gauges")
+    for name, column, where in (
+        ("ix_notices_pending", "not_before", "status = 'pending'"),
+        ("ix_notices_sending", "claimed_at", "status = 'sending'"),
+    ):
+        op.drop_index(name, table_name="notices")
+        op.create_index(
+            name,
+            "notices",
+            [column],
+            unique=False,
+            postgresql_where=sa.text(where),
+            sqlite_where=sa.text(where),
+        )
     op.drop_index("ix_cases_open_due_at", table_name="cases")
     op.create_index(
         "ix_cases_open_due_at",
