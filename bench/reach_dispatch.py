@@ -1,7 +1,7 @@
 """Dispatch through 三竹 Mitake and through LINE, each to its stand-in, with 2 worker processes.
 
-``python -m bench.reach_dispatch --database URL --channel mitake|line [--notices 20000]``:
-``URL`` names an empty PostgreSQL database (it is migrated and filled here). The outbox gets
+``measure_dispatch(url, channel, notices, log_dir)`` (bench/reach.py runs it): ``url`` names a
+PostgreSQL database of its own (made afresh, migrated and filled here). The outbox gets
 ``--notices`` pending overdue notices, written by ``notice_rows``/``insert_notices`` for cases
 whose applicants chose SMS (Mitake) or bound LINE, a thousand sharing an instant as a sweep
 writes them. The product's ``celery -A workers worker --concurrency 2`` (one node, two prefork
@@ -9,17 +9,14 @@ processes, through the tests' process harness) sends them; the benchmark plays b
 sending ``dispatch-notices`` every second until none is left. The stand-in runs as a process of
 its own (``python -m tests.support.mitake_standin`` / ``line_standin``). Baseline, in the same
 run: the same number of messages through the same clients, from two processes of 8 threads
-each, without the database (bench/reach_baseline.py). Prints one JSON line.
+each, without the database (bench/reach_baseline.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -28,17 +25,19 @@ from pathlib import Path
 from celery import Celery
 from sqlalchemy import func, select, text
 
+from bench.seed import recreate_database
 from config.celery import Queues, TaskNames
 from tests.conftest import DATA
 from tests.factories import create_case
 from tests.support.line_standin import ACCESS_TOKEN, CHANNEL_SECRET
 from tests.support.mitake_standin import PASSWORD, USERNAME
-from tests.workers.harness import Processes, RedisServer, free_port, wait_until
+from tests.support.processes import Processes, free_port, wait_until
+from tests.support.servers import RedisServer
 from tracker.catalogue.file import read_catalogue
 from tracker.catalogue.load import load_catalogue
 from tracker.db import Database
 from tracker.migrate import upgrade
-from tracker.models import Case, Notice
+from tracker.models import Notice
 from tracker.notices.outbox import Addressees, insert_notices, notice_rows
 from tracker.notices.values import case_values
 
@@ -126,32 +125,23 @@ def _baseline(channel: str, base: str, total: int) -> float:
     return sent / (max(r["end"] for r in results) - min(r["start"] for r in results))
 
 
-def main() -> None:
-    """Fill the outbox, send it with the worker, then the baseline; one JSON line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--channel", choices=("mitake", "line"), required=True)
-    parser.add_argument("--notices", type=int, default=20_000)
-    args = parser.parse_args()
-    upgrade(args.database)
-    db = Database(args.database)
+def measure_dispatch(url: str, channel: str, notices: int, log_dir: Path) -> dict[str, float]:
+    """Fill the outbox, send it with the worker, then the baseline: the figures."""
+    recreate_database(url)  # a database of its own, afresh: no two runs meet
+    upgrade(url)
+    db = Database(url)
     with db.transaction() as session:
-        if session.scalar(select(func.count()).select_from(Case)) == 0:
-            load_catalogue(session, read_catalogue(DATA / "test-catalogue.yaml"),
-                           now=datetime.now(UTC))  # fmt: skip
-    write_outbox(db, args.channel, args.notices)
-
-    directory = Path(tempfile.mkdtemp(prefix="bench-reach-"))
-    redis_binary = shutil.which("redis-server") or "redis-server"
-    redis = RedisServer(redis_binary, free_port(), directory)
-    redis.start()
+        catalogue = read_catalogue(DATA / "test-catalogue.yaml")
+        load_catalogue(session, catalogue, now=datetime.now(UTC))
+    write_outbox(db, channel, notices)
+    redis = RedisServer(log_dir / "redis").start()
     port = free_port()
-    module = "mitake_standin" if args.channel == "mitake" else "line_standin"
-    base = f"http://127.0.0.1:{port}" + ("/api/mtk" if args.channel == "mitake" else "")
+    module = "mitake_standin" if channel == "mitake" else "line_standin"
+    base = f"http://127.0.0.1:{port}" + ("/api/mtk" if channel == "mitake" else "")
     env = {
-        "DATABASE_URL": args.database.replace("postgresql+psycopg://", "postgresql://"),
+        "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
         "REDIS_URL": redis.url,
-        "TRACKER_INSTANCE": str(directory / "instance"),
+        "TRACKER_INSTANCE": str(log_dir / "instance"),
         "SECRET_KEY": "bench-" + "r" * 40,
         "PUBLIC_BASE_URL": "http://127.0.0.1:9",
         "SMS_QUIET_HOURS": "",
@@ -163,46 +153,27 @@ def main() -> None:
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
         "LINE_API_BASE": f"http://127.0.0.1:{port}",
     }
-    processes = Processes(env, directory / "logs")
+    processes = Processes(env, log_dir)
     stop = threading.Event()
     try:
-        quiet = ["--no-reports"] if args.channel == "mitake" else []
-        standin = processes.spawn(
-            "standin",
-            [sys.executable, "-m", f"tests.support.{module}", "--port", str(port), *quiet],
-        )
-        wait_until(lambda: "stand-in on" in standin.log(), timeout=30, what="the stand-in")
+        # Mitake's delivery reports would go to a web process this run does not start.
+        quiet = ["--no-reports"] if channel == "mitake" else []
+        argv = [sys.executable, "-m", f"tests.support.{module}", "--port", str(port), *quiet]
+        processes.spawn("standin", argv, port=port).wait_for_port()
         processes.worker()
         kicker = threading.Thread(target=_kick, args=(redis.url, stop), daemon=True)
-        began = time.perf_counter()
         kicker.start()
         wait_until(lambda: _left(db) == 0, timeout=1800, interval=0.5, what="the outbox empty")
-        seconds = time.perf_counter() - began
         stop.set()
         with db.transaction() as session:
             sent = int(session.scalar(select(func.count()).where(Notice.status == "sent")) or 0)
             first = session.scalar(select(func.min(Notice.claimed_at)))
             last = session.scalar(select(func.max(Notice.sent_at)))
         rate = sent / (last - first).total_seconds()
-        baseline = _baseline(args.channel, base, args.notices)
+        baseline = _baseline(channel, base, notices)
     finally:
         stop.set()
         processes.close()
         redis.stop()
-    print(
-        json.dumps(
-            {
-                "channel": args.channel,
-                "notices": args.notices,
-                "sent": sent,
-                "wall_seconds": round(seconds, 1),
-                "dispatch_per_second": round(rate),
-                "clients_alone_per_second": round(baseline),
-                "ratio": round(rate / baseline, 2),
-            }
-        )
-    )
-
-
-if __name__ == "__main__":
-    main()
+        db.dispose()
+    return {"sent": sent, "rate": rate, "baseline": baseline}

@@ -16,7 +16,7 @@ import requests
 import xmltodict
 from georeport import GeoReport
 
-from tests.workers.harness import Processes
+from tests.support.processes import Processes
 from tracker.db import Database
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres]

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from config.celery import SWEEP_EVERY
 from tests.support.line_standin import ACCESS_TOKEN, CHANNEL_SECRET, LineStandin, new_user_id
 from tests.support.mitake_standin import PASSWORD, USERNAME, MitakeStandin
-from tests.workers.harness import Processes, wait_until
+from tests.support.processes import Processes, wait_until
 from tracker.cases.filing import Application, file_case
 from tracker.cases.line_binding import format_code, line_offer
 from tracker.db import Database
