@@ -143,6 +143,40 @@ class StandinServer:
             self.server.server_close()
 
 
+class Standin:
+    """What every stand-in offers: its server in a thread, a context manager, and faults.
+
+    A subclass sets ``self.faults`` and ``self.http`` in its ``__init__`` and names its thread.
+    """
+
+    thread_name = "standin"
+    faults: FaultPlan
+    http: StandinServer
+
+    def start(self) -> Standin:
+        """Serve in a background thread."""
+        self.http.start(self.thread_name)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; answers still sleeping are cut short."""
+        self.http.stop()
+
+    def __enter__(self) -> Standin:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def script(self, *faults: Fault) -> None:
+        """Give these answers to the next calls, in order."""
+        self.faults.script(*faults)
+
+    def set_failure_rates(self, **rates: Any) -> None:
+        """Fail a share of calls (see FaultPlan.set_failure_rates)."""
+        self.faults.set_failure_rates(**rates)
+
+
 class QuietHandler(BaseHTTPRequestHandler):
     """Keep-alive, no Nagle delay, no stderr log; answers that survive a client gone."""
 

@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.support.http_standin import Fault, FaultPlan, QuietHandler, StandinServer
+from tests.support.http_standin import Fault, FaultPlan, QuietHandler, Standin, StandinServer
 
 ACCESS_TOKEN = "standin-channel-access-token"
 CHANNEL_SECRET = "standin-channel-secret"
@@ -78,7 +78,7 @@ class Push:
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-class LineStandin:
+class LineStandin(Standin):
     """The server and its controls; use as a context manager or call start() and stop()."""
 
     def __init__(
@@ -105,30 +105,13 @@ class LineStandin:
         """What to give as LINE_API_BASE."""
         return f"http://127.0.0.1:{self.http.port}"
 
-    def start(self) -> LineStandin:
-        """Serve in a background thread."""
-        self.http.start("line-standin")
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.http.stop()
+    thread_name = "line-standin"
 
     def __enter__(self) -> LineStandin:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.start()
+        return self
 
     # --- controls ---------------------------------------------------------------------------
-
-    def script(self, *faults: Fault) -> None:
-        """Give these answers to the next pushes, in order."""
-        self.faults.script(*faults)
-
-    def set_failure_rates(self, **rates: Any) -> None:
-        """Fail a share of pushes (see FaultPlan.set_failure_rates)."""
-        self.faults.set_failure_rates(**rates)
 
     def reset(self) -> None:
         """Forget faults, retry keys and what was received."""

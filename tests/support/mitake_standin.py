@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.support.http_standin import Fault, FaultPlan, QuietHandler, StandinServer
+from tests.support.http_standin import Fault, FaultPlan, QuietHandler, Standin, StandinServer
 
 USERNAME, PASSWORD = "kcg-sanmin", "standin-password"
 ACCEPTED = {"0", "1", "2", "4"}
@@ -96,7 +96,7 @@ class Report:
     acknowledged: bool
 
 
-class MitakeStandin:
+class MitakeStandin(Standin):
     """The server and its controls; use as a context manager or call start() and stop()."""
 
     def __init__(
@@ -147,18 +147,7 @@ class MitakeStandin:
     def __enter__(self) -> MitakeStandin:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # --- controls ---------------------------------------------------------------------------
-
-    def script(self, *faults: Fault) -> None:
-        """Give these answers to the next calls, in order."""
-        self.faults.script(*faults)
-
-    def set_failure_rates(self, **rates: Any) -> None:
-        """Fail a share of calls (see FaultPlan.set_failure_rates)."""
-        self.faults.set_failure_rates(**rates)
 
     def reject_number(self, number: str, code: str = "v") -> None:
         """Refuse messages to ``number`` (``09…``) with ``code``: a letter at once, a digit as
