@@ -9,6 +9,7 @@ real clock). The first goes by SMS through Mitake; the second is bound to LINE t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -111,8 +112,8 @@ def test_mitake_and_line_through_the_real_processes(
     web_port: int,
 ) -> None:
     web = f"http://127.0.0.1:{web_port}"
-    reach_processes.web(web_port)
-    reach_processes.worker()
+    web_child = reach_processes.web(web_port)
+    worker = reach_processes.worker()
     reach_processes.beat()
 
     sms_case, sms_number = _file(watch_db, "王小明", phone="0912-345-678")
@@ -182,3 +183,9 @@ def test_mitake_and_line_through_the_real_processes(
     assert samples[reports] == 3
     assert samples[("tracker_gateway_credit", (("channel", "sms"),))] == mitake.credit
     assert samples[("tracker_last_run_timestamp_seconds", (("job", "sweep"),))] > 0
+
+    # LOG_FORMAT=json: gunicorn's and Celery's lines are JSON objects, with no phone number.
+    for child in (web_child, worker):
+        lines = [json.loads(line) for line in child.log().splitlines() if line.startswith("{")]
+        assert {"time", "level", "logger", "message"} <= set(lines[0]), child.name
+        assert not any("0912345678" in json.dumps(line) for line in lines)
