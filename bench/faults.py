@@ -144,6 +144,7 @@ def print_section(
             f"{report.provider_timeouts:,} ({report.provider_timeouts_accepted:,})",
         ),
         ("message-list lookups before a resend", f"{report.lookups:,}"),
+        ("resends the gateway refused as repeats (its clientid)", f"{report.repeats_refused:,}"),
         (
             "time lapse: backoffs cut / claims aged / re-queued",
             f"{report.hurried:,} / {report.aged:,} / {report.requeued:,}",
@@ -166,7 +167,11 @@ def print_section(
         print(
             "No duplicates: every SMS whose earlier attempt may have reached the stand-in (a "
             "timeout, a worker killed mid-send, PostgreSQL gone before `sent` was committed) was "
-            "looked up in the message list before it was sent again."
+            + (
+                "sent again with the same `clientid`, which the gateway answered without sending."
+                if plan.gateway == "mitake"
+                else "looked up in the message list before it was sent again."
+            )
         )
         print()
     for title, items in (
