@@ -41,6 +41,7 @@ def main() -> int:
     parser.add_argument("--max-faults", type=float, default=defaults.max_faults)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--wait-quiet", type=float, default=120.0)
+    parser.add_argument("--gateway", choices=("twilio", "mitake"), default=defaults.gateway)
     args = parser.parse_args()
     plan = FaultPlan(
         cases=args.cases,
@@ -50,13 +51,14 @@ def main() -> int:
         kill_every=tuple(args.kill_every),  # type: ignore[arg-type]
         max_faults=args.max_faults,
         seed=args.seed,
+        gateway=args.gateway,
     )
     command = shlex.join([".venv/bin/python", "bench/faults.py", *sys.argv[1:]])
     quiet = wait_for_quiet(args.wait_quiet)
     directory = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     log(f"faults: logs in {directory}")
     started = time.perf_counter()
-    with fault_parts(directory) as parts:
+    with fault_parts(directory, args.gateway) as parts:
         report = run_faults(
             plan,
             database=parts.database,
@@ -84,7 +86,8 @@ def print_section(
     """The markdown section for BENCHMARKS.md."""
     down = ", ".join(f"{s:.1f} s" for s in report.postgres_down_seconds) or "—"
     exits = {name: codes for name, codes in report.self_exits.items() if codes}
-    print(f"## Fault injection, {plan.cases:,} cases, {date.today().isoformat()}")
+    through = " through 三竹 Mitake" if plan.gateway == "mitake" else ""
+    print(f"## Fault injection{through}, {plan.cases:,} cases, {date.today().isoformat()}")
     print()
     print(f"- machine: {machine()}; {quiet}")
     print(f"- command: `{command}` (total {seconds:,.0f} s)")
@@ -96,10 +99,10 @@ def print_section(
         f"{plan.kill_every[1]:.0f} s and started again at once; Redis killed and restarted "
         f"{plan.redis_restarts}x ({plan.redis_outage:.0f} s away, back empty), a private "
         f"PostgreSQL 15 crashed {plan.postgres_restarts}x (`pg_ctl restart -m immediate`); the "
-        f"Twilio stand-in failing {plan.server_errors:.0%} of calls with HTTP 500 and "
-        f"{plan.timeouts:.0%} with timeouts ({plan.timeouts_accepted:.0%} of those after taking "
-        f"the message); faults for at least {plan.fault_span:.0f} s, then until every case's "
-        "SMS had reached the stand-in"
+        f"{plan.gateway.title()} stand-in failing {plan.server_errors:.0%} of calls with HTTP "
+        f"500 and {plan.timeouts:.0%} with timeouts ({plan.timeouts_accepted:.0%} of those after "
+        f"taking the message); faults for at least {plan.fault_span:.0f} s, then until every "
+        "case's SMS had reached the stand-in"
     )
     print(
         "- time lapse (tests/workers/fault_run.py): backoffs cut to the next dispatch tick and "
@@ -141,6 +144,7 @@ def print_section(
             f"{report.provider_timeouts:,} ({report.provider_timeouts_accepted:,})",
         ),
         ("message-list lookups before a resend", f"{report.lookups:,}"),
+        ("resends the gateway refused as repeats (its clientid)", f"{report.repeats_refused:,}"),
         (
             "time lapse: backoffs cut / claims aged / re-queued",
             f"{report.hurried:,} / {report.aged:,} / {report.requeued:,}",
@@ -163,7 +167,11 @@ def print_section(
         print(
             "No duplicates: every SMS whose earlier attempt may have reached the stand-in (a "
             "timeout, a worker killed mid-send, PostgreSQL gone before `sent` was committed) was "
-            "looked up in the message list before it was sent again."
+            + (
+                "sent again with the same `clientid`, which the gateway answered without sending."
+                if plan.gateway == "mitake"
+                else "looked up in the message list before it was sent again."
+            )
         )
         print()
     for title, items in (

@@ -75,6 +75,12 @@ STEPS = (
     ),
     Step("web_reports", "Reports page", "bench/web_reports.py", "--cases 100000"),
     Step("faults", "Fault injection", "bench/faults.py", "--cases 1000"),
+    Step(
+        "reach",
+        "Reach: Mitake and LINE dispatch, /metrics",
+        "bench/reach.py",
+        "--cases 100000 --notices 4000 --scrapes 100",
+    ),
 )
 
 INTRO = """\

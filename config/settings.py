@@ -11,6 +11,9 @@ from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from config.gateways import gateway_settings
+from config.observability import observability_settings
+
 DEFAULT_QUIET_HOURS = "21:00-09:00"
 _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -42,6 +45,18 @@ class Settings:
     sms_quiet_hours: tuple[time, time] | None = field(default=(time(21, 0), time(9, 0)))
     # The catalogue file the console's administrator reloads (`tracker catalogue load` takes any).
     catalogue_file: Path | None = None
+    # Gateways beyond Twilio and SMTP (config.gateways): "twilio" | "mitake" | None (local outbox).
+    sms_provider: str | None = None
+    mitake_username: str | None = None
+    mitake_password: str | None = None
+    mitake_api_base: str = "https://smsapi.mitake.com.tw/api/mtk"
+    line_channel_secret: str | None = None
+    line_channel_access_token: str | None = None
+    line_api_base: str = "https://api.line.me"
+    line_add_friend_url: str | None = None
+    # Watching it run (config.observability).
+    metrics_token: str | None = None
+    log_format: str = "text"
 
     @property
     def is_sqlite(self) -> bool:
@@ -52,6 +67,11 @@ class Settings:
     def twilio_enabled(self) -> bool:
         """Whether SMS goes through Twilio (otherwise it lands in the local outbox)."""
         return bool(self.twilio_account_sid)
+
+    @property
+    def line_enabled(self) -> bool:
+        """Whether applicants can bind a case to the office's LINE official account."""
+        return bool(self.line_channel_secret and self.line_channel_access_token)
 
 
 def normalise_database_url(url: str) -> str:
@@ -144,6 +164,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValueError as exc:
         problems.append(f"SMS_QUIET_HOURS: {exc}")
 
+    gateways = gateway_settings(get, problems, twilio_configured=bool(sid and token))
+    observability = observability_settings(get, problems)
+
     catalogue_text = get("CATALOGUE_FILE")
     catalogue_file = Path(catalogue_text).resolve() if catalogue_text else None
 
@@ -165,4 +188,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_from=mail_from,
         sms_quiet_hours=quiet,
         catalogue_file=catalogue_file,
+        **gateways,
+        **observability,
     )

@@ -43,14 +43,15 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from tracker.deadlines.timezones import TAIPEI
-from tracker.notices.outbox import APPLICANT_KINDS, STAFF_KINDS
+from tracker.notices.outbox import APPLICANT_KINDS, CHAT_KINDS, STAFF_KINDS
 
 log = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 LANGUAGES = ("zh-TW", "en")
 DEFAULT_LANGUAGE = "zh-TW"
-CHANNELS = ("sms", "email")
+# A LINE message says what the SMS says (``<kind>.sms.txt``) unless ``<kind>.line.txt`` exists.
+CHANNELS = ("sms", "email", "line")
 # Two concatenated UCS-2 segments: 2 × 67 UTF-16 code units (each segment keeps 3 for the header).
 SMS_MAX_UNITS = 134
 # Free-text limits in SMS templates are tried at these multiples, widest first; 1 always fits.
@@ -94,6 +95,12 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
     "supplement_lapsed": (*_STAFF, "items", "supplement_due"),
     # reason, expected_completion: what the overdue notice told the applicant.
     "overdue_clerk": (*_STAFF, "due_date", "reason", "expected_completion"),
+    # The LINE bot's answers (CHAT_KINDS, LINE only): the case a code names, asking to confirm;
+    # bound; stopped (case_numbers: the cases no longer on LINE); how to bind.
+    "line_confirm": ("case_number", "service", "masked_name", "due_date"),
+    "line_bound": ("case_number", "status_url"),
+    "line_unbound": ("case_numbers",),
+    "line_help": (),
 }
 
 _APPLICANT_OPTIONAL: dict[str, Any] = {
@@ -134,12 +141,14 @@ class MissingValues(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A rendered notice: ``sms`` for the SMS channel, ``subject``/``text``/``html`` for email."""
+    """A rendered notice: ``sms`` for the SMS channel, ``subject``/``text``/``html`` for email,
+    ``line`` for LINE."""
 
     sms: str | None
     subject: str | None
     text: str | None
     html: str | None
+    line: str | None = None
 
 
 def ucs2_units(text: str) -> int:
@@ -226,7 +235,10 @@ def _environment() -> Environment:
 def _template(language: str, kind: str, channel: str) -> Template:
     """The template for this language, or the zh-TW one where it is not written yet."""
     # A missing translation must not fail the notice: the applicant still gets it, in Chinese.
-    names = [f"{language}/{kind}.{channel}.txt", f"{DEFAULT_LANGUAGE}/{kind}.{channel}.txt"]
+    wanted = ("line", "sms") if channel == "line" else (channel,)
+    names = [
+        f"{lang}/{kind}.{option}.txt" for lang in (language, DEFAULT_LANGUAGE) for option in wanted
+    ]
     return _environment().select_template(names)
 
 
@@ -236,8 +248,10 @@ def _check(kind: str, channel: str, values: Mapping[str, Any]) -> dict[str, Any]
         raise ValueError(f"unknown notice kind '{kind}'; known: {', '.join(KINDS)}")
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel '{channel}'; known: {', '.join(CHANNELS)}")
-    if channel == "sms" and kind in INTERNAL_KINDS:
-        raise ValueError(f"notice '{kind}' goes to staff by email only, never by SMS")
+    if channel in ("sms", "line") and kind in INTERNAL_KINDS:
+        raise ValueError(f"notice '{kind}' goes to staff by email only, never by {channel}")
+    if kind in CHAT_KINDS and channel != "line":
+        raise ValueError(f"notice '{kind}' is an answer in a LINE chat, never by {channel}")
     missing = [key for key in REQUIRED_VALUES[kind] if key not in values]
     if missing:
         raise MissingValues(kind, missing)
@@ -258,6 +272,10 @@ def render(kind: str, channel: str, language: str, values: Mapping[str, Any]) ->
     context = _check(kind, channel, values)
     language = resolve_language(language)
     template = _template(language, kind, channel)
+    if channel == "line":
+        # The SMS's words, without its budget: LINE takes 5,000 characters.
+        text = template.render({**context, "clip_scale": SMS_CLIP_SCALES[0]}).strip()
+        return Rendered(sms=None, subject=None, text=None, html=None, line=text)
     if channel == "sms":
         # Cut free text only as much as this message needs: the widest limits that still fit.
         for scale in SMS_CLIP_SCALES:

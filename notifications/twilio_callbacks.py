@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from notifications.fallback import fall_back
-from tracker.models import Notice
-from tracker.notices.outbox import DELIVERED, FAILED, FINAL_STATUSES, SENT
+from notifications.delivery_reports import Outcome, apply_report
 
 # Twilio's message statuses in the order they happen; a late "sent" never undoes "delivered".
 _RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3}
-_FINAL = {"delivered": DELIVERED, "undelivered": FAILED, "failed": FAILED, "canceled": FAILED}
+_FINAL = {
+    "delivered": Outcome.DELIVERED,
+    "undelivered": Outcome.FAILED,
+    "failed": Outcome.FAILED,
+    "canceled": Outcome.FAILED,
+}
 
 
 def signature_is_valid(
@@ -35,20 +37,16 @@ def record_status(
     now: datetime,
 ) -> bool:
     """Apply one callback; returns False when there is no such message (nothing changed)."""
-    notice = session.scalar(
-        select(Notice).where(Notice.provider_id == message_sid).with_for_update()
+    outcome = _FINAL.get(status, Outcome.PROGRESS)
+    error = f"Twilio {status}" + (f" (error {error_code})" if error_code else "")
+    return apply_report(
+        session,
+        message_sid,
+        outcome,
+        provider="twilio",
+        provider_status=status,
+        rank=_RANK.get(status, -1),
+        ranks=_RANK,
+        error=error if outcome is Outcome.FAILED else None,
+        now=now,
     )
-    if notice is None:
-        return False
-    if notice.status in FINAL_STATUSES:
-        return True  # a retried or late callback: the final word has been said
-    if status in _FINAL:
-        notice.status = _FINAL[status]
-        notice.provider_status = status
-        if notice.status == FAILED:
-            notice.error = f"Twilio {status}" + (f" (error {error_code})" if error_code else "")
-            fall_back(session, notice, now)
-    elif _RANK.get(status, -1) >= _RANK.get(notice.provider_status or "", -1):
-        notice.provider_status = status
-        notice.status = SENT if status == "sent" else notice.status
-    return True

@@ -1,7 +1,9 @@
-"""What public pages may show of a person or a case: masked names and case numbers (§4.7)."""
+"""What public pages may show of a person or a case: masked names and case numbers (§4.7);
+and what a log line or an error reason may say: no phone number, no email address."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 CJK_MASK = "○"
@@ -52,3 +54,13 @@ def mask_case_number(number: str) -> str:
     if len(number) <= 4:
         return number
     return "…" + number[-4:]
+
+
+_EMAIL = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\]@,;:\"']+")
+# Seven digits or more, with the spaces, dashes, dots and brackets people write between them.
+_PHONE = re.compile(r"\+?\d(?:[\s\-.()]*\d){6,}")
+
+
+def redact(text: str) -> str:
+    """``text`` with email addresses and phone-like numbers replaced (DESIGN §4.7)."""
+    return _PHONE.sub("[number]", _EMAIL.sub("[address]", text))

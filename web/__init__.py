@@ -43,6 +43,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.core.request_limits import init_request_limits
     from web.core.security import init_security
     from web.core.templating import init_templating
+    from web.operations import init_operations
+
+    if settings.log_format == "json":
+        from tracker.logs import use_json_logs
+
+        use_json_logs(app.logger)
     from web.public.board import board
     from web.public.home import home
     from web.public.open_data import open_data
@@ -52,6 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.public.survey import survey
     from web.webhooks import webhooks
 
+    # First, so that its timer starts before every other hook.
+    init_operations(app)
     init_security(app, settings.public_base_url)
     # Before the extensions: CSRF and the rate limiter read forms that this checks first.
     init_request_limits(app)

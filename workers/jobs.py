@@ -9,6 +9,8 @@ from datetime import datetime
 
 from notifications.dispatch import Dispatcher, DispatchReport
 from tracker.db import Database
+from tracker.operations.gauges import refresh_case_gauges
+from tracker.operations.heartbeats import DISPATCH, SWEEP, record_heartbeat
 from tracker.watch.sweep import sweep_batch
 
 log = logging.getLogger(__name__)
@@ -24,12 +26,19 @@ def sweep_deadlines(database: Database, clock: Callable[[], datetime]) -> dict[s
     totals: dict[str, int] = {"cases": 0}
     while True:
         with database.transaction() as session:
-            report = sweep_batch(session, now=clock(), batch_size=SWEEP_BATCH)
+            now = clock()
+            report = sweep_batch(session, now=now, batch_size=SWEEP_BATCH)
+            if report.cases < SWEEP_BATCH:
+                # The last batch of the run: everything due at ``now`` has been handled.
+                record_heartbeat(session, SWEEP, now)
         totals["cases"] += report.cases
         for kind, count in report.handled.items():
             totals[kind] = totals.get(kind, 0) + count
         if report.cases < SWEEP_BATCH:
             break
+    # Apart from the sweep's own transactions: a failed count never undoes a notice written.
+    with database.transaction() as session:
+        refresh_case_gauges(session, clock())
     if totals["cases"]:
         log.info("deadline watch: %s", totals)
     return totals
@@ -45,6 +54,9 @@ def dispatch_notices(dispatcher: Dispatcher, budget_seconds: float = 20.0) -> Di
             total.add(report)
             if report.claimed < DISPATCH_BATCH:
                 break
+        with dispatcher.db.transaction() as session:
+            # Nothing due was left unclaimed at this instant (or the time budget ran out).
+            record_heartbeat(session, DISPATCH, dispatcher.clock())
     finally:
         dispatcher.close()
     if total.claimed:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config import Settings
+from config.gateways import mitake_callback_url
 from notifications.channels.base import (
     Channel,
     EmailChannel,
+    LineChannel,
     PermanentSendError,
     SendError,
     SendResult,
     SmsChannel,
     TransientSendError,
 )
+from notifications.channels.line_push import LinePush
 from notifications.channels.local_outbox import LocalOutbox
+from notifications.channels.mitake_sms import MitakeSms
 from notifications.channels.smtp_email import SmtpEmail
 from notifications.channels.twilio_sms import TwilioSms
 
@@ -24,7 +28,10 @@ __all__ = [
     "Channel",
     "Channels",
     "EmailChannel",
+    "LineChannel",
+    "LinePush",
     "LocalOutbox",
+    "MitakeSms",
     "PermanentSendError",
     "SendError",
     "SendResult",
@@ -42,18 +49,30 @@ class Channels:
 
     sms: SmsChannel
     email: EmailChannel
+    # Where no LINE channel is configured nobody can bind a case: the local outbox stands in.
+    line: LineChannel = field(default_factory=LocalOutbox)
 
     def all(self) -> tuple[Channel, ...]:
-        """Each distinct channel once (the local outbox may be both)."""
-        return tuple({id(channel): channel for channel in (self.sms, self.email)}.values())
+        """Each distinct channel once (the local outbox may be several)."""
+        channels = (self.sms, self.email, self.line)
+        return tuple({id(channel): channel for channel in channels}.values())
 
 
 def channels_from_settings(settings: Settings) -> Channels:
-    """Twilio and SMTP where configured; the local outbox for whatever is not (DESIGN §3)."""
+    """The SMS gateway of SMS_PROVIDER (Twilio or Mitake), SMTP and LINE where configured; the
+    local outbox for whatever is not (DESIGN §3)."""
     outbox = LocalOutbox()
     sms: SmsChannel = outbox
     email: EmailChannel = outbox
-    if settings.twilio_enabled:
+    line: LineChannel = outbox
+    if settings.sms_provider == "mitake":
+        sms = MitakeSms(
+            settings.mitake_username or "",
+            settings.mitake_password or "",
+            api_base=settings.mitake_api_base,
+            callback_url=mitake_callback_url(settings.public_base_url, settings.secret_key),
+        )
+    elif settings.sms_provider == "twilio":
         sms = TwilioSms(
             settings.twilio_account_sid or "",
             settings.twilio_auth_token or "",
@@ -64,4 +83,6 @@ def channels_from_settings(settings: Settings) -> Channels:
         )
     if settings.smtp_url and settings.mail_from:
         email = SmtpEmail(settings.smtp_url, settings.mail_from)
-    return Channels(sms=sms, email=email)
+    if settings.line_enabled:
+        line = LinePush(settings.line_channel_access_token or "", api_base=settings.line_api_base)
+    return Channels(sms=sms, email=email, line=line)

@@ -11,18 +11,18 @@ retries):
   unsubscribed number, an address the mail server refuses with 5xx). The dispatcher does not
   retry it; for SMS it falls back to email where there is one (DESIGN §4.6).
 
-Adding an SMS gateway — e.g. 三竹資訊 Mitake's HTTP API (``SmSend`` with ``username``,
-``password``, ``dstaddr``, ``smbody``, ``response`` for the delivery callback) or the
-government's 111 SMS platform — is one new module beside ``twilio_sms.py``:
+Adding an SMS gateway (as ``mitake_sms.py`` added 三竹 Mitake beside ``twilio_sms.py``) is one new
+module:
 
-1. a class with ``send_sms(to, body, *, reference) -> SendResult``, returning the gateway's
-   message id as ``provider_id``;
+1. a class with ``send_sms(to, body, *, reference, dedupe_key) -> SendResult``, returning the
+   gateway's message id as ``provider_id``; ``dedupe_key`` names the notice for ever, so a
+   gateway with an idempotency key (Mitake's ``clientid``) can refuse a second copy;
 2. a ``classify`` step that turns the gateway's answers into ``TransientSendError`` or
-   ``PermanentSendError`` (Mitake, for one, answers HTTP 200 with a ``statuscode`` per message,
-   so the status code alone is not enough);
+   ``PermanentSendError`` (Mitake answers HTTP 200 with a ``statuscode``, so the HTTP status
+   alone is not enough);
 3. a branch in ``channels_from_settings`` (``notifications/channels/__init__.py``) that picks it
-   when its settings are present, and a stand-in server under ``tests/support/`` to test it over
-   real HTTP.
+   for ``SMS_PROVIDER``, and a stand-in server under ``tests/support/`` to test it over real
+   HTTP.
 
 Nothing else changes: the dispatcher only knows ``SmsChannel``. Error reasons pass through
 ``redact`` so that no phone number or email address reaches a log line or the database.
@@ -30,18 +30,27 @@ Nothing else changes: the dispatcher only knows ``SmsChannel``. Error reasons pa
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+# One definition, shared with the JSON log lines (tracker.logs): re-exported for the channels.
+from tracker.privacy import redact
+
+__all__ = ["redact"]
+
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """A message the provider accepted: its id there (for status callbacks) and its status."""
+    """A message the provider accepted: its id there (for status callbacks) and its status.
+
+    ``credit``: what the gateway says is left on the account after this message, when it says
+    (Mitake's ``AccountPoint``).
+    """
 
     provider_id: str
     status: str
+    credit: int | None = None
 
 
 class SendError(Exception):
@@ -86,8 +95,14 @@ class Channel(Protocol):
 class SmsChannel(Channel, Protocol):
     """Sends one SMS, and can be asked whether an earlier attempt got through."""
 
-    def send_sms(self, to: str, body: str, *, reference: str) -> SendResult:
-        """Send ``body`` to the E.164 number ``to``; ``reference`` names the notice in logs."""
+    def send_sms(
+        self, to: str, body: str, *, reference: str, dedupe_key: str | None = None
+    ) -> SendResult:
+        """Send ``body`` to the E.164 number ``to``; ``reference`` names the notice in logs.
+
+        ``dedupe_key`` is the notice's own (the outbox's unique key): a gateway that takes an
+        idempotency key makes it from this, so that a repeated send is refused by the gateway.
+        """
         ...
 
     def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
@@ -101,6 +116,16 @@ class SmsChannel(Channel, Protocol):
 
 
 @runtime_checkable
+class LineChannel(Channel, Protocol):
+    """Pushes one text message to a LINE user of the office's official account."""
+
+    def push_line(self, to: str, text: str, *, reference: str, dedupe_key: str) -> SendResult:
+        """Push ``text`` to the LINE user id ``to``; a retry with the same ``dedupe_key`` is
+        refused by LINE (``X-Line-Retry-Key``) and reported as accepted."""
+        ...
+
+
+@runtime_checkable
 class EmailChannel(Channel, Protocol):
     """Sends one email."""
 
@@ -109,13 +134,3 @@ class EmailChannel(Channel, Protocol):
     ) -> SendResult:
         """Send a text-and-HTML email to ``to``; ``reference`` names the notice in logs."""
         ...
-
-
-_EMAIL = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\]@,;:\"']+")
-# Seven digits or more, with the spaces, dashes, dots and brackets people write between them.
-_PHONE = re.compile(r"\+?\d(?:[\s\-.()]*\d){6,}")
-
-
-def redact(text: str) -> str:
-    """``text`` with email addresses and phone-like numbers replaced (DESIGN §4.7)."""
-    return _PHONE.sub("[number]", _EMAIL.sub("[address]", text))

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 class LocalOutbox:
-    """Delivers SMS and email "locally": success at once, one log line with the reference only.
+    """Delivers SMS, LINE and email "locally": success at once, one log line with the reference.
 
     The dispatcher keeps the rendered text on the notice row, so the console and the outbox page
     show exactly what would have been sent. ``reference`` must name the notice or the case, never
@@ -21,9 +21,16 @@ class LocalOutbox:
     name = "outbox"
     status = "delivered"
 
-    def send_sms(self, to: str, body: str, *, reference: str) -> SendResult:
+    def send_sms(
+        self, to: str, body: str, *, reference: str, dedupe_key: str | None = None
+    ) -> SendResult:
         """Keep an SMS in the local outbox."""
         log.info("SMS %s kept in the local outbox (%d characters)", reference, len(body))
+        return SendResult(provider_id=f"outbox-{reference}", status=self.status)
+
+    def push_line(self, to: str, text: str, *, reference: str, dedupe_key: str) -> SendResult:
+        """Keep a LINE message in the local outbox."""
+        log.info("LINE message %s kept in the local outbox", reference)
         return SendResult(provider_id=f"outbox-{reference}", status=self.status)
 
     def send_email(

@@ -86,8 +86,11 @@ class TwilioSms:
         else:
             self.client = Client(account_sid, auth_token, http_client=http_client)
 
-    def send_sms(self, to: str, body: str, *, reference: str) -> SendResult:
-        """Hand one SMS to Twilio; ``reference`` is not sent, it only names the notice."""
+    def send_sms(
+        self, to: str, body: str, *, reference: str, dedupe_key: str | None = None
+    ) -> SendResult:
+        """Hand one SMS to Twilio; ``reference`` and ``dedupe_key`` are not sent (Twilio's
+        Messages API takes no idempotency key: ``find_sent`` covers a resend instead)."""
         # Both may be set: Twilio then sends from ``From`` within the Messaging Service.
         kwargs: dict[str, str] = {}
         if self._from:

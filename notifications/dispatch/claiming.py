@@ -45,6 +45,7 @@ class Claimed:
     dedupe_key: str
     provider_status: str | None
     created_at: datetime
+    not_before: datetime  # when it became due: the latency the metrics measure starts here
     claimed_at: datetime
     attempts: int
 

@@ -20,10 +20,12 @@ from notifications.channels.base import PermanentSendError
 from notifications.dispatch.claiming import MAYBE_SENT, claim_is_ours
 from notifications.dispatch.sending import Attempt, Held, Outcome
 from notifications.fallback import fall_back
+from notifications.metrics import DUE_TO_PROVIDER, OUTCOMES, PROVIDER_ERRORS
 from notifications.render import Rendered
 from tracker.db import Database
 from tracker.models import Notice
 from tracker.notices.outbox import DELIVERED, FAILED, PENDING, SENDING, SENT
+from tracker.operations.heartbeats import record_credit
 
 # Tries before a notice is given up (and falls back to email, or to a letter task for the clerk).
 # With the backoff below, 12 tries span about four hours, as GOV.UK Notify retries an SMS for
@@ -59,18 +61,31 @@ def record(
 ) -> None:
     """Write a few outcomes in one transaction; rows no longer ours are left alone."""
     accepted: list[dict[str, Any]] = []
+    credit: dict[str, int] = {}
     with database.transaction() as session:
         for outcome in outcomes:
+            channel = outcome.notice.channel
             if isinstance(outcome, Held):
-                report.count(_hold(session, outcome))
+                said = _hold(session, outcome)
             elif outcome.result is not None:
                 accepted.append(_accepted_row(outcome, now))
-                report.count("console" if outcome.notice.channel == "console" else "sent")
+                said = "console" if channel == "console" else "sent"
+                due = max(outcome.notice.not_before, outcome.notice.created_at)
+                DUE_TO_PROVIDER.labels(channel).observe(max((now - due).total_seconds(), 0.0))
+                if outcome.result.credit is not None:
+                    credit[channel] = outcome.result.credit
             else:
-                report.count(_refused(session, outcome, now))
+                error = outcome.error
+                kind = "permanent" if isinstance(error, PermanentSendError) else "transient"
+                PROVIDER_ERRORS.labels(channel, kind).inc()
+                said = _refused(session, outcome, now)
+            report.count(said)
+            OUTCOMES.labels(channel, said).inc()
         if accepted:
             # One statement for all; a row a re-queue took meanwhile matches nothing.
             session.execute(_RECORD_ACCEPTED, accepted)
+        for channel, remaining in credit.items():
+            record_credit(session, channel, remaining, now)
 
 
 def _hold(session: Session, held: Held) -> str:
@@ -93,7 +108,7 @@ def _refused(session: Session, attempt: Attempt, now: datetime) -> str:
     if isinstance(error, PermanentSendError):
         notice.status, notice.error = FAILED, f"{error.code}: {error.reason}"
         notice.rendered = _as_dict(attempt.rendered) or None
-        fall_back(session, notice, now)
+        fall_back(session, notice, now, refused=True)
         return "failed"
     notice.provider_status = MAYBE_SENT if attempt.maybe_sent else None
     if notice.attempts >= MAX_ATTEMPTS:

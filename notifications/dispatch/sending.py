@@ -25,6 +25,11 @@ from notifications.dispatch.claiming import SEND_WITHIN, Claimed
 from notifications.quiet_hours import quiet_until
 from notifications.render import Rendered, render
 from tracker.notices.links import console_url, status_url, survey_url
+from tracker.notices.outbox import CHAT_KINDS
+
+# Channels that ring a phone wait out the quiet hours (SMS_QUIET_HOURS); email does not, and
+# neither does the LINE bot's answer to a message the applicant has just sent (CHAT_KINDS).
+QUIET_CHANNELS = frozenset({"sms", "line"})
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +75,8 @@ class Sender:
         done: list[Outcome] = []
         held = quiet_until(now, self.settings.sms_quiet_hours)
         for notice in claimed:
-            if notice.channel == "sms" and held is not None:
+            quiet = notice.channel in QUIET_CHANNELS and notice.kind not in CHAT_KINDS
+            if quiet and held is not None:
                 done.append(Held(notice, held))
                 continue
             # Staff read console notices in the console, worded as the email to the department.
@@ -80,7 +86,7 @@ class Sender:
             except (KeyError, ValueError) as exc:
                 # A template that cannot be filled never will be: fail it, do not loop on it.
                 error = PermanentSendError("template", f"{type(exc).__name__}: {exc}")
-                done.append(Attempt(notice, Rendered(None, None, None, None), error=error))
+                done.append(Attempt(notice, Rendered(None, None, None, None, None), error=error))
                 continue
             if notice.channel == "console":
                 done.append(Attempt(notice, rendered, SendResult("", "console")))
@@ -112,7 +118,10 @@ class Sender:
             return Attempt(notice, rendered, error=exc, maybe_sent=maybe_sent)
         except PermanentSendError as exc:
             return Attempt(notice, rendered, error=exc)
-        log.debug("notice %s (%s) sent", notice.id, notice.channel)
+        log.debug(
+            "notice %s (%s) sent", notice.id, notice.channel,
+            extra={"case": notice.payload.get("case_number"), "notice": notice.id},
+        )  # fmt: skip
         return Attempt(notice, rendered, result)
 
     def _send(self, notice: Claimed, rendered: Rendered) -> SendResult:
@@ -121,7 +130,14 @@ class Sender:
             raise PermanentSendError("no-recipient", "the notice has no address")
         if notice.channel == "sms":
             assert rendered.sms is not None
-            return self.channels.sms.send_sms(recipient, rendered.sms, reference=reference)
+            return self.channels.sms.send_sms(
+                recipient, rendered.sms, reference=reference, dedupe_key=notice.dedupe_key
+            )
+        if notice.channel == "line":
+            assert rendered.line is not None
+            return self.channels.line.push_line(
+                recipient, rendered.line, reference=reference, dedupe_key=notice.dedupe_key
+            )
         if notice.channel == "email":
             assert rendered.subject is not None and rendered.text is not None
             return self.channels.email.send_email(

@@ -67,3 +67,58 @@ def test_the_cli_stops_with_the_list(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
     assert result.exit_code == 2
     assert "SMS_QUIET_HOURS: 'late' is not HH:MM-HH:MM" in result.output
+
+
+def test_the_sms_gateway_defaults_to_whichever_is_configured(tmp_path: Path) -> None:
+    base = {"TRACKER_INSTANCE": str(tmp_path)}
+    mitake = {"MITAKE_USERNAME": "u", "MITAKE_PASSWORD": "p"}
+    twilio = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+15005550006"}
+    assert load_settings(base).sms_provider is None
+    assert load_settings(base | mitake).sms_provider == "mitake"
+    assert load_settings(base | twilio).sms_provider == "twilio"
+    assert (
+        load_settings(base | mitake | twilio | {"SMS_PROVIDER": "twilio"}).sms_provider == "twilio"
+    )
+
+
+def test_mitake_defaults_to_the_vendors_address(tmp_path: Path) -> None:
+    settings = load_settings({"TRACKER_INSTANCE": str(tmp_path)})
+    assert settings.mitake_api_base == "https://smsapi.mitake.com.tw/api/mtk"
+    assert settings.line_api_base == "https://api.line.me"
+    assert settings.log_format == "text"
+
+
+def test_gateway_and_operations_problems_are_listed(tmp_path: Path) -> None:
+    env = {
+        "TRACKER_INSTANCE": str(tmp_path),
+        "SMS_PROVIDER": "mitake",
+        "MITAKE_USERNAME": "only-the-name",
+        "LINE_CHANNEL_SECRET": "secret-without-token",
+        "LINE_API_BASE": "line.me",
+        "METRICS_TOKEN": "short",
+        "LOG_FORMAT": "xml",
+    }
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env)
+    text = str(refused.value)
+    for name in (
+        "MITAKE_USERNAME and MITAKE_PASSWORD",
+        "LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN",
+        "LINE_API_BASE",
+        "METRICS_TOKEN",
+        "LOG_FORMAT",
+    ):
+        assert name in text
+
+
+def test_two_gateways_without_a_choice_are_refused(tmp_path: Path) -> None:
+    env = {
+        "TRACKER_INSTANCE": str(tmp_path),
+        "MITAKE_USERNAME": "u",
+        "MITAKE_PASSWORD": "p",
+        "TWILIO_ACCOUNT_SID": "AC1",
+        "TWILIO_AUTH_TOKEN": "t",
+        "TWILIO_FROM": "+15005550006",
+    }
+    with pytest.raises(SettingsError, match="SMS_PROVIDER"):
+        load_settings(env)

@@ -1,4 +1,5 @@
-"""Fixtures: the Twilio stand-in and SMTP sinks, each a real server on 127.0.0.1, per test."""
+"""Fixtures: the Twilio, Mitake and LINE stand-ins and SMTP sinks, each a real server on
+127.0.0.1, per test."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.line_standin import LineStandin
+from tests.support.mitake_standin import MitakeStandin
 from tests.support.smtp_sink import SmtpSink, TlsFiles, make_tls_files
 from tests.support.twilio_standin import TwilioStandin
 
@@ -52,3 +55,17 @@ def smtps_sink(tls_files: TlsFiles) -> Iterator[SmtpSink]:
     """An SMTP server speaking TLS from the first byte (smtps://)."""
     with SmtpSink(tls=tls_files, implicit_tls=True) as sink:
         yield sink
+
+
+@pytest.fixture
+def mitake_standin() -> Iterator[MitakeStandin]:
+    """A 三竹 Mitake SmSend stand-in on a free loopback port."""
+    with MitakeStandin(timeout_seconds=STANDIN_SLEEP) as standin:
+        yield standin
+
+
+@pytest.fixture
+def line_standin() -> Iterator[LineStandin]:
+    """A LINE Messaging API stand-in on a free loopback port."""
+    with LineStandin(timeout_seconds=STANDIN_SLEEP) as standin:
+        yield standin

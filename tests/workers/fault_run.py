@@ -14,6 +14,9 @@ with HTTP 500 and a share with timeouts (half of those after it took the message
   provider id the stand-in never gave out.
 
 Used by tests/workers/test_fault_injection.py (a CI-sized run) and bench/faults.py (the full one).
+``FaultPlan.gateway = "mitake"`` runs it through 三竹 Mitake's stand-in instead of Twilio's
+(tests/workers/fault_gateways.py): there a resend is refused by the gateway itself (its
+``clientid``), where Twilio's is looked up first.
 
 The time lapse. The product waits on purpose: a failed send backs off (15 s, 30 s, ... up to an
 hour) and a claim a dead worker left in ``sending`` is re-queued after 2 minutes. The run does
@@ -53,6 +56,7 @@ from tests.support.processes import Child, Processes, child_env, free_port
 from tests.support.servers import PrivatePostgres, RedisServer
 from tests.support.smtp_sink import SmtpSink
 from tests.support.twilio_standin import Received, TwilioStandin
+from tests.workers.fault_gateways import MitakeForFaults
 from tracker.catalogue.file import read_catalogue
 from tracker.catalogue.load import load_catalogue
 from tracker.db import Database
@@ -106,6 +110,7 @@ class FaultPlan:
     drain_timeout: float = 300.0  # after the faults stop, for the last retries to settle
     stuck_after: float = 40.0  # the time lapse's shorter STUCK_AFTER (see the module doc)
     seed: int = 6
+    gateway: str = "twilio"  # or "mitake" (tests/workers/fault_gateways.py)
 
     @property
     def fault_span(self) -> float:
@@ -155,6 +160,7 @@ class FaultReport:
     provider_timeouts: int = 0
     provider_timeouts_accepted: int = 0
     lookups: int = 0  # reads of the message list (the lookup before a resend)
+    repeats_refused: int = 0  # sends Mitake answered as a repeat of their clientid
     hurried: int = 0  # rows whose backoff the time lapse cut short
     aged: int = 0  # claims the time lapse made look 2 minutes old
     requeued: int = 0  # rows the product's requeue_stuck then put back
@@ -203,7 +209,8 @@ class FaultReport:
             f"(kombu bug {self.known_exits}), Redis restarted {self.redis_restarts}x, "
             f"PostgreSQL {self.postgres_restarts}x; provider: {self.provider_calls} calls, "
             f"{self.provider_5xx} 5xx, {self.provider_timeouts} timeouts "
-            f"({self.provider_timeouts_accepted} accepted), {self.lookups} lookups; "
+            f"({self.provider_timeouts_accepted} accepted), {self.lookups} lookups, "
+            f"{self.repeats_refused} repeats refused by the gateway; "
             f"time lapse: {self.hurried} hurried, {self.aged} aged, {self.requeued} re-queued; "
             f"attempts {dict(sorted(self.attempts.items()))}; due to stand-in p50 "
             f"{self.percentile(0.5):.1f} s, max {self.percentile(1.0):.1f} s; "
@@ -237,11 +244,14 @@ class FaultParts:
 
 
 @contextmanager
-def fault_parts(directory: Path) -> Iterator[FaultParts]:
-    """Start a private PostgreSQL and Redis, the stand-in and an SMTP sink; stop all at the end."""
+def fault_parts(directory: Path, gateway: str = "twilio") -> Iterator[FaultParts]:
+    """Start a private PostgreSQL and Redis, the stand-in and an SMTP sink; stop all at the end.
+
+    ``gateway``: the SMS gateway the children send through, ``twilio`` or ``mitake``.
+    """
     redis_server = RedisServer(directory / "redis")
     postgres = PrivatePostgres().init().start()
-    standin = TwilioStandin()
+    standin: Any = MitakeForFaults() if gateway == "mitake" else TwilioStandin()
     processes: Processes | None = None
     database: Database | None = None
     try:
@@ -252,11 +262,18 @@ def fault_parts(directory: Path) -> Iterator[FaultParts]:
             env = child_env(
                 database_url=database.url,
                 redis_url=redis_server.url,
-                twilio_api_base=standin.base_url,
+                # While Mitake sends (SMS_PROVIDER=mitake), nothing listens at Twilio's address.
+                twilio_api_base=(
+                    "http://127.0.0.1:9"
+                    if isinstance(standin, MitakeForFaults)
+                    else standin.base_url
+                ),
                 smtp_url=sink.url(),
                 web_port=free_port(),
                 instance=directory / "instance",
             )
+            if isinstance(standin, MitakeForFaults):
+                env |= standin.env()
             processes = Processes(env, directory / "logs")
             try:
                 yield FaultParts(postgres, database, redis_server, standin, processes)
@@ -594,6 +611,8 @@ def _count_provider(standin: TwilioStandin, report: FaultReport) -> None:
         report.provider_timeouts_accepted
     )
     report.lookups = len(standin.lookups)
+    if isinstance(standin, MitakeForFaults):
+        report.repeats_refused = standin.repeats
 
 
 def _judge(

@@ -10,14 +10,16 @@ lifecycle forbids.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.processes import Processes
 from tests.support.servers import PrivatePostgres, RedisServer
 from tests.support.twilio_standin import TwilioStandin
-from tests.workers.fault_run import FaultPlan, prepare_database, run_faults
+from tests.workers.fault_run import FaultPlan, fault_parts, prepare_database, run_faults
 from tracker.db import Database
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres]
@@ -80,3 +82,31 @@ def test_every_case_falling_due_under_faults_gets_its_overdue_sms_once(
     assert report.duplicate_count == 0, [d.story for d in report.duplicates]
     assert report.impossible == []
     assert report.outcomes == {"sent": PLAN.cases}
+
+
+def test_through_mitake_every_overdue_sms_goes_once_under_faults(tmp_path: Path) -> None:
+    """The same run with 三竹 Mitake as the gateway: resends are refused by its clientid."""
+    plan = dataclasses.replace(PLAN, cases=200, gateway="mitake")
+    with fault_parts(tmp_path, gateway="mitake") as parts:
+        report = run_faults(
+            plan,
+            database=parts.database,
+            postgres=parts.postgres,
+            redis_server=parts.redis,
+            standin=parts.standin,
+            processes=parts.processes,
+        )
+    print("\n" + report.summary())
+    assert report.errors == []
+    assert report.kills >= 5
+    assert (report.redis_restarts, report.postgres_restarts) == (2, 1)
+    assert report.provider_5xx > 0
+    assert report.provider_timeouts_accepted > 0
+    # A send whose answer was lost went again with the same clientid, and Mitake refused it.
+    assert report.repeats_refused > 0
+    assert report.unexplained_exits == {}, report.self_exits
+    assert report.overdue_written == plan.cases
+    assert report.lost == []
+    assert report.duplicate_count == 0, [d.story for d in report.duplicates]
+    assert report.impossible == []
+    assert report.outcomes == {"sent": plan.cases}

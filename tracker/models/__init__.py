@@ -6,7 +6,9 @@ from tracker.models.base import Base
 from tracker.models.calendar import CalendarDay, CalendarRevision, Closure
 from tracker.models.cases import Case, CaseCounter, CaseEvent, Pause
 from tracker.models.catalogue import Agency, Department, Service, ServiceVersion
+from tracker.models.line import LineBinding
 from tracker.models.notices import Notice
+from tracker.models.operations import CaseGauge, Heartbeat, ProviderCredit
 from tracker.models.surveys import SurveyResponse
 
 __all__ = [
@@ -19,10 +21,14 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CaseEvent",
+    "CaseGauge",
     "Closure",
     "Department",
+    "Heartbeat",
+    "LineBinding",
     "Notice",
     "Pause",
+    "ProviderCredit",
     "Role",
     "Service",
     "ServiceVersion",

@@ -44,11 +44,15 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         # "Open cases due before T" is a range scan over this partial index and nothing else.
+        # It carries status and department: /metrics counts the open cases by status and the
+        # overdue ones by agency with an index-only scan of the open cases
+        # (tracker.operations.gauges).
         Index(
             "ix_cases_open_due_at",
             "due_at",
             postgresql_where=text(_OPEN_SQL),
             sqlite_where=text(_OPEN_SQL),
+            postgresql_include=["status", "department_id"],
         ),
         # The deadline watch reads only cases with something due: "WHERE watch_at <= now".
         Index(
@@ -83,6 +87,9 @@ class Case(Base):
     applicant_email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(5))
     notify_by: Mapped[str] = mapped_column(String(10))
+    # The LINE user the applicant bound this case to (tracker.cases.line_binding): while set, the
+    # case's notices go by LINE instead of SMS. Personal data, erased with the rest.
+    applicant_line_id: Mapped[str | None] = mapped_column(String(64))
 
     status: Mapped[CaseStatus] = mapped_column(StatusType)
     current_step: Mapped[int] = mapped_column(default=0)

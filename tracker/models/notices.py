@@ -26,6 +26,8 @@ class Notice(Base):
             "not_before",
             postgresql_where=text(PENDING_SQL),
             sqlite_where=text(PENDING_SQL),
+            # /metrics counts pending notices by channel: an index-only scan of these few.
+            postgresql_include=["channel"],
         ),
         # Reports count the notices of a month by channel and status (tracker.reports.details):
         # on PostgreSQL an index-only scan. status already changes indexed predicates, so
@@ -41,6 +43,7 @@ class Notice(Base):
             "claimed_at",
             postgresql_where=text(SENDING_SQL),
             sqlite_where=text(SENDING_SQL),
+            postgresql_include=["channel"],
         ),
         # The queues count a department's open letter tasks: a handful among millions of rows.
         Index(
@@ -54,7 +57,7 @@ class Notice(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
-    # sms | email | letter (no usable channel: a "contact by phone or letter" task for the clerk)
+    # sms | email | line | letter (no usable channel: a "contact by phone or letter" task)
     channel: Mapped[str] = mapped_column(String(10))
     audience: Mapped[str] = mapped_column(String(10), default="applicant")  # or "staff"
     trigger_at: Mapped[datetime]

@@ -51,6 +51,9 @@ APPLICANT_KINDS = (
     "retimed",
 )
 STAFF_KINDS = ("due_soon", "supplement_lapsed", "overdue_clerk")
+# The LINE bot's answers in a chat (tracker.cases.line_binding), by LINE only and at once,
+# whatever the hour: the applicant has just written.
+CHAT_KINDS = ("line_confirm", "line_bound", "line_unbound", "line_help")
 # Staff read the console and the department's mailbox in the office's language, whatever the
 # applicant chose: their notices say every catalogue text in it.
 STAFF_LANGUAGE = "zh-TW"
@@ -78,6 +81,7 @@ class Addressees:
     phone: str | None
     email: str | None
     department_email: str | None
+    line: str | None = None  # the LINE user the case is bound to, if any
 
     @classmethod
     def of(cls, case: Case) -> Addressees:
@@ -89,6 +93,7 @@ class Addressees:
             case.applicant_phone,
             case.applicant_email,
             case.department.email,
+            case.applicant_line_id,
         )
 
     def channels(self, kind: str) -> Channels:
@@ -100,7 +105,11 @@ class Addressees:
                 staff.append(("email", self.department_email))
             return staff
         found: Channels = []
-        if self.notify_by in ("sms", "both") and self.phone:
+        if self.line:
+            # The applicant bound the case to LINE: it replaces SMS (the same texts), and email
+            # still goes where they asked for it.
+            found.append(("line", self.line))
+        elif self.notify_by in ("sms", "both") and self.phone:
             found.append(("sms", self.phone))
         if self.notify_by in ("email", "both") and self.email:
             found.append(("email", self.email))
@@ -133,23 +142,85 @@ def notice_rows(
     # One payload for every channel of the notice: the rows are written, never changed here.
     payload = dict(values)
     return [
-        {
-            "case_id": to.case_id,
-            "kind": kind,
-            "channel": channel,
-            "audience": audience,
-            "dedupe_key": dedupe_key(to.case_id, kind, trigger_at, channel),
-            "status": TASK if channel == "letter" else PENDING,
-            "recipient": address,
-            "language": notice_language(kind, to.language),
-            "payload": payload,
-            "trigger_at": trigger_at,
-            "created_at": now,
-            "not_before": not_before or now,
-            "attempts": 0,
-        }
+        _row(
+            to.case_id,
+            kind,
+            channel,
+            address,
+            key=dedupe_key(to.case_id, kind, trigger_at, channel),
+            audience=audience,
+            language=notice_language(kind, to.language),
+            payload=payload,
+            trigger_at=trigger_at,
+            now=now,
+            not_before=not_before,
+        )
         for channel, address in (to.channels(kind) if channels is None else channels)
     ]
+
+
+def chat_answer_rows(
+    line_user: str,
+    kind: str,
+    *,
+    event_id: str,
+    case_id: int | None,
+    language: str,
+    values: Mapping[str, Any],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The outbox row of the LINE bot's answer to one chat event (``CHAT_KINDS``).
+
+    Keyed by the webhook event (and the case), not by a case's trigger: LINE redelivers an event
+    with the same id, and each answer must exist once; an answer may concern no case (an
+    unknown code).
+    """
+    return [
+        _row(
+            case_id,
+            kind,
+            "line",
+            line_user,
+            key=f"line-event:{event_id}:{kind}:{case_id or ''}",
+            audience="applicant",
+            language=language,
+            payload=dict(values),
+            trigger_at=now,
+            now=now,
+            not_before=None,
+        )
+    ]
+
+
+def _row(
+    case_id: int | None,
+    kind: str,
+    channel: str,
+    address: str | None,
+    *,
+    key: str,
+    audience: str,
+    language: str,
+    payload: dict[str, Any],
+    trigger_at: datetime,
+    now: datetime,
+    not_before: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "kind": kind,
+        "channel": channel,
+        "audience": audience,
+        "dedupe_key": key,
+        "status": TASK if channel == "letter" else PENDING,
+        "recipient": address,
+        "language": language,
+        "payload": payload,
+        "trigger_at": trigger_at,
+        "created_at": now,
+        "not_before": not_before or now,
+        "attempts": 0,
+    }
 
 
 def case_notice_rows(
@@ -198,6 +269,7 @@ NOTICE_COLUMNS = (
     Case.notify_by,
     Case.applicant_phone,
     Case.applicant_email,
+    Case.applicant_line_id,
     Case.current_step,
     Case.service_version_id,
     Case.department_id,
@@ -250,6 +322,7 @@ class BatchNotices:
             row.applicant_phone,
             row.applicant_email,
             self.department(row).email,
+            row.applicant_line_id,
         )
         values = self._values_of(row, notice_language(kind, row.language), due)
         return notice_rows(to, kind, trigger_at=trigger_at, now=now, values={**values, **extra})

@@ -19,7 +19,7 @@ from tracker.catalogue.load import load_catalogue
 from tracker.catalogue.yaml_nodes import CatalogueInvalid
 from tracker.clock import utc_now
 from tracker.errors import InvalidInput
-from tracker.models import Agency, Closure, Role, User
+from tracker.models import Agency, Closure, ProviderCredit, Role, User
 from web.core.database import transaction
 from web.counter.access import roles, signed_in
 from web.counter.blueprint import counter
@@ -79,9 +79,12 @@ def _admin_page(
         if withdraw_form is not None:
             withdraw_forms[withdraw_form[0]] = withdraw_form[1]
         agencies = {a.id: a for a in db.scalars(select(Agency)).all()}
+        # What the SMS gateway last said is left (Mitake's AccountPoint), if it says.
+        credit = db.get(ProviderCredit, "sms")
         return page(
             "admin.html",
             status,
+            credit=credit,
             user=signed_in(),
             users=users,
             closures=closures,

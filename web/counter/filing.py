@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, redirect, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from config import Settings
 from tracker.cases.actions import request_supplement
 from tracker.cases.assignment import assign
 from tracker.cases.filing import Application, application_errors, file_case
+from tracker.cases.line_binding import format_code, line_offer
 from tracker.cases.store import get_case
 from tracker.clock import utc_now
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import Case, CaseEvent, Role, Service
 from web.core.database import transaction
+from web.core.line_links import line_links, send_code_qr
 from web.core.qr import status_qr_svg
 from web.counter.access import CASE_ROLES, ConsoleUser, roles, signed_in
 from web.counter.blueprint import counter
@@ -164,4 +169,18 @@ def receipt(number: str) -> ResponseReturnValue:
             case.lookup_code,
             label=ct("QR code: the status of case %(number)s", number=case.number),
         )
-        return page("receipt.html", case=case, qr=qr)
+        line = _line_offer(db, settings, case)
+        return page("receipt.html", case=case, qr=qr, line=line)
+
+
+def _line_offer(db: Session, settings: Settings, case: Case) -> dict[str, Any] | None:
+    """The receipt's "Get notices on LINE": the case's one-time code and its QR code."""
+    if not settings.line_enabled:
+        return None
+    offer = line_offer(db, case, utc_now())
+    if offer is None or offer.code is None:
+        return None
+    code = format_code(offer.code)
+    links = line_links(settings, code)
+    label = ct("QR code: send the code to our LINE account")
+    return {"code": code, "links": links, "qr": send_code_qr(links, label=label)}

@@ -1,7 +1,5 @@
-"""Open311 GeoReport v2 (``/open311/v2``): services and service requests in JSON.
-
-XML, which the spec also defines, is not served: the ``.xml`` addresses answer 404 in the
-spec's error format, saying to use ``.json``.
+"""Open311 GeoReport v2 (``/open311/v2``): services and service requests in XML (the spec's
+required format) and JSON, and the Service Discovery document (``/open311/discovery.xml``).
 """
 
 from __future__ import annotations
@@ -11,6 +9,7 @@ from flask import Flask
 # The route modules register their views on the blueprint when imported.
 from web.open311 import create, views  # noqa: F401
 from web.open311.blueprint import open311
+from web.open311.discovery import discovery
 from web.open311.errors import init_errors
 
 
@@ -24,3 +23,4 @@ def init_open311(app: Flask) -> None:
     csrf.exempt(open311)
     init_errors(app)
     app.register_blueprint(open311)
+    app.register_blueprint(discovery)

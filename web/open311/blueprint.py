@@ -1,13 +1,11 @@
-"""The ``/open311/v2`` blueprint and its rate limits (GeoReport v2, JSON only)."""
+"""The ``/open311/v2`` blueprint and its rate limits (GeoReport v2, XML and JSON)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app, request
 from flask_babel import force_locale
 from flask_limiter.util import get_remote_address
 
@@ -15,6 +13,7 @@ from tracker.accounts.users import hash_api_key
 from web.core.request_limits import limit_body
 
 PREFIX = "/open311/v2"
+DISCOVERY_PREFIX = "/open311/discovery."
 # Every form the spec defines (a service request with its contact details) fits in a few KB.
 MAX_BODY = 64 * 1024
 DEFAULT_READ_LIMIT = "120 per minute"
@@ -62,18 +61,10 @@ def write_limit_key() -> str:
     return "open311-ip:" + get_remote_address()
 
 
-def json_response(document: Any, status: int = 200) -> Response:
-    """A JSON document in UTF-8 as the spec asks, Chinese left readable (not ``\\uXXXX``)."""
-    return Response(
-        json.dumps(document, ensure_ascii=False, separators=(",", ":")),
-        status=status,
-        content_type="application/json; charset=utf-8",
-    )
-
-
 limit_body(open311, MAX_BODY)
 
 
 def is_open311_path(path: str) -> bool:
-    """Whether ``path`` is under this API, so that its errors are answered in its format."""
-    return path == PREFIX or path.startswith(PREFIX + "/")
+    """Whether ``path`` is under this API (or its discovery document), so that its errors are
+    answered in its format."""
+    return path == PREFIX or path.startswith((PREFIX + "/", DISCOVERY_PREFIX))

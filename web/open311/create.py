@@ -1,4 +1,4 @@
-"""GeoReport v2 ``POST requests.json``: file a case on the ``online`` channel.
+"""GeoReport v2 ``POST requests.xml`` (or ``.json``): file a case on the ``online`` channel.
 
 Form-encoded, as the spec sends it, with ``api_key`` (one of our API keys, with the write
 scope). The spec's contact fields become the applicant: ``last_name`` + ``first_name`` (written
@@ -25,14 +25,9 @@ from tracker.errors import InvalidInput
 from web.core.database import current_database
 from web.core.extensions import limiter
 from web.core.i18n import text_language
-from web.open311.blueprint import (
-    json_response,
-    open311,
-    reader_language,
-    write_limit,
-    write_limit_key,
-)
+from web.open311.blueprint import open311, reader_language, write_limit, write_limit_key
 from web.open311.errors import Open311Error, field_errors
+from web.open311.formats import document_response
 from web.open311.present import service_notice
 
 # Our names for an application's fields, as the spec's form calls them.
@@ -78,9 +73,9 @@ def _note(form: MultiDict[str, str]) -> str | None:
     return description or None
 
 
-@open311.post("/requests.json")
+@open311.post("/requests.<any(xml, json):fmt>")
 @limiter.limit(write_limit, key_func=write_limit_key)
-def create() -> Response:
+def create(fmt: str) -> Response:
     """File the request as a case and answer with its number (``type`` is ``realtime``)."""
     form = request.form
     now = utc_now()
@@ -123,4 +118,4 @@ def create() -> Response:
             "service_notice": service_notice(service.current_version.time_limit),
             "account_id": None,
         }
-    return json_response([document])
+    return document_response([document], "service_requests")

@@ -1,4 +1,6 @@
-"""Errors in the GeoReport v2 format: ``[{"code": 400, "description": "..."}]``, same status.
+"""Errors in the GeoReport v2 format, same status: ``<errors><error><code>400</code>
+<description>...</description></error></errors>`` at an ``.xml`` address, else
+``[{"code": 400, "description": "..."}]``.
 
 403 for a missing or refused ``api_key``, 404 for an unknown service, request or address, 400
 for any other bad input (one entry per bad field, naming it). Never a 500 for bad input.
@@ -12,14 +14,15 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from web.open311.blueprint import is_open311_path, json_response, open311
+from web.open311.blueprint import is_open311_path, open311
+from web.open311.formats import document_response
 
 _HTTP_DESCRIPTIONS = {
     400: "The request could not be understood.",
     403: "The api_key does not allow this.",
-    404: "There is nothing at this address. This server answers in JSON only: use the .json "
-    "addresses (services.json, services/{service_code}.json, requests.json, "
-    "requests/{service_request_id}.json).",
+    404: "There is nothing at this address. The addresses are services.xml, "
+    "services/{service_code}.xml, requests.xml and requests/{service_request_id}.xml, each also "
+    "in .json; and /open311/discovery.xml (or .json).",
     405: "This address does not accept that method.",
     413: "The request body is too large.",
     429: "Too many requests from this client; slow down.",
@@ -44,8 +47,10 @@ def error_response(
     status: int, *descriptions: str, headers: Mapping[str, str] | None = None
 ) -> Response:
     """The spec's error document with its status."""
-    response = json_response(
-        [{"code": status, "description": description} for description in descriptions], status
+    response = document_response(
+        [{"code": status, "description": description} for description in descriptions],
+        "errors",
+        status=status,
     )
     response.headers.update(headers or {})
     return response

@@ -18,39 +18,35 @@ from tracker.clock import utc_now
 from tracker.identifiers import normalise_case_number
 from web.core.database import current_database
 from web.core.extensions import limiter
-from web.open311.blueprint import (
-    json_response,
-    open311,
-    read_limit,
-    reader_language,
-)
+from web.open311.blueprint import open311, read_limit, reader_language
 from web.open311.errors import Open311Error
+from web.open311.formats import document_response
 from web.open311.params import request_filter
 from web.open311.present import request_document, service_definition, service_document
 
 
-@open311.get("/services.json")
+@open311.get("/services.<any(xml, json):fmt>")
 @limiter.limit(read_limit)
-def services() -> Response:
+def services(fmt: str) -> Response:
     """Every service open for applications (``jurisdiction_id`` is accepted and ignored)."""
     with current_database().transaction() as session, reader_language():
-        return json_response([service_document(s) for s in open_services(session)])
+        return document_response([service_document(s) for s in open_services(session)], "services")
 
 
-@open311.get("/services/<code>.json")
+@open311.get("/services/<code>.<any(xml, json):fmt>")
 @limiter.limit(read_limit)
-def service(code: str) -> Response:
+def service(code: str, fmt: str) -> Response:
     """One service's definition; 404 for a service that is unknown or closed."""
     with current_database().transaction() as session:
         found = open_service(session, code)
         if found is None:
             raise Open311Error(404, f"service_code: there is no service '{code[:40]}'")
-        return json_response(service_definition(found))
+        return document_response(service_definition(found), "service_definition")
 
 
-@open311.get("/requests.json")
+@open311.get("/requests.<any(xml, json):fmt>")
 @limiter.limit(read_limit)
-def requests() -> Response:
+def requests(fmt: str) -> Response:
     """Service requests by ids, or by service, status and date window (newest first, ≤ 1000)."""
     now = utc_now()
     wanted = request_filter(request.args, now)
@@ -66,12 +62,13 @@ def requests() -> Response:
                 open_=wanted.open_,
             )
     with reader_language():
-        return json_response([request_document(case, now) for case in cases])
+        documents = [request_document(case, now) for case in cases]
+        return document_response(documents, "service_requests")
 
 
-@open311.get("/requests/<number>.json")
+@open311.get("/requests/<number>.<any(xml, json):fmt>")
 @limiter.limit(read_limit)
-def request_by_id(number: str) -> Response:
+def request_by_id(number: str, fmt: str) -> Response:
     """One service request, as a one-element array (as the spec's example); 404 if unknown."""
     now = utc_now()
     with current_database().reading() as connection:
@@ -79,4 +76,4 @@ def request_by_id(number: str) -> Response:
     if not cases:
         raise Open311Error(404, f"service_request_id: there is no request '{number[:40]}'")
     with reader_language():
-        return json_response([request_document(cases[0], now)])
+        return document_response([request_document(cases[0], now)], "service_requests")

@@ -19,7 +19,8 @@ def show() -> str:
     settings = current_app.config["SETTINGS"]
     # Receipts carry lookup codes: this page exists only while nothing is really sent, and only
     # for the person at this machine.
-    if settings.twilio_enabled or settings.smtp_url or request.remote_addr not in _LOOPBACK:
+    sending = settings.sms_provider or settings.smtp_url or settings.line_enabled
+    if sending or request.remote_addr not in _LOOPBACK:
         abort(404)
     database = current_database()
     with database.transaction() as session:

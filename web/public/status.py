@@ -30,11 +30,13 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
+from tracker.cases.line_binding import format_code, line_offer
 from tracker.clock import utc_now
 from tracker.identifiers import LOOKUP_LENGTH, normalise_case_number, normalise_lookup_code
 from tracker.models import Case
 from web.core.database import current_database
 from web.core.extensions import limiter, unlimited
+from web.core.line_links import line_links, send_code_qr
 from web.public.status_page import StatusPages
 
 status = Blueprint("status", __name__)
@@ -151,6 +153,33 @@ def show() -> Response:
         return redirect(url_for("status.lookup"), code=303)
     response = make_response(render_template("public/status_case.html", case=page))
     # Personal (if masked) data: never kept by a shared computer's browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@status.get("/status/line")
+@unlimited
+def line() -> Response:
+    """用 LINE 接收通知: the looked-up case's one-time code and the way to the LINE account."""
+    settings = current_app.config["SETTINGS"]
+    case_id = _remembered_case()
+    if not settings.line_enabled or case_id is None:
+        return redirect(url_for("status.lookup"), code=303)
+    with current_database().transaction() as session_:
+        case = session_.get_one(Case, case_id)
+        offer = line_offer(session_, case, utc_now())
+        number = case.number
+    code = format_code(offer.code) if offer is not None and offer.code else None
+    links = line_links(settings, code or "")
+    qr = (
+        send_code_qr(links, label=_l("QR code: send your code to our LINE account"))
+        if code
+        else None
+    )
+    page = render_template(
+        "public/status_line.html", number=number, offer=offer, code=code, links=links, qr=qr
+    )
+    response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from config import Settings, load_settings
+from config.gateways import mitake_callback_secret
 from notifications.channels import (
     STATUS_CALLBACK_PATH,
+    LinePush,
     LocalOutbox,
+    MitakeSms,
     SmtpEmail,
     TwilioSms,
     channels_from_settings,
 )
+from tests.support.line_standin import ACCESS_TOKEN as LINE_TOKEN
+from tests.support.line_standin import LineStandin, new_user_id
+from tests.support.mitake_standin import PASSWORD as MITAKE_PASSWORD
+from tests.support.mitake_standin import USERNAME as MITAKE_USER
+from tests.support.mitake_standin import MitakeStandin
 from tests.support.smtp_sink import SmtpSink
 from tests.support.twilio_standin import TwilioStandin
 
@@ -69,3 +77,51 @@ def test_smtp_when_configured(tmp_path: Path, smtp_sink: SmtpSink) -> None:
     assert isinstance(channels.email, SmtpEmail) and isinstance(channels.sms, LocalOutbox)
     channels.email.send_email("a@example.org", "主旨", "內文", "<p>內文</p>", reference="n")
     assert smtp_sink.messages[0].message["Subject"] == "主旨"
+
+
+def test_mitake_alone_is_the_sms_gateway_with_our_report_address(
+    tmp_path: Path, mitake_standin: MitakeStandin
+) -> None:
+    chosen = settings(
+        tmp_path,
+        MITAKE_USERNAME=MITAKE_USER,
+        MITAKE_PASSWORD=MITAKE_PASSWORD,
+        MITAKE_API_BASE=mitake_standin.base_url,
+    )
+    channels = channels_from_settings(chosen)
+    assert isinstance(channels.sms, MitakeSms)
+    channels.sms.send_sms("+886912345678", "x", reference="1", dedupe_key="k")
+    [received] = mitake_standin.accepted
+    secret = mitake_callback_secret("x" * 32)
+    assert received.response_url == f"{BASE}/webhooks/mitake/{secret}"
+
+
+def test_sms_provider_chooses_between_two_configured_gateways(tmp_path: Path) -> None:
+    both = {
+        "MITAKE_USERNAME": MITAKE_USER,
+        "MITAKE_PASSWORD": MITAKE_PASSWORD,
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "token",
+        "TWILIO_FROM": "+15005550006",
+    }
+    twilio = channels_from_settings(settings(tmp_path, **both, SMS_PROVIDER="twilio"))
+    mitake = channels_from_settings(settings(tmp_path, **both, SMS_PROVIDER="mitake"))
+    assert isinstance(twilio.sms, TwilioSms)
+    assert isinstance(mitake.sms, MitakeSms)
+
+
+def test_line_when_configured(tmp_path: Path, line_standin: LineStandin) -> None:
+    chosen = settings(
+        tmp_path,
+        LINE_CHANNEL_SECRET="secret",
+        LINE_CHANNEL_ACCESS_TOKEN=LINE_TOKEN,
+        LINE_API_BASE=line_standin.base_url,
+    )
+    channels = channels_from_settings(chosen)
+    assert isinstance(channels.line, LinePush)
+    channels.line.push_line(new_user_id(), "x", reference="1", dedupe_key="k")
+    assert [p.status for p in line_standin.pushes] == [200]
+
+
+def test_without_line_settings_the_local_outbox_stands_in(tmp_path: Path) -> None:
+    assert isinstance(channels_from_settings(settings(tmp_path)).line, LocalOutbox)

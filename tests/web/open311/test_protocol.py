@@ -1,4 +1,4 @@
-"""The API as a whole: JSON only, spec-format errors everywhere, GETs rate limited per client."""
+"""The API as a whole: spec-format errors everywhere, GETs rate limited per client."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from flask.testing import FlaskClient
 from tests.web.open311.conftest import PREFIX, Keys, errors_of
 
 
-def test_xml_and_unknown_addresses_are_404_saying_json_only(client: FlaskClient) -> None:
-    for path in ("/services.xml", "/requests.xml", "/tokens/1.json", ""):
+def test_unknown_addresses_are_404_naming_the_right_ones(client: FlaskClient) -> None:
+    for path in ("/services.csv", "/tokens/1.json", ""):
         (description,) = errors_of(client.get(PREFIX + path), 404)
-        assert "JSON only" in description
+        assert "services.xml" in description
 
 
 def test_a_wrong_method_is_405_in_the_spec_format(client: FlaskClient) -> None:

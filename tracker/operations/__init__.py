@@ -1,0 +1,1 @@
+"""What the product's operators watch: heartbeats of the periodic jobs, gateway credit, gauges."""
