@@ -10,13 +10,13 @@ import os
 from typing import Any
 
 # LOG_FORMAT=json: gunicorn's own lines (start-up, errors, the access log) as JSON objects too,
-# formatted as the app's (tracker.logs).
+# formatted as the app's (tracker.operations.logs).
 if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
     _handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "tracker.logs.JsonFormatter"}},
+        "formatters": {"json": {"()": "tracker.operations.logs.JsonFormatter"}},
         "handlers": {"json": _handler},
         "root": {"level": "INFO", "handlers": ["json"]},
         "loggers": {

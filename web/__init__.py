@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.operations import init_operations
 
     if settings.log_format == "json":
-        from tracker.logs import use_json_logs
+        from tracker.operations.logs import use_json_logs
 
         use_json_logs(app.logger)
     from web.public.board import board

@@ -15,7 +15,7 @@ from flask import Flask
 
 from config import Settings, load_settings
 from config.celery import celery_config
-from tracker.logs import use_json_logs
+from tracker.operations.logs import use_json_logs
 from workers.celery_app import celery_init_app
 from workers.resources import Resources
 

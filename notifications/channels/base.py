@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-# One definition, shared with the JSON log lines (tracker.logs): re-exported for the channels.
+# One definition, shared with the JSON log lines (tracker.operations.logs): re-exported here.
 from tracker.privacy import redact
 
 __all__ = ["redact"]

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from tracker.logs import JsonFormatter, use_json_logs
+from tracker.operations.logs import JsonFormatter, use_json_logs
 
 
 def _line(message: str, *args: object, **extra: object) -> dict[str, object]:
