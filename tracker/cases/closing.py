@@ -68,6 +68,8 @@ def complete(
     case.current_step = len(case.service_version.steps) - 1
     result = checked_text("note", note)
     department = case.department
+    # Where nothing is collected (relief paid by bank transfer) the notice names no counter.
+    collect = case.service_version.pickup
     step.finish(
         "completed",
         note=result,
@@ -75,8 +77,8 @@ def complete(
         notice="ready",
         notice_values={
             "result": result,
-            "pickup_place": in_language(department.address, case.language),
-            "pickup_hours": in_language(department.hours, case.language),
+            "pickup_place": in_language(department.address, case.language) if collect else "",
+            "pickup_hours": in_language(department.hours, case.language) if collect else "",
         },
     )
     queue_case_notice(
