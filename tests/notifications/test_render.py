@@ -199,7 +199,8 @@ def test_a_missing_translation_falls_back_to_zh_tw(
     render_module._environment.cache_clear()
     try:
         rendered = render("extension", "email", "en", values("extension"))
-        assert rendered.subject is not None and rendered.subject.startswith("【三民區公所社會課】展延通知")
+        assert rendered.subject is not None
+        assert rendered.subject.startswith("【三民區公所社會課】展延通知")
         assert '<html lang="en">' in (rendered.html or "")  # the page still says what it is in
     finally:
         render_module._environment.cache_clear()
