@@ -164,6 +164,22 @@ def test_user_create_generates_a_password(run: Run, database: Database) -> None:
         assert verify_password(user.password_hash, password)
 
 
+def test_a_supervisor_may_be_attached_to_a_whole_agency(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", CATALOGUE)
+    result = run("user", "create", "head", "--role", "supervisor", "--department", "sanmin")
+    assert result.exit_code == 0, result.output
+    with database.transaction() as s:
+        user = s.scalar(select(User).where(User.username == "head"))
+        assert user is not None
+        assert user.department_id is None
+        assert user.agency is not None
+        assert user.agency.code == "sanmin"
+    unknown = run("user", "create", "chief", "--role", "supervisor", "--department", "nowhere")
+    assert unknown.exit_code != 0
+    assert "no agency 'nowhere'" in unknown.output
+
+
 def test_without_a_terminal_a_password_is_generated_not_read(run: Run, database: Database) -> None:
     run("db", "upgrade")
     # Scripts pipe input; a password must never be taken from a pipe that may be logged.

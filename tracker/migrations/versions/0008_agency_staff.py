@@ -1,0 +1,36 @@
+"""agency staff: users attached to a whole agency
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-08
+
+``tracker user create NAME --role supervisor --department AGENCY`` attaches a user to a whole
+agency rather than to one of its departments (DESIGN §5.2): a supervisor there (區長, 秘書) gets
+the agency view across its departments, a clerk there is the agency's one-stop counter (單一窗口),
+filing for any of its departments. Nullable: every existing user keeps their department.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # A batch: SQLite adds a foreign key only by copying the table.
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("agency_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_users_agency_id_agencies"), "agencies", ["agency_id"], ["id"]
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_constraint(op.f("fk_users_agency_id_agencies"), type_="foreignkey")
+        batch.drop_column("agency_id")
