@@ -40,6 +40,15 @@ def written_instant(instant: datetime, language: str) -> str:
     return f"{written_date(local.date(), language)} {local.hour:02d}:{local.minute:02d}"
 
 
+def written_soon(instant: datetime, now: datetime, language: str) -> str:
+    """An instant in the next day or so by its clock time alone (``09:00``, as in "held until
+    09:00"); one further off with its date too."""
+    local = require_aware(instant, "instant").astimezone(TAIPEI)
+    if (local.date() - require_aware(now, "now").astimezone(TAIPEI).date()).days <= 1:
+        return f"{local.hour:02d}:{local.minute:02d}"
+    return written_instant(instant, language)
+
+
 def written(value: date | datetime | str | None, language: str) -> str:
     """A date, an instant (naive: UTC), or either as stored ISO 8601 text, written as above.
 
