@@ -81,6 +81,8 @@ class CheckboxList(SelectMultipleField):
 
 
 class FileCaseForm(FlaskForm):
+    # One tick for the usual case, every document brought: filing takes a few clicks.
+    all_documents = BooleanField(lazy("The applicant brought every document listed"))
     documents = CheckboxList(lazy("Documents brought"), choices=[], validate_choice=False)
     request_missing = BooleanField(
         lazy("Some documents are missing: file the case and ask for them now")
