@@ -15,6 +15,7 @@ from web.counter import (
     queues,
     reports,
     search,
+    sop,
     tasks,
 )
 from web.counter.access import current_user
@@ -30,6 +31,7 @@ __all__ = [
     "queues",
     "reports",
     "search",
+    "sop",
     "tasks",
 ]
 

@@ -200,6 +200,7 @@ AUDIT_LABELS = {
     "logout": lazy("Signed out"),
     "user_created": lazy("User created"),
     "catalogue_reloaded": lazy("Catalogue reloaded"),
+    "sop_saved": lazy("SOP saved"),
     "closure_declared": lazy("Closure declared"),
     "closure_withdrawn": lazy("Closure withdrawn"),
     "calendar_imported": lazy("Office calendar imported"),
