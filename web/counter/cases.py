@@ -14,6 +14,8 @@ then asked to be confirmed before they are done.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask import abort, flash, redirect, request, url_for
@@ -188,6 +190,22 @@ def _checkable(form: FlaskForm) -> bool:
     return not form.csrf_token.errors and (version is None or not version.errors)
 
 
+@contextmanager
+def _without_refused_values(form: FlaskForm) -> Iterator[None]:
+    """The domain checks what the form let through: a value the form refused (a date in year
+    9999) is given as missing, and shown again as typed afterwards."""
+    refused = {field.name: field.data for field in form if field.errors}
+    for field in form:
+        if field.name in refused:
+            field.data = None
+    try:
+        yield
+    finally:
+        for field in form:
+            if field.name in refused:
+                field.data = refused[field.name]
+
+
 def _add_refusal(form: FlaskForm, action: str, refusal: InvalidInput) -> None:
     """The domain's problems beside their fields; a field the form refused keeps its own."""
     for name, message in field_errors(refusal).items():
@@ -217,7 +235,8 @@ def act(number: str, action: str) -> ResponseReturnValue:
             if not valid and not _checkable(form):
                 raise _NotValid
             try:
-                spec.handler(Context(db, case, user, now), form)
+                with _without_refused_values(form):
+                    spec.handler(Context(db, case, user, now), form)
             except InvalidInput as refusal:
                 _add_refusal(form, action, refusal)
                 raise _NotValid from None

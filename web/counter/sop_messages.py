@@ -38,8 +38,8 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [
             N_("“%(value)s” is not a time limit: write a whole number and choose the unit."),
         ),
         (
-            r"^bad (?:time_limit|deadline) in .*: \d+[a-z]+: the amount must be between 1 and "
-            r"(?P<limit>\d+[a-z]+)$",
+            r"^bad (?:time_limit|deadline) in .*: \d+(?P<unit>[a-z]+): the amount must be "
+            r"between 1 and (?P<max>\d+) for unit '[a-z]+'$",
             N_("The amount must be from 1 to %(limit)s."),
         ),
         (
@@ -77,9 +77,11 @@ def sop_message(reason: str) -> str:
     for pattern, msgid in _MESSAGES:
         match = pattern.match(reason)
         if match:
-            values = {k: v for k, v in match.groupdict().items() if k not in ("key", "item")}
-            if "limit" in values:
-                values["limit"] = limit_words(values["limit"])
+            found = match.groupdict()
+            values = {k: v for k, v in found.items() if k not in ("key", "item", "unit")}
+            if "unit" in found:
+                # The catalogue's "500wd" in words: 500 個工作天.
+                values["limit"] = limit_words(f"{values.pop('max')}{found['unit']}")
             message = ct(msgid, **values)
             item = match.groupdict().get("item")
             return ct("Line %(item)s: %(problem)s", item=item, problem=message) if item else message
