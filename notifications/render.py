@@ -21,7 +21,8 @@ items, a service or department name) goes through the ``clip`` filter with a bud
 template, cut at a word boundary where the text has words; the whole text is behind the status
 link. Where a template can say more than the worst case leaves room for, it says it under
 ``{% if detail >= N %}``: render tries the most detailed form first and drops parts (the service's
-name, the current step) only when they do not fit. A test renders every SMS template with
+name, the current step, a phone number) when they do not fit, or would squeeze the free text
+below twice its budget. A test renders every SMS template with
 worst-case values.
 """
 
@@ -65,6 +66,9 @@ SMS_MAX_UNITS = 134
 SMS_CLIP_SCALES = (4.0, 3.0, 2.5, 2.0, 1.5, 1.25, 1.0)
 # How much an SMS template may say (``detail``), most first: at 0 even the worst values fit.
 SMS_DETAIL_LEVELS = (3, 2, 1, 0)
+# A part said beyond the least (a service's name, a phone number) must leave the free text at
+# least this multiple of its worst-case budget: "Needs assessment…", not "Needs…".
+SMS_DETAIL_MIN_SCALE = 2.0
 ELLIPSIS = "…"
 
 # Sent to staff, never to applicants: email only.
@@ -305,7 +309,12 @@ def _fitted_sms(template: Template, context: dict[str, Any]) -> str:
     sms = ""
     for detail in SMS_DETAIL_LEVELS:
         # Cut free text only as much as this message needs: the widest limits that still fit.
-        for scale in SMS_CLIP_SCALES:
+        scales = (
+            SMS_CLIP_SCALES
+            if detail == 0
+            else [scale for scale in SMS_CLIP_SCALES if scale >= SMS_DETAIL_MIN_SCALE]
+        )
+        for scale in scales:
             sms = template.render({**context, "detail": detail, "clip_scale": scale}).strip()
             if ucs2_units(sms) <= SMS_MAX_UNITS:
                 return sms

@@ -118,12 +118,24 @@ def test_dates_codes_and_phones_are_never_cut(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_overdue_sms_gives_the_phone_whole_or_not_at_all(language: str) -> None:
-    # With the worst of everything the English overdue SMS has no room left for a phone number;
-    # the status page behind the link gives it. A real sender leaves room for it.
+    # With the worst of everything the English overdue SMS has no room left for a phone number
+    # beside a readable reason; the status page behind the link gives it. A real sender and a
+    # short reason leave room for it.
     sms = render("overdue", "sms", language, worst_case("審")).sms or ""
     assert "(07)331-3456#1234567" in sms or "(07)331" not in sms
-    real = worst_case("審") | {"sender": "燕巢區公所", "contact_phone": "07-616-0003"}
+    real = worst_case("審") | {
+        "sender": "燕巢區公所",
+        "contact_phone": "07-616-0003",
+        "reason": "審核中",
+        "current_step": "審核",
+    }
     assert "07-616-0003" in (render("overdue", "sms", language, real).sms or "")
+
+
+def test_a_reason_is_not_squeezed_to_make_room_for_more() -> None:
+    values = worst_case("審") | {"sender": "三民區公所", "reason": "Needs assessment in progress"}
+    sms = render("overdue", "sms", "en", values).sms or ""
+    assert "Needs assessment" in sms
 
 
 SHORT_VALUES = {
