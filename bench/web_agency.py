@@ -28,7 +28,15 @@ from sqlalchemy import delete, func, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
 from bench import summary
-from bench.common import bench_url, database_name, libpq_url, log, machine, server_version
+from bench.common import (
+    bench_url,
+    database_name,
+    libpq_url,
+    log,
+    machine,
+    server_version,
+    wait_for_quiet,
+)
 from bench.seed import OPEN_SHARE, ensure_seeded
 from bench.sqltimer import StatementTimes, timed_statements
 from bench.web_reports import _token
@@ -155,6 +163,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000, help="cases in the database")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each")
     parser.add_argument("--reseed", action="store_true", help="seed the database again")
+    parser.add_argument("--wait-quiet", type=float, default=600.0, help="s to wait for quiet")
     args = parser.parse_args()
     started = time.perf_counter()
     command = " ".join([".venv/bin/python bench/web_agency.py", *sys.argv[1:]])
@@ -162,12 +171,13 @@ def main() -> None:
     open_ = round(args.cases * OPEN_SHARE)
     record, seeded_now = ensure_seeded(url, cases=args.cases, open_=open_, force=args.reseed)
     agency, agency_open = busiest_agency(Database(url))
+    quiet = wait_for_quiet(args.wait_quiet)
     results = measure(url, agency, args.runs)
 
     print(f"## Agency view at {args.cases:,} cases, {datetime.now(UTC).date().isoformat()}")
     print()
-    print(f"- machine: {machine()}")
-    print(f"- database: {server_version(url)}, default configuration")
+    print(f"- machine: {machine()}; {quiet}")
+    print(f"- database: {server_version(url)}")
     print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
     print(
         f"- data: `{database_name(url)}`, {record.open:,} open cases, seeded by bench/seed.py "
