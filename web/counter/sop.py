@@ -66,7 +66,10 @@ def services() -> ResponseReturnValue:
 def _editable(db: Session, user: ConsoleUser, code: str) -> Service:
     """The service, locked for the save, if this user edits its SOP; 404 otherwise."""
     service = db.scalar(
-        select(Service).where(Service.code == code, Service.active.is_(True)).with_for_update()
+        select(Service)
+        .where(Service.code == code, Service.active.is_(True))
+        # The service's own row: its department and version are joined in, never locked.
+        .with_for_update(of=Service)
     )
     allowed = {d.id for d in _departments(db, user)}
     if service is None or service.current_version is None or service.department_id not in allowed:
