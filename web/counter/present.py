@@ -83,8 +83,8 @@ NOTICE_STATUS_LABELS = {
     "undelivered": lazy("Not delivered"),
     "task": lazy("Contact by phone or letter"),
 }
-# What providers report of a message (Twilio's statuses, the local outbox's, a send whose outcome
-# is not known): words for the clerk, whatever the provider spells.
+# What providers report of a message (Twilio's statuses, Mitake's, the local outbox's, a send whose
+# outcome is not known): words for the clerk, whatever the provider spells.
 PROVIDER_STATUS_LABELS = {
     "accepted": lazy("Accepted by the provider"),
     "queued": lazy("Queued at the provider"),
@@ -98,6 +98,19 @@ PROVIDER_STATUS_LABELS = {
     "canceled": lazy("Cancelled"),
     "outbox": lazy("In the local outbox"),
     "unknown": lazy("Not known: it may have been sent"),
+    # 三竹 Mitake (notifications.mitake_callbacks): its StatusFlag, and a repeated clientid.
+    "duplicate": lazy("Accepted once already: not sent again"),
+    "mitake-0": lazy("Scheduled at the provider"),
+    "mitake-1": lazy("Sent to the phone network"),
+    "mitake-2": lazy("Sent to the phone network"),
+    "mitake-3": lazy("Sent to the phone network"),
+    "mitake-4": lazy("Delivered"),
+    "mitake-5": lazy("Not delivered"),
+    "mitake-6": lazy("Not delivered"),
+    "mitake-7": lazy("Not delivered"),
+    "mitake-8": lazy("Not delivered"),
+    "mitake-9": lazy("Cancelled"),
+    "mitake-unknown": lazy("The provider's report names no status"),
 }
 CHANNEL_LABELS = {
     "sms": lazy("SMS"),
