@@ -74,6 +74,7 @@ STEPS = (
         "--cases 100000 --duration 5 --wait-quiet 60",
     ),
     Step("web_reports", "Reports page", "bench/web_reports.py", "--cases 100000"),
+    Step("web_agency", "Agency view", "bench/web_agency.py", "--cases 100000"),
     Step("faults", "Fault injection", "bench/faults.py", "--cases 1000"),
     Step(
         "reach",

@@ -2,12 +2,13 @@
 
 The product runs in this process as ``tracker demo`` sets it up (a migrated SQLite file in a
 temporary instance folder, the demo catalogue, users and sample cases) plus the browser tests'
-extra cases (one long overdue, one waiting for documents, one completed), a case ready for pickup
-at the board's counter and a past typhoon closure; one round of the deadline watch and the
-dispatcher writes and "sends" their notices to the local outbox. Debian's chromium (in the
-page's language, so that its own date fields match) then opens each page as a person would, and
-the PNGs are written to docs/screenshots/ as ``<lang>-<page>.png``: what a 1280 x 800 window
-shows, or the whole page when it is not much taller; the status result also 390 px wide.
+extra cases (one long overdue, one waiting for documents, one completed), at the board's counter a
+case ready for pickup and one with nothing to collect, and a past typhoon closure; one round of the
+deadline watch and the dispatcher writes and "sends" their notices to the local outbox. Debian's
+chromium (in the page's language, so that its own date fields match) then opens each page as a
+person would, and the PNGs are written to docs/screenshots/ as ``<lang>-<page>.png``: what a
+1280 x 800 window shows, or the whole page when it is not much taller; the status result also
+390 px wide.
 """
 
 from __future__ import annotations
@@ -107,15 +108,20 @@ def running_demo(instance: Path) -> Iterator[LiveApp]:
 
 
 def _board_and_calendar(session: Session, now: datetime) -> None:
-    """A case ready for pickup at the demo clerk's counter, and a typhoon closure long past."""
-    ready = file_case(
-        session,
-        Application("emergency-relief", "黃俊傑", phone="0910-222-333"),
-        actor="clerk",
-        now=now,
-        received_at=now - timedelta(days=2),
-    )
-    complete(session, ready.id, note="已核定，請攜帶身分證明文件領取", actor="clerk", now=now)
+    """At the demo clerk's counter a case ready for pickup and one with nothing to collect (paid
+    by bank transfer); a typhoon closure long past."""
+    for service, note in (
+        ("low-income-household", "已核定，請攜帶身分證明文件領取"),
+        ("emergency-relief", "已核定，撥款入申請人帳戶"),
+    ):
+        done = file_case(
+            session,
+            Application(service, "黃俊傑", phone="0910-222-333"),
+            actor="clerk",
+            now=now,
+            received_at=now - timedelta(days=2),
+        )
+        complete(session, done.id, note=note, actor="clerk", now=now)
     # Before every case here was received: listed on the admin screen, re-timing nothing.
     declare_closure(
         session, (now - timedelta(days=90)).date(), reason="颱風停止上班", actor="admin", now=now
@@ -148,6 +154,33 @@ def reports(visit: Visit) -> None:
     visit.goto(f"/counter/reports?from={first}&to={today:%Y-%m}")
 
 
+def case_refused(visit: Visit) -> None:
+    """A transfer sent without its reason: the error summary, and the panel open under it."""
+    page = visit.goto(f"/counter/cases/{visit.app.overdue}")
+    transfer = page.locator("details#action-transfer")
+    transfer.locator("summary").click()
+    transfer.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def case_confirm(visit: Visit) -> None:
+    """Completing the overdue case: the question before what cannot be undone."""
+    page = visit.goto(f"/counter/cases/{visit.app.overdue}")
+    complete = page.locator("details#action-complete")
+    complete.locator("summary").click()
+    complete.locator("textarea").fill("已核定，撥款入申請人帳戶")
+    complete.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def sop_preview(visit: Visit) -> None:
+    """A supervisor shortens a limit and previews the public page and a new case's due date."""
+    page = visit.goto("/counter/services/emergency-relief/edit")
+    page.locator("#limit_amount").fill("4")
+    page.locator('button[value="preview"]').click()
+    page.wait_for_load_state()
+
+
 @dataclass(frozen=True)
 class Shot:
     """A page to take: its file name, who signs in first (None: nobody), how to reach it.
@@ -173,16 +206,21 @@ SHOTS = (
     Shot("file-form", "clerk", _open("/counter/file/emergency-relief")),
     Shot("receipt", "clerk", _open("/counter/cases/{sample}/receipt")),
     Shot("case", "clerk", _open("/counter/cases/{overdue}")),
+    Shot("case-refused", "clerk", case_refused),
+    Shot("case-confirm", "clerk", case_confirm),
     # The timeline and the notices with their delivery status (the last two headings).
     Shot(
         "case-notices", "clerk", _open("/counter/cases/{overdue}"), "xpath=(//main//h2)[last()-1]"
     ),
+    Shot("agency", "head", _open("/counter/agency")),
     Shot("reports", "supervisor", reports, "main h2 >> nth=1"),
+    Shot("sops", "supervisor", _open("/counter/services")),
+    Shot("sop-preview", "supervisor", sop_preview),
     Shot("admin", "admin", _open("/counter/admin"), "#catalogue"),
     Shot("open-data", None, _open("/open-data")),
     Shot("board", None, _open("/board/sanmin/social")),
     # From the applicant's overdue notice on (the staff's come first, being the newest).
-    Shot("outbox", None, _open("/outbox"), "xpath=//tr[td[2][normalize-space()='overdue']]"),
+    Shot("outbox", None, _open("/outbox"), "xpath=(//tr[td[2][normalize-space()='overdue']])[1]"),
 )
 PHONE_SHOTS = ("status-result",)
 

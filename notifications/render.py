@@ -6,16 +6,23 @@ rendered plain text, as GOV.UK Notify does: every character of it is escaped fir
 are paragraphs, lists and links added, so the two parts always say the same and no value typed by
 a clerk or an applicant can become markup.
 
-Values are plain strings and lists of strings, prepared by the caller. Dates are ``YYYY-MM-DD``;
-the instants of hour and minute limits may come as ISO 8601 text and are shown as
-``YYYY-MM-DD HH:MM`` Taipei time (the ``when`` filter). ``REQUIRED_VALUES`` lists what each kind
-needs; ``OPTIONAL_VALUES`` what it may have, with the default used when it is left out. No value
-may carry the applicant's full name, phone number or email address (DESIGN §4.7): at most
-``masked_name``.
+Values are plain strings and lists of strings, prepared by the caller. Dates come as
+``YYYY-MM-DD``; the instants of hour and minute limits as ISO 8601 text. The ``when`` filter
+writes them as government notices do, in the notice's language (tracker.deadlines.display):
+``115年12月7日`` (民國) in Chinese, ``7 Dec 2026`` in English, instants with the Taipei time.
+``REQUIRED_VALUES`` lists what each kind needs; ``OPTIONAL_VALUES`` what it may have, with the
+default used when it is left out. Every message starts with its ``sender``, the agency's short
+name (【三民區公所】, ``[Sanmin Dist. Office]``); notices written before there was one are signed
+with the department. No value may carry the applicant's full name, phone number or email address
+(DESIGN §4.7): at most ``masked_name``.
 
 SMS texts must fit two UCS-2 segments (``SMS_MAX_UNITS``). Long free text (a reason, the missing
 items, a service or department name) goes through the ``clip`` filter with a budget stated in the
-template; the whole text is behind the status link. A test renders every SMS template with
+template, cut at a word boundary where the text has words; the whole text is behind the status
+link. Where a template can say more than the worst case leaves room for, it says it under
+``{% if detail >= N %}``: render tries the most detailed form first and drops parts (the service's
+name, the current step, a phone number) when they do not fit, or would squeeze the free text
+below twice its budget. A test renders every SMS template with
 worst-case values.
 """
 
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -42,7 +50,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from tracker.deadlines.timezones import TAIPEI
+from tracker.deadlines.display import written
 from tracker.notices.outbox import APPLICANT_KINDS, CHAT_KINDS, STAFF_KINDS
 
 log = logging.getLogger(__name__)
@@ -56,6 +64,11 @@ CHANNELS = ("sms", "email", "line")
 SMS_MAX_UNITS = 134
 # Free-text limits in SMS templates are tried at these multiples, widest first; 1 always fits.
 SMS_CLIP_SCALES = (4.0, 3.0, 2.5, 2.0, 1.5, 1.25, 1.0)
+# How much an SMS template may say (``detail``), most first: at 0 even the worst values fit.
+SMS_DETAIL_LEVELS = (3, 2, 1, 0)
+# A part said beyond the least (a service's name, a phone number) must leave the free text at
+# least this multiple of its worst-case budget: "Needs assessment…", not "Needs…".
+SMS_DETAIL_MIN_SCALE = 2.0
 ELLIPSIS = "…"
 
 # Sent to staff, never to applicants: email only.
@@ -104,8 +117,9 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 _APPLICANT_OPTIONAL: dict[str, Any] = {
-    "masked_name": "",  # 王○明 (tracker.cases.contact.mask_name), for the greeting
+    "masked_name": "",  # 王○明 (tracker.privacy.mask_name), for the greeting
     "contact_phone": "",  # the department's counter phone
+    "sender": "",  # the agency's short name; the department when empty (older notices)
 }
 OPTIONAL_VALUES: dict[str, dict[str, Any]] = {
     **{kind: dict(_APPLICANT_OPTIONAL) for kind in APPLICANT_KINDS},
@@ -120,12 +134,20 @@ OPTIONAL_VALUES: dict[str, dict[str, Any]] = {
     # old_due_date: the due date before the closure moved it; withdrawn, closure_day: a closure
     # called off gives the due date back (the day counts again).
     "retimed": {**_APPLICANT_OPTIONAL, "old_due_date": "", "withdrawn": False, "closure_day": ""},
-    "due_soon": {"masked_name": ""},
-    "supplement_lapsed": {"masked_name": ""},
+    "due_soon": {"masked_name": "", "sender": ""},
+    "supplement_lapsed": {"masked_name": "", "sender": ""},
     # reason_is_default, date_is_default: the reason (the service's default) or the expected
     # completion (the documented rule) was chosen for the clerk, who is asked to confirm it.
-    "overdue_clerk": {"masked_name": "", "reason_is_default": False, "date_is_default": False},
+    "overdue_clerk": {
+        "masked_name": "",
+        "sender": "",
+        "reason_is_default": False,
+        "date_is_default": False,
+    },
 }
+
+# What render() itself gives every template, beside the notice's values.
+RENDER_VARIABLES = frozenset({"language", "detail", "clip_scale"})
 
 _HTML_LANG = {"zh-TW": "zh-Hant-TW", "en": "en"}
 
@@ -156,8 +178,17 @@ def ucs2_units(text: str) -> int:
     return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
 
 
+def _is_word_character(ch: str) -> bool:
+    # Letters and digits of scripts written with spaces; a Han character is a word of its own.
+    return ch.isalnum() and unicodedata.east_asian_width(ch) not in ("W", "F")
+
+
 def clip(value: Any, limit: int) -> str:
-    """The value on one line, cut to ``limit`` UTF-16 units with "…" when it is longer."""
+    """The value on one line, cut to ``limit`` UTF-16 units with "…" when it is longer.
+
+    Text with words is cut after the last whole word that fits (``Home visit…``, never
+    ``Home vis…``); a single word longer than the limit, or Chinese, is cut where the limit falls.
+    """
     if isinstance(value, list | tuple):
         value = " ".join(str(item) for item in value)
     text = oneline(value)
@@ -171,7 +202,14 @@ def clip(value: Any, limit: int) -> str:
             break
         kept.append(ch)
         used += width
-    return "".join(kept).rstrip() + ELLIPSIS
+    cut = "".join(kept)
+    following = text[len(cut)]
+    if cut and _is_word_character(cut[-1]) and _is_word_character(following):
+        # Inside a word: go back to the space before it, if the text has one.
+        space = cut.rfind(" ")
+        if space > 0:
+            cut = cut[:space]
+    return cut.rstrip(" ,;:-–(") + ELLIPSIS
 
 
 @pass_context
@@ -186,24 +224,20 @@ def oneline(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def when(value: Any) -> str:
-    """A date as ``YYYY-MM-DD``; an instant (or its ISO text) as ``YYYY-MM-DD HH:MM`` in Taipei.
+def when(value: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    """A date or instant (or its ISO text) as notices write it in ``language``.
 
-    Hour and minute limits give instants like ``2026-04-13T14:00:00+08:00``: shorter and plainer
-    for a citizen, and the SMS budget counts on at most 16 characters.
+    ``115年4月20日`` / ``20 Apr 2026``; an instant adds the Taipei time, ``115年4月13日 14:00``.
+    Anything else comes back as text.
     """
-    if isinstance(value, str) and "T" in value:
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(TAIPEI)
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, date | datetime | str):
+        return written(value, language)
     return str(value)
+
+
+@pass_context
+def _when_in_language(context: Context, value: Any) -> str:
+    return when(value, context.get("language", DEFAULT_LANGUAGE))
 
 
 def resolve_language(language: str | None) -> str:
@@ -228,7 +262,7 @@ def _environment() -> Environment:
     )
     env.filters["clip"] = _scaled_clip
     env.filters["oneline"] = oneline
-    env.filters["when"] = when
+    env.filters["when"] = _when_in_language
     return env
 
 
@@ -259,7 +293,10 @@ def _check(kind: str, channel: str, values: Mapping[str, Any]) -> dict[str, Any]
     # A string here would be listed one character per line.
     if isinstance(items, str) or not all(isinstance(item, str) for item in items):
         raise ValueError(f"notice '{kind}': 'items' must be a list of strings")
-    return {**OPTIONAL_VALUES.get(kind, {}), **values}
+    context = {**OPTIONAL_VALUES.get(kind, {}), **values}
+    if not context.get("sender") and "department" in context:
+        context["sender"] = context["department"]
+    return context
 
 
 def _block(template: Template, name: str, context: dict[str, Any]) -> str:
@@ -267,21 +304,35 @@ def _block(template: Template, name: str, context: dict[str, Any]) -> str:
     return "".join(template.blocks[name](template.new_context(context))).strip()
 
 
+def _fitted_sms(template: Template, context: dict[str, Any]) -> str:
+    """The SMS saying the most that fits: every part it can, free text cut as little as may be."""
+    sms = ""
+    for detail in SMS_DETAIL_LEVELS:
+        # Cut free text only as much as this message needs: the widest limits that still fit.
+        scales = (
+            SMS_CLIP_SCALES
+            if detail == 0
+            else [scale for scale in SMS_CLIP_SCALES if scale >= SMS_DETAIL_MIN_SCALE]
+        )
+        for scale in scales:
+            sms = template.render({**context, "detail": detail, "clip_scale": scale}).strip()
+            if ucs2_units(sms) <= SMS_MAX_UNITS:
+                return sms
+    return sms
+
+
 def render(kind: str, channel: str, language: str, values: Mapping[str, Any]) -> Rendered:
     """Render notice ``kind`` for ``channel`` (sms or email) in ``language`` (zh-TW fallback)."""
-    context = _check(kind, channel, values)
     language = resolve_language(language)
+    context = {**_check(kind, channel, values), "language": language}
     template = _template(language, kind, channel)
     if channel == "line":
         # The SMS's words, without its budget: LINE takes 5,000 characters.
-        text = template.render({**context, "clip_scale": SMS_CLIP_SCALES[0]}).strip()
+        widest = {"detail": SMS_DETAIL_LEVELS[0], "clip_scale": SMS_CLIP_SCALES[0]}
+        text = template.render({**context, **widest}).strip()
         return Rendered(sms=None, subject=None, text=None, html=None, line=text)
     if channel == "sms":
-        # Cut free text only as much as this message needs: the widest limits that still fit.
-        for scale in SMS_CLIP_SCALES:
-            sms = template.render({**context, "clip_scale": scale}).strip()
-            if ucs2_units(sms) <= SMS_MAX_UNITS:
-                break
+        sms = _fitted_sms(template, context)
         if ucs2_units(sms) > SMS_MAX_UNITS:
             # Longer still goes out (as a third segment); say so, with no personal data.
             log.warning(

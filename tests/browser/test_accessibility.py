@@ -128,13 +128,41 @@ def _case_with_every_action_open(attribute: str) -> Recipe:
 
 def case_action_errors(visit: Visit) -> None:
     page = visit.goto(f"/counter/cases/{visit.app.samples[0]}")
-    extend = page.locator("details#action-extend")
-    extend.locator("summary").click()
-    extend.locator("button[type=submit]").click()
+    transfer = page.locator("details#action-transfer")
+    transfer.locator("summary").click()
+    transfer.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator("details#action-extend[open] .field__error").count() >= 1, page.inner_text(
-        "main"
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator("details#action-transfer[open] .field__error").count() >= 1, (
+        page.inner_text("main")
     )
+
+
+def case_confirmation(visit: Visit) -> None:
+    page = visit.goto(f"/counter/cases/{visit.app.samples[0]}")
+    complete = page.locator("details#action-complete")
+    complete.locator("summary").click()
+    complete.locator("textarea").fill("已核發")
+    complete.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator('button[name="confirmed"]').is_visible(), page.inner_text("main")
+
+
+def sop_form_errors(visit: Visit) -> None:
+    page = visit.goto("/counter/services/emergency-relief/edit")
+    page.locator("#name_zh").fill("")
+    page.locator("#limit_amount").fill("0")
+    page.locator('button[value="preview"]').click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary li").count() == 2, page.inner_text("main")
+
+
+def sop_preview(visit: Visit) -> None:
+    page = visit.goto("/counter/services/emergency-relief/edit")
+    page.locator("#limit_amount").fill("7")
+    page.locator('button[value="preview"]').click()
+    page.wait_for_load_state()
+    assert page.locator("section.preview").is_visible(), page.inner_text("main")
 
 
 def search_results(visit: Visit) -> None:
@@ -191,6 +219,15 @@ PAGES: dict[str, Screen] = {
     "case-overdue-actions-open": Screen("clerk", _case_with_every_action_open("overdue")),
     "case-waiting-actions-open": Screen("clerk", _case_with_every_action_open("paused")),
     "case-action-errors": Screen("clerk", case_action_errors),
+    "case-confirmation": Screen("clerk", case_confirmation),
+    "agency-view": Screen("head", _path("/counter/agency")),
+    "agency-department-queue": Screen("head", _path("/counter/queues/sanmin/social")),
+    "file-choose-department": Screen("head", _path("/counter/file")),
+    "sops": Screen("supervisor", _path("/counter/services")),
+    "sop-form": Screen("supervisor", _path("/counter/services/emergency-relief/edit")),
+    "sop-new": Screen("supervisor", _path("/counter/services/new")),
+    "sop-form-errors": Screen("supervisor", sop_form_errors),
+    "sop-preview": Screen("supervisor", sop_preview),
     "search-form": Screen("clerk", _path("/counter/search")),
     "search-results": Screen("clerk", search_results),
     "search-nothing-found": Screen("clerk", _path("/counter/search?q=zzzz")),

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, Response
 from sqlalchemy import select
 
 from tests.browser.conftest import LANGUAGES, LiveApp, Visit
+from tracker.deadlines.display import written_date
 from tracker.identifiers import format_lookup_code, normalise_lookup_code
 from tracker.models import Case
 from web.core.qr import status_qr_svg, status_qr_url
@@ -74,7 +75,8 @@ def _check_receipt(visit: Visit, lang: str, case: Case) -> str:
     assert code_text == format_lookup_code(case.lookup_code)
     due = page.locator(".receipt__due").inner_text()
     assert case.due_date is not None, "a 5wd case has a due date"
-    assert case.due_date.isoformat() in due, due
+    # As government documents write it: 民國 in Chinese, 7 Dec 2026 in English.
+    assert written_date(case.due_date, "en" if lang == "en" else "zh-TW") in due, due
     _looks_like(lang, page.inner_text("main"), ENGLISH["receipt"])
     svg = page.locator(".receipt__qr svg")
     assert svg.count() == 1, "no QR code on the receipt"

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from tests.cli.conftest import Run
 from tests.conftest import DATA
 from tracker.accounts.users import verify_password
+from tracker.catalogue import DEMO_CATALOGUE
+from tracker.catalogue.file import read_catalogue
 from tracker.db import Database
 from tracker.migrate import head_revision
 from tracker.models import (
@@ -162,6 +164,22 @@ def test_user_create_generates_a_password(run: Run, database: Database) -> None:
         assert verify_password(user.password_hash, password)
 
 
+def test_a_supervisor_may_be_attached_to_a_whole_agency(run: Run, database: Database) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", CATALOGUE)
+    result = run("user", "create", "head", "--role", "supervisor", "--department", "sanmin")
+    assert result.exit_code == 0, result.output
+    with database.transaction() as s:
+        user = s.scalar(select(User).where(User.username == "head"))
+        assert user is not None
+        assert user.department_id is None
+        assert user.agency is not None
+        assert user.agency.code == "sanmin"
+    unknown = run("user", "create", "chief", "--role", "supervisor", "--department", "nowhere")
+    assert unknown.exit_code != 0
+    assert "no agency 'nowhere'" in unknown.output
+
+
 def test_without_a_terminal_a_password_is_generated_not_read(run: Run, database: Database) -> None:
     run("db", "upgrade")
     # Scripts pipe input; a password must never be taken from a pipe that may be logged.
@@ -274,3 +292,45 @@ def test_calendar_reopen_withdraws_a_closure_and_is_audited(run: Run, database: 
         ("closure_declared", actor, "2026-04-15 city-wide", {"retimed": 0, "reason": "颱風"}),
         ("closure_withdrawn", actor, "2026-04-15 city-wide", {"retimed": 0, "reason": "颱風轉向"}),
     ]
+
+
+def test_catalogue_export_is_taken_back_unchanged(
+    run: Run, database: Database, tmp_path: Path
+) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", str(DEMO_CATALOGUE))
+    exported = tmp_path / "exported.yaml"
+    result = run("catalogue", "export", str(exported))
+    assert result.exit_code == 0, result.output
+    assert "5 agencies and 25 services" in result.output
+    versions = _count(database, ServiceVersion)
+    again = run("catalogue", "load", str(exported))
+    assert again.exit_code == 0, again.output
+    assert "No changes" in again.output
+    assert _count(database, ServiceVersion) == versions
+    # What it wrote is the demo catalogue's content, service by service and agency by agency.
+    original, written = read_catalogue(DEMO_CATALOGUE), read_catalogue(exported)
+    assert [s.content() for s in written.services] == [s.content() for s in original.services]
+    assert [a.content() for a in written.agencies] == [a.content() for a in original.agencies]
+
+
+def test_catalogue_export_leaves_out_services_closed_for_filing(
+    run: Run, database: Database, tmp_path: Path
+) -> None:
+    run("db", "upgrade")
+    run("catalogue", "load", CATALOGUE)
+    fewer = tmp_path / "fewer.yaml"
+    text = Path(CATALOGUE).read_text(encoding="utf-8")
+    fewer.write_text(text[: text.index("  - code: petition")], encoding="utf-8")
+    run("catalogue", "load", str(fewer))
+    exported = tmp_path / "exported.yaml"
+    assert run("catalogue", "export", str(exported)).exit_code == 0
+    assert "petition" not in {s.code for s in read_catalogue(exported).services}
+    assert "No changes" in run("catalogue", "load", str(exported)).output
+
+
+def test_catalogue_export_to_an_unwritable_place_says_so(run: Run, tmp_path: Path) -> None:
+    run("db", "upgrade")
+    result = run("catalogue", "export", str(tmp_path / "no-such-folder" / "x.yaml"))
+    assert result.exit_code != 0
+    assert "cannot write" in result.output

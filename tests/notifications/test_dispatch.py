@@ -19,6 +19,7 @@ from notifications.dispatch import (
     Dispatcher,
     backoff,
 )
+from notifications.quiet_hours import sms_held_until
 from tests.factories import create_case
 from tests.notifications.conftest import GONE
 from tests.support.smtp_sink import SmtpSink
@@ -238,6 +239,10 @@ def test_sms_waits_for_the_end_of_quiet_hours_email_does_not(
     sms_row = _notices(catalogue_db)[0]
     assert sms_row.status == "pending" and sms_row.attempts == 0
     assert sms_row.not_before == datetime(2026, 4, 14, 1, 0, tzinfo=UTC)  # 09:00 Taipei
+    # The console reads the same hold back: why the SMS waits, and until when.
+    quiet = dispatcher.sender.settings.sms_quiet_hours
+    held = sms_held_until(sms_row.channel, sms_row.status, sms_row.not_before, clock.now, quiet)
+    assert held == sms_row.not_before
     clock.now = datetime(2026, 4, 14, 1, 0, tzinfo=UTC)
     assert dispatcher.dispatch_once().outcomes == {"sent": 1}
     assert len(twilio_standin.accepted) == 1

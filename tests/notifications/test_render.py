@@ -18,6 +18,7 @@ from notifications.render import (
     KINDS,
     LANGUAGES,
     OPTIONAL_VALUES,
+    RENDER_VARIABLES,
     REQUIRED_VALUES,
     TEMPLATE_DIR,
     MissingValues,
@@ -107,7 +108,7 @@ def test_every_template_renders(kind: str, channel: str, language: str) -> None:
 
 @pytest.mark.parametrize(("kind", "channel", "language"), ALL)
 def test_each_template_uses_only_declared_values(kind: str, channel: str, language: str) -> None:
-    declared = set(REQUIRED_VALUES[kind]) | set(OPTIONAL_VALUES.get(kind, {}))
+    declared = set(REQUIRED_VALUES[kind]) | set(OPTIONAL_VALUES.get(kind, {})) | RENDER_VARIABLES
     assert _variables(f"{language}/{kind}.{channel}.txt") <= declared
 
 
@@ -198,7 +199,8 @@ def test_a_missing_translation_falls_back_to_zh_tw(
     render_module._environment.cache_clear()
     try:
         rendered = render("extension", "email", "en", values("extension"))
-        assert rendered.subject is not None and rendered.subject.startswith("展延通知")
+        assert rendered.subject is not None
+        assert rendered.subject.startswith("【三民區公所社會課】展延通知")
         assert '<html lang="en">' in (rendered.html or "")  # the page still says what it is in
     finally:
         render_module._environment.cache_clear()
@@ -244,28 +246,30 @@ def test_the_status_link_is_a_link_and_items_a_list() -> None:
 
 def test_the_receipt_says_what_design_asks() -> None:
     rendered = render("receipt", "email", "zh-TW", values("receipt"))
-    for fact in ("20260413-0001", "低收入戶申請", "2026-04-20", "7KQ3M-X9PHT", STATUS_URL):
+    for fact in ("20260413-0001", "低收入戶申請", "115年4月20日", "7KQ3M-X9PHT", STATUS_URL):
         assert fact in (rendered.text or "")
     sms = render("receipt", "sms", "zh-TW", values("receipt")).sms or ""
-    for fact in ("20260413-0001", "低收入戶申請", "2026-04-20", "7KQ3M-X9PHT", STATUS_URL):
+    for fact in ("20260413-0001", "低收入戶申請", "115年4月20日", "7KQ3M-X9PHT", STATUS_URL):
         assert fact in sms
+    english = render("receipt", "sms", "en", values("receipt", service="Low-income")).sms or ""
+    assert "20 Apr 2026" in english
 
 
 def test_the_supplement_lists_every_item_the_deadline_and_the_consequence() -> None:
     items = [f"文件{n}" for n in range(1, 8)]
     text = render("supplement", "email", "zh-TW", values("supplement", items=items)).text or ""
     assert all(f"- {item}\n" in text for item in items)
-    assert "2026-04-24" in text and "駁回" in text
+    assert "115年4月24日" in text and "駁回" in text
     english = render("supplement", "email", "en", values("supplement", items=items)).text or ""
     assert "reject" in english
 
 
 def test_the_overdue_notice_says_why_where_when_and_whom_to_call() -> None:
     text = render("overdue", "email", "zh-TW", values("overdue")).text or ""
-    for fact in ("需會同其他機關審查", "訪視", "2026-04-30", "07-311-0000", STATUS_URL):
+    for fact in ("需會同其他機關審查", "訪視", "115年4月30日", "07-311-0000", STATUS_URL):
         assert fact in text
     sms = render("overdue", "sms", "zh-TW", values("overdue")).sms or ""
-    for fact in ("需會同其他機", "2026-04-30", "07-311-0000", STATUS_URL):
+    for fact in ("需會同其他機", "115年4月30日", "07-311-0000", STATUS_URL):
         assert fact in sms
 
 
@@ -337,12 +341,14 @@ def test_a_withdrawn_closure_says_the_day_counts_again() -> None:
 
 def test_instants_are_shown_in_taipei_time() -> None:
     sms = render("receipt", "sms", "zh-TW", values("receipt", due_date="2026-04-13T14:00:00+08:00"))
-    assert sms.sms is not None and "2026-04-13 14:00" in sms.sms
+    assert sms.sms is not None and "115年4月13日 14:00" in sms.sms
+    en = render("receipt", "sms", "en", values("receipt", due_date="2026-04-13T06:00:00+00:00"))
+    assert en.sms is not None and "13 Apr 2026 14:00" in en.sms
 
 
 def test_a_subject_is_one_line_whatever_the_service_name() -> None:
     subject = render("receipt", "email", "en", values("receipt", service="低收入戶\n申請")).subject
-    assert subject == "Application received: 低收入戶 申請 (case 20260413-0001)"
+    assert subject == "[三民區公所社會課] Application received: 低收入戶 申請 (case 20260413-0001)"
 
 
 def test_greeting_uses_the_masked_name_or_none() -> None:
@@ -379,13 +385,50 @@ def test_clip_joins_lists() -> None:
     assert clip(["a", "b"], 10) == "a b"
 
 
-def test_when_formats_dates_and_instants() -> None:
-    assert when("2026-04-20") == "2026-04-20"
-    assert when("2026-04-13T14:00:00+08:00") == "2026-04-13 14:00"
-    assert when(datetime(2026, 4, 13, 6, 0, tzinfo=UTC)) == "2026-04-13 14:00"
-    assert when(date(2026, 4, 20)) == "2026-04-20"
+def test_when_writes_dates_as_government_notices_do() -> None:
+    assert when("2026-04-20") == "115年4月20日"
+    assert when("2026-12-07", "en") == "7 Dec 2026"
+    assert when("2026-04-13T14:00:00+08:00") == "115年4月13日 14:00"
+    assert when(datetime(2026, 4, 13, 6, 0, tzinfo=UTC), "en") == "13 Apr 2026 14:00"
+    assert when(date(2026, 4, 20)) == "115年4月20日"
     assert when("Tomorrow") == "Tomorrow"
     assert when("notTadate") == "notTadate"
+
+
+def test_clip_cuts_words_whole_and_chinese_anywhere() -> None:
+    assert clip("Home visit and income checks in progress", 16) == "Home visit and…"
+    # One word longer than the budget can only be cut inside.
+    assert clip("Supercalifragilistic", 8) == "Superca…"
+    assert clip("家戶訪視及財稅資料查調中", 6) == "家戶訪視及…"
+
+
+@pytest.mark.parametrize("kind", APPLICANT_KINDS)
+def test_every_sms_and_email_names_the_agency_first(kind: str) -> None:
+    told = values(kind, sender="三民區公所")
+    assert (render(kind, "sms", "zh-TW", told).sms or "").startswith("【三民區公所】")
+    assert (render(kind, "email", "zh-TW", told).subject or "").startswith("【三民區公所】")
+    english = values(kind, sender="Sanmin Dist. Office")
+    assert (render(kind, "sms", "en", english).sms or "").startswith("[Sanmin Dist. Office] ")
+    assert "Sanmin Dist. Office" in (render(kind, "email", "en", english).text or "")
+
+
+def test_a_notice_written_before_senders_is_signed_by_its_department() -> None:
+    sms = render("receipt", "sms", "zh-TW", values("receipt")).sms or ""
+    assert sms.startswith("【三民區公所社會課】")
+
+
+def test_the_overdue_sms_names_the_service_and_says_sorry() -> None:
+    told = values("overdue", sender="三民區公所", service="低收入戶申請")
+    zh = render("overdue", "sms", "zh-TW", told).sms or ""
+    assert "抱歉" in zh and "低收入戶申請" in zh
+    en = render("overdue", "sms", "en", told | {"service": "Low-income household"}).sms or ""
+    assert "Sorry" in en and "Low-income household" in en
+
+
+def test_a_service_too_long_for_the_overdue_sms_is_left_out_not_cut() -> None:
+    told = values("overdue", sender="三民區公所", service="謄" * 80)
+    sms = render("overdue", "sms", "zh-TW", told).sms or ""
+    assert "謄" not in sms and ucs2_units(sms) <= render_module.SMS_MAX_UNITS
 
 
 def test_text_to_html_makes_paragraphs_lists_and_links() -> None:

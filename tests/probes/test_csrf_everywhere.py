@@ -32,7 +32,7 @@ from tracker.cases import closing
 from tracker.db import Database
 from tracker.models import Case, Closure, Notice, User
 from tracker.notices.links import survey_token
-from web.counter.case_actions import ACTIONS
+from web.counter.case_actions import ACTIONS, CONFIRMED
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Authenticated by an API key or the provider's signature, by design: no cookie, no CSRF.
@@ -70,10 +70,11 @@ def _accepted(
     data: dict[str, Any],
     prefix: str | None = None,
     status: int = 303,
+    plain: dict[str, Any] | None = None,
 ) -> None:
     """The same form with the page's token is taken and changes the database."""
     before = row_counts(database)
-    response = console.post(path, data, prefix=prefix)
+    response = console.post(path, data, prefix=prefix, plain=plain)
     assert response.status_code == status, (path, response.get_data(as_text=True)[:500])
     assert row_counts(database) != before, path
 
@@ -196,7 +197,10 @@ def _act(console: Console, database: Database) -> None:
         data = {"version": str(version), **data}
         _refused(console, database, path, data, prefix=action)
         assert load_case(database, number).version == version, action
-        _accepted(console, database, path, data, prefix=action)
+        # Actions that cannot be undone are confirmed: the answer travels with the form.
+        plain = {"confirmed": "yes"} if action in CONFIRMED else None
+        _refused(console, database, path, {**data, "confirmed": "yes"}, prefix=action)
+        _accepted(console, database, path, data, prefix=action, plain=plain)
         assert load_case(database, number).version > version, action
 
 
@@ -255,6 +259,41 @@ def _task_done(console: Console, database: Database) -> None:
         assert session.get_one(Notice, task).done_at is not None
 
 
+SOP = {
+    "department": "sanmin/social",
+    "kind": "application",
+    "name_zh": "身心障礙者輔具補助",
+    "name_en": "Assistive devices grant",
+    "limit_amount": "20",
+    "limit_unit": "wd",
+    "supplement_amount": "7",
+    "supplement_unit": "d",
+    "supplement_clock": "pause",
+    "steps_zh": "收件\n審核\n核定",
+    "documents_zh": "申請書",
+    "pickup": "y",
+    "retention_amount": "5",
+    "retention_unit": "y",
+    "intent": "save",
+}
+
+
+def _new_service(console: Console, database: Database) -> None:
+    console.login("boss")
+    console.get("/counter/services/new")
+    data = {**SOP, "code": "assistive-devices", "based_on": "0"}
+    _refused(console, database, "/counter/services/new", data)
+    _accepted(console, database, "/counter/services/new", data)
+
+
+def _edit_service(console: Console, database: Database) -> None:
+    console.login("boss")
+    console.get("/counter/services/five-wd/edit")
+    data = {**SOP, "based_on": "1"}
+    _refused(console, database, "/counter/services/five-wd/edit", data)
+    _accepted(console, database, "/counter/services/five-wd/edit", data)
+
+
 FORMS: dict[str, Callable[[Console, Database], None]] = {
     "status.submit": _status_submit,
     "status.forget": _status_forget,
@@ -264,6 +303,8 @@ FORMS: dict[str, Callable[[Console, Database], None]] = {
     "counter.file_service": _file,
     "counter.act": _act,
     "counter.task_done": _task_done,
+    "counter.new_service": _new_service,
+    "counter.edit_service": _edit_service,
     "counter.create_user_view": _create_user,
     "counter.reload_catalogue": _reload_catalogue,
     "counter.declare_closure_view": _declare_closure,

@@ -1,5 +1,5 @@
-"""Probe: every console route × anonymous, clerk, supervisor, administrator and a clerk of
-another department, each cell an exact status.
+"""Probe: every console route × anonymous, clerk, supervisor, administrator, a clerk of
+another department and the head of the whole agency, each cell an exact status.
 
 tests/web/counter/test_roles.py checks a list of routes allowed/forbidden for four users; this
 matrix is built from the app's url_map (a new console route fails here until it has its row),
@@ -18,45 +18,69 @@ from tracker.db import Database
 from tracker.models import Notice
 from web.counter.case_actions import ACTIONS
 
-WHO = (None, "clerk", "boss", "root", "civil")  # civil: a clerk of sanmin/civil
+# civil: a clerk of sanmin/civil; head: a supervisor of the whole of sanmin (the agency view).
+WHO = (None, "clerk", "boss", "root", "civil", "head")
 LOGIN = "to the login"  # 303 to /counter/login
 
 
 Cells = dict[str | None, int | str]
 
 
-def _cells(anonymous: int | str, clerk: int, boss: int, root: int, civil: int) -> Cells:
-    return dict(zip(WHO, (anonymous, clerk, boss, root, civil), strict=True))
+def _cells(anonymous: int | str, clerk: int, boss: int, root: int, civil: int, head: int) -> Cells:
+    return dict(zip(WHO, (anonymous, clerk, boss, root, civil, head), strict=True))
 
 
-STAFF_PAGE = _cells(LOGIN, 200, 200, 403, 200)
-CASE_PAGE = _cells(LOGIN, 200, 200, 403, 404)
-REPORTS = _cells(LOGIN, 403, 200, 200, 403)
-ADMIN_PAGE = _cells(LOGIN, 403, 403, 200, 403)
+STAFF_PAGE = _cells(LOGIN, 200, 200, 403, 200, 200)
+# A service of sanmin/social: its staff file for it, and the agency's; the civil clerk does not.
+SOCIAL_FILING = _cells(LOGIN, 200, 200, 403, 404, 200)
+CASE_PAGE = _cells(LOGIN, 200, 200, 403, 404, 200)
+REPORTS = _cells(LOGIN, 403, 200, 200, 403, 200)
+ADMIN_PAGE = _cells(LOGIN, 403, 403, 200, 403, 403)
+SOP_PAGE = _cells(LOGIN, 403, 200, 200, 403, 200)
 # POSTs carry the page's CSRF token and no fields: a user who may act gets the form back (422).
-STAFF_FORM = _cells(LOGIN, 422, 422, 403, 422)
-ADMIN_FORM = _cells(LOGIN, 403, 403, 422, 403)
+SOCIAL_FORM = _cells(LOGIN, 422, 422, 403, 404, 422)
+ADMIN_FORM = _cells(LOGIN, 403, 403, 422, 403, 403)
+SOP_FORM = _cells(LOGIN, 403, 422, 422, 403, 422)
 
 # (method, rule) → [(path, expected per user)]; {number} is an open case of sanmin/social.
 MATRIX: dict[tuple[str, str], list[tuple[str, Cells]]] = {
-    ("GET", "/counter"): [("/counter", _cells(LOGIN, 200, 200, 303, 200))],
-    ("GET", "/counter/login"): [("/counter/login", _cells(200, 303, 303, 303, 303))],
-    ("POST", "/counter/login"): [("/counter/login", _cells(200, 200, 200, 200, 200))],
+    ("GET", "/counter"): [("/counter", _cells(LOGIN, 200, 200, 303, 200, 303))],
+    ("GET", "/counter/login"): [("/counter/login", _cells(200, 303, 303, 303, 303, 303))],
+    ("POST", "/counter/login"): [("/counter/login", _cells(200, 200, 200, 200, 200, 200))],
+    ("GET", "/counter/agency"): [("/counter/agency", _cells(LOGIN, 404, 404, 403, 404, 200))],
+    ("GET", "/counter/queues/<agency>/<department>"): [
+        ("/counter/queues/sanmin/social", _cells(LOGIN, 200, 200, 403, 404, 200)),
+        ("/counter/queues/yanchao/social", _cells(LOGIN, 404, 404, 403, 404, 404)),
+    ],
     ("GET", "/counter/file"): [("/counter/file", STAFF_PAGE)],
-    ("GET", "/counter/file/<code>"): [("/counter/file/five-wd", STAFF_PAGE)],
-    ("POST", "/counter/file/<code>"): [("/counter/file/five-wd", STAFF_FORM)],
+    ("GET", "/counter/file/<code>"): [("/counter/file/five-wd", SOCIAL_FILING)],
+    ("POST", "/counter/file/<code>"): [("/counter/file/five-wd", SOCIAL_FORM)],
     ("GET", "/counter/search"): [("/counter/search?q=0912", STAFF_PAGE)],
+    ("GET", "/counter/services"): [("/counter/services", SOP_PAGE)],
+    ("GET", "/counter/services/new"): [("/counter/services/new", SOP_PAGE)],
+    ("POST", "/counter/services/new"): [("/counter/services/new", SOP_FORM)],
+    # five-wd is sanmin/social's; one-month is yanchao's: its supervisors', not these.
+    ("GET", "/counter/services/<code>/edit"): [
+        ("/counter/services/five-wd/edit", SOP_PAGE),
+        ("/counter/services/one-month/edit", _cells(LOGIN, 403, 404, 200, 403, 404)),
+    ],
+    ("POST", "/counter/services/<code>/edit"): [
+        ("/counter/services/five-wd/edit", SOP_FORM),
+    ],
     ("GET", "/counter/cases/<number>"): [("/counter/cases/{number}", CASE_PAGE)],
     ("GET", "/counter/cases/<number>/receipt"): [("/counter/cases/{number}/receipt", CASE_PAGE)],
     ("POST", "/counter/cases/<number>/<action>"): [
-        *[(f"/counter/cases/{{number}}/{a}", _cells(LOGIN, 422, 422, 403, 404)) for a in ACTIONS],
-        ("/counter/cases/{number}/no-such-action", _cells(LOGIN, 404, 404, 403, 404)),
+        *[
+            (f"/counter/cases/{{number}}/{a}", _cells(LOGIN, 422, 422, 403, 404, 422))
+            for a in ACTIONS
+        ],
+        ("/counter/cases/{number}/no-such-action", _cells(LOGIN, 404, 404, 403, 404, 404)),
     ],
     # {quiet} is a case of sanmin/social whose receipt is letter task {task}: taken (the note
     # is optional); no task of {number} has that id.
     ("POST", "/counter/cases/<number>/tasks/<int:notice_id>/done"): [
-        ("/counter/cases/{number}/tasks/{task}/done", _cells(LOGIN, 404, 404, 403, 404)),
-        ("/counter/cases/{quiet}/tasks/{task}/done", _cells(LOGIN, 303, 303, 403, 404)),
+        ("/counter/cases/{number}/tasks/{task}/done", _cells(LOGIN, 404, 404, 403, 404, 404)),
+        ("/counter/cases/{quiet}/tasks/{task}/done", _cells(LOGIN, 303, 303, 403, 404, 303)),
     ],
     ("GET", "/counter/reports"): [("/counter/reports", REPORTS)],
     ("GET", "/counter/reports.csv"): [("/counter/reports.csv", REPORTS)],
@@ -68,10 +92,10 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Cells]]] = {
     ("POST", "/counter/admin/closures"): [("/counter/admin/closures", ADMIN_FORM)],
     # No closure 1 is declared here: the administrator is told so (404), the others refused.
     ("POST", "/counter/admin/closures/<int:closure_id>/withdraw"): [
-        ("/counter/admin/closures/1/withdraw", _cells(LOGIN, 403, 403, 404, 403))
+        ("/counter/admin/closures/1/withdraw", _cells(LOGIN, 403, 403, 404, 403, 403))
     ],
     # Last: it signs out.
-    ("POST", "/counter/logout"): [("/counter/logout", _cells(LOGIN, 303, 303, 303, 303))],
+    ("POST", "/counter/logout"): [("/counter/logout", _cells(LOGIN, 303, 303, 303, 303, 303))],
 }
 
 

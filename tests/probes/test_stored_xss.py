@@ -98,7 +98,10 @@ def _act(console: Console, database: Database, number: str, action: str, **data:
     version = load_case(database, number).version
     console.get(f"/counter/cases/{number}")
     response = console.post(
-        f"/counter/cases/{number}/{action}", {"version": str(version), **data}, prefix=action
+        f"/counter/cases/{number}/{action}",
+        {"version": str(version), **data},
+        prefix=action,
+        plain={"confirmed": "yes"},  # asked by actions that cannot be undone, ignored by others
     )
     assert response.status_code == 303, (action, response.get_data(as_text=True)[:800])
 

@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from web.cli.demo import site_address
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -29,7 +31,7 @@ def test_demo_runs_the_loop_and_shows_the_outbox(tmp_path: Path) -> None:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "TRACKER_INSTANCE": str(tmp_path / "instance"),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # No PUBLIC_BASE_URL: the links follow --port (DESIGN §5.2).
         # SMS is held 21:00-09:00 Taipei by default; the receipts by SMS must show at any hour.
         "SMS_QUIET_HOURS": "",
     }
@@ -47,7 +49,7 @@ def test_demo_runs_the_loop_and_shows_the_outbox(tmp_path: Path) -> None:
         while time.monotonic() < deadline:
             try:
                 page = _get(f"http://127.0.0.1:{port}/outbox")
-                if page.count("收件確認") >= 4:  # every sample's receipt, by SMS and by email
+                if page.count("收件確認") >= 4:  # the samples' receipts, by SMS and by email
                     break
             except OSError:
                 pass
@@ -57,8 +59,11 @@ def test_demo_runs_the_loop_and_shows_the_outbox(tmp_path: Path) -> None:
         assert page.count("收件確認") >= 4, output
         assert "user clerk: password" in output
         assert "[outbox] receipt by sms" in output
+        # The links in the notices lead to where the demo listens, not to :5000.
+        assert f"http://127.0.0.1:{port}/s/" in page
+        assert "127.0.0.1:5000" not in page
         # No phone number or full name reaches the console or the page.
-        for private in ("0912", "+886", "王小明", "meiling@example.org"):
+        for private in ("0912", "+886", "王小明", "yating@example.org"):
             assert private not in output and private not in page
         # It reloads itself with the static script, not a meta refresh (WCAG 2.2.1).
         assert "http-equiv" not in page and 'data-refresh-seconds="10"' in page
@@ -68,3 +73,10 @@ def test_demo_runs_the_loop_and_shows_the_outbox(tmp_path: Path) -> None:
         demo.wait(timeout=10)
         log.close()
     assert (tmp_path / "instance" / "tracker.db").exists()
+
+
+def test_site_address_follows_host_and_port() -> None:
+    assert site_address("127.0.0.1", 5001) == "http://127.0.0.1:5001"
+    assert site_address("0.0.0.0", 8080) == "http://127.0.0.1:8080"
+    assert site_address("::1", 5000) == "http://[::1]:5000"
+    assert site_address("demo.local", 5000) == "http://demo.local:5000"

@@ -23,12 +23,13 @@ from tests.support.processes import Processes, wait_until
 from tests.support.twilio_standin import TwilioStandin
 from tracker.cases.filing import Application, file_case
 from tracker.db import Database
+from tracker.deadlines.display import written_date
 from tracker.models import Case, Notice
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres]
 
 PHONE, E164 = "0912-345-678", "+886912345678"
-RECEIPT, OVERDUE = "收件確認", "逾期："  # how the zh-TW SMS templates name the kind
+RECEIPT, OVERDUE = "收件確認", "逾期，因"  # how the zh-TW SMS templates name the kind
 # From tests/data/watch-catalogue.yaml (service one-minute).
 REASON, FIRST_STEP = "資料查核中", "收件"
 SWEEP_DONE = re.compile(r"Task sweep-deadlines\[[^\]]+\] succeeded")
@@ -94,7 +95,7 @@ def test_a_one_minute_case_gets_one_receipt_and_one_overdue_sms(
     with watch_db.transaction() as session:
         stored = session.get(Case, case_id)
         assert stored is not None and stored.expected_completion is not None
-        expected = stored.expected_completion.isoformat()
+        expected = written_date(stored.expected_completion, "zh-TW")  # 民國, as notices write it
         rows = {
             (n.kind, n.channel): n
             for n in session.scalars(select(Notice).where(Notice.case_id == case_id))

@@ -32,6 +32,7 @@ from tests.support.smtp_sink import SmtpSink
 from tests.support.twilio_standin import Scripted, TwilioStandin
 from tracker.calendar.store import load_calendar
 from tracker.db import Database
+from tracker.deadlines.display import written_date
 from tracker.deadlines.timezones import local_date
 from tracker.models import Case, CaseEvent, Department, Notice, Service
 from tracker.notices.outbox import SENDING
@@ -432,7 +433,7 @@ def test_a_closure_tells_each_applicant_their_new_date_once(
     for i, case_id in enumerate(case_ids):
         [sms] = [r for r in retimed if r.to == _phone(i)[1]]
         body = sms.body or ""
-        assert numbers[case_id] in body and new_due[case_id].isoformat() in body, body
+        assert numbers[case_id] in body and written_date(new_due[case_id], "zh-TW") in body, body
         assert "颱風停止上班" in body, body
     with watch_db.transaction() as session:
         statuses = Counter(session.scalars(select(Notice.status).where(Notice.kind == "retimed")))

@@ -1,6 +1,6 @@
 """Recording and reading the audit log: console logins, and every administrative change (users,
-API keys, catalogue reloads, calendar imports, closures) whether the console or the command line
-made it."""
+API keys, catalogue reloads, SOPs edited in the console, calendar imports, closures) whether the
+console or the command line made it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ LOGIN_FAILED = "login_failed"
 LOGOUT = "logout"
 USER_CREATED = "user_created"
 CATALOGUE_RELOADED = "catalogue_reloaded"
+# A service's SOP saved in the console's editor: its new version and what changed (a diff).
+SOP_SAVED = "sop_saved"
 CLOSURE_DECLARED = "closure_declared"
 CLOSURE_WITHDRAWN = "closure_withdrawn"
 # The command line's own administration (web/cli/) is recorded like the console's.

@@ -43,6 +43,25 @@ def generate_password() -> str:
     return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4))
 
 
+def resolve_workplace(session: Session, workplace: str) -> tuple[int | None, int | None]:
+    """(department id, agency id) of ``AGENCY/DEPT`` (a department) or ``AGENCY`` (the whole
+    agency: its supervisors' agency view, its one-stop counter); ValueError saying why not."""
+    agency_code, slash, dept_code = workplace.strip().partition("/")
+    if not slash:
+        agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
+        if agency_id is None:
+            raise ValueError(f"there is no agency '{workplace}'")
+        return None, agency_id
+    department_id = session.scalar(
+        select(Department.id)
+        .join(Agency)
+        .where(Agency.code == agency_code, Department.code == dept_code)
+    )
+    if department_id is None:
+        raise ValueError(f"there is no department '{workplace}' (write agency/dept)")
+    return department_id, None
+
+
 def create_user(
     session: Session,
     username: str,
@@ -53,7 +72,10 @@ def create_user(
     department: str | None = None,
     display_name: str = "",
 ) -> User:
-    """Create a console user; refuses a taken name, unknown role or department, short password."""
+    """Create a console user; refuses a taken name, unknown role or department, short password.
+
+    ``department`` is ``AGENCY/DEPT``, or ``AGENCY`` for staff of the whole agency.
+    """
     errors: dict[str, str] = {}
     username = username.strip().lower()
     if not _USERNAME.match(username):
@@ -64,16 +86,12 @@ def create_user(
         errors["role"] = "must be clerk, supervisor or admin"
     if len(password) < MIN_PASSWORD:
         errors["password"] = f"must be at least {MIN_PASSWORD} characters"
-    department_id = None
+    department_id = agency_id = None
     if department:
-        agency_code, _, dept_code = department.partition("/")
-        department_id = session.scalar(
-            select(Department.id)
-            .join(Agency)
-            .where(Agency.code == agency_code, Department.code == dept_code)
-        )
-        if department_id is None:
-            errors["department"] = f"there is no department '{department}' (write agency/dept)"
+        try:
+            department_id, agency_id = resolve_workplace(session, department)
+        except ValueError as exc:
+            errors["department"] = str(exc)
     elif role in (Role.CLERK, Role.SUPERVISOR):
         errors["department"] = "clerks and supervisors belong to a department (agency/dept)"
     if errors:
@@ -84,6 +102,7 @@ def create_user(
         password_hash=hash_password(password),
         role=role,
         department_id=department_id,
+        agency_id=agency_id,
         active=True,
         created_at=now,
     )

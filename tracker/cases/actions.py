@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.cases.deadline import apply_deadline, supplement_deadline
-from tracker.cases.steps import begin, checked_text
+from tracker.cases.steps import Checks, begin, checked_text
 from tracker.deadlines.limits import InvalidLimit, TimeLimit, parse_limit
 from tracker.deadlines.timezones import local_date, require_aware
 from tracker.errors import IllegalTransition, InvalidInput
@@ -91,23 +91,26 @@ def request_supplement(
         expected_version=expected_version,
     )
     case = step.case
-    clean_items = [checked_text("items", item) for item in items]
+    checks = Checks()
+    clean_items = [checks.text("items", item) for item in items]
     clean_items = [item for item in clean_items if item]
     if not clean_items:
-        raise InvalidInput({"items": "list every missing document (at least one)"})
+        checks.refuse("items", "list every missing document (at least one)")
+    if deadline is not None and deadline <= local_date(now):
+        checks.refuse("deadline", "the supplement deadline must be after today")
+    note = checks.text("note", note)
+    checks.done()
     calendar = step.calendar
     if deadline is None:
         period = parse_limit(case.service_version.supplement_deadline)
         deadline = supplement_deadline(now, period, calendar)
-    elif deadline <= local_date(now):
-        raise InvalidInput({"deadline": "the supplement deadline must be after today"})
     case.pauses.append(
         Pause(requested_at=now, items=clean_items, supplement_due=deadline, resumed_at=None)
     )
     apply_deadline(case, calendar)
     return step.finish(
         "supplement_requested",
-        note=checked_text("note", note),
+        note=note,
         public=True,
         data={"items": clean_items, "supplement_due": deadline.isoformat()},
         notice="supplement",
@@ -160,12 +163,18 @@ def extend(
         session, case_id, Action.EXTEND, actor=actor, now=now, expected_version=expected_version
     )
     case = step.case
-    reason = checked_text("reason", reason, required=True)
+    checks = Checks()
+    reason = checks.text("reason", reason, required=True)
     limit = parse_limit(case.service_version.time_limit)
+    amount: TimeLimit | None = None
     try:
         amount = extension if isinstance(extension, TimeLimit) else parse_limit(extension)
     except InvalidLimit as exc:
-        raise InvalidInput({"extension": str(exc)}) from None
+        checks.refuse("extension", str(exc))
+    if amount is not None and (amount.unit != limit.unit or amount.amount > limit.amount):
+        checks.refuse(
+            "extension", f"may be at most the original limit, {limit} (same unit, {limit.unit})"
+        )
     if case.extension is not None:
         raise IllegalTransition(
             f"Case {case.number} has already been extended once; the law allows one extension."
@@ -174,10 +183,8 @@ def extend(
         raise IllegalTransition(
             f"Case {case.number} is already overdue; an extension must be recorded before that."
         )
-    if amount.unit != limit.unit or amount.amount > limit.amount:
-        raise InvalidInput(
-            {"extension": f"may be at most the original limit, {limit} (same unit, {limit.unit})"}
-        )
+    checks.done()
+    assert amount is not None
     old_due = case.due_date.isoformat() if case.due_date else None
     case.extension = str(amount)
     case.extension_reason = reason
@@ -200,7 +207,7 @@ def set_overdue_info(
     session: Session,
     case_id: int,
     reason: str,
-    expected_completion: date,
+    expected_completion: date | None,
     *,
     actor: str,
     now: datetime,
@@ -216,9 +223,14 @@ def set_overdue_info(
         expected_version=expected_version,
     )
     case = step.case
-    reason = checked_text("reason", reason, required=True)
-    if expected_completion < local_date(now):
-        raise InvalidInput({"expected_completion": "cannot be in the past"})
+    checks = Checks()
+    reason = checks.text("reason", reason, required=True)
+    if expected_completion is None:
+        checks.refuse("expected_completion", "is required")
+    elif expected_completion < local_date(now):
+        checks.refuse("expected_completion", "cannot be in the past")
+    checks.done()
+    assert expected_completion is not None
     case.overdue_reason = reason
     case.expected_completion = expected_completion
     return step.finish(
@@ -244,7 +256,8 @@ def transfer(
         session, case_id, Action.TRANSFER, actor=actor, now=now, expected_version=expected_version
     )
     case = step.case
-    reason = checked_text("reason", reason, required=True)
+    checks = Checks()
+    reason = checks.text("reason", reason, required=True)
     agency_code, _, dept_code = department.partition("/")
     target = session.scalar(
         select(Department)
@@ -252,9 +265,11 @@ def transfer(
         .where(Agency.code == agency_code, Department.code == dept_code)
     )
     if target is None:
-        raise InvalidInput({"department": f"there is no department '{department}'"})
-    if target.id == case.department_id:
-        raise InvalidInput({"department": "the case is already with that department"})
+        checks.refuse("department", f"there is no department '{department}'")
+    elif target.id == case.department_id:
+        checks.refuse("department", "the case is already with that department")
+    checks.done()
+    assert target is not None
     old = case.department.path
     case.department = target
     case.assigned_user_id = None

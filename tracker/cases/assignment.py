@@ -15,7 +15,7 @@ from tracker.models import Case, User
 def assign(
     session: Session,
     case_id: int,
-    user_id: int,
+    user_id: int | None,
     *,
     actor: str,
     now: datetime,
@@ -25,7 +25,7 @@ def assign(
     case = lock_case(session, case_id, expected_version)
     if not case.is_open:
         raise IllegalTransition(f"Case {case.number} is closed; it cannot be assigned.")
-    user = session.get(User, user_id)
+    user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.active or user.department_id != case.department_id:
         raise InvalidInput({"user": "assign the case to an active user of its department"})
     case.assigned_user_id = user.id

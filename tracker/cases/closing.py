@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from tracker.cases.steps import begin, checked_text, end_open_pause
-from tracker.errors import IllegalTransition, InvalidInput
+from tracker.cases.steps import Checks, begin, checked_text, end_open_pause
+from tracker.errors import IllegalTransition
 from tracker.lifecycle import Action
 from tracker.models import Case
 from tracker.notices.outbox import queue_case_notice
@@ -39,8 +39,10 @@ def transfer_out(
         now=now,
         expected_version=expected_version,
     )
-    reason = checked_text("reason", reason, required=True)
-    to = checked_text("agency", agency_name, required=True)
+    checks = Checks()
+    reason = checks.text("reason", reason, required=True)
+    to = checks.text("agency", agency_name, required=True)
+    checks.done()
     return step.finish(
         "transferred_out",
         note=reason,
@@ -68,6 +70,8 @@ def complete(
     case.current_step = len(case.service_version.steps) - 1
     result = checked_text("note", note)
     department = case.department
+    # Where nothing is collected (relief paid by bank transfer) the notice names no counter.
+    collect = case.service_version.pickup
     step.finish(
         "completed",
         note=result,
@@ -75,8 +79,8 @@ def complete(
         notice="ready",
         notice_values={
             "result": result,
-            "pickup_place": in_language(department.address, case.language),
-            "pickup_hours": in_language(department.hours, case.language),
+            "pickup_place": in_language(department.address, case.language) if collect else "",
+            "pickup_hours": in_language(department.hours, case.language) if collect else "",
         },
     )
     queue_case_notice(
@@ -141,9 +145,11 @@ def decline(
             action=Action.DECLINE.value,
             kind=case.service.kind,
         )
+    checks = Checks()
     if ground not in DECLINE_GROUNDS:
-        raise InvalidInput({"ground": f"must be one of {', '.join(DECLINE_GROUNDS)}"})
-    reason = checked_text("reason", reason, required=True)
+        checks.refuse("ground", f"must be one of {', '.join(DECLINE_GROUNDS)}")
+    reason = checks.text("reason", reason, required=True)
+    checks.done()
     end_open_pause(case, now)
     return step.finish(
         "not_handled",

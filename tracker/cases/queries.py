@@ -16,7 +16,9 @@ from tracker.models import Case, CaseEvent, Department, Notice, User
 QUEUE_LIMIT = 500
 SEARCH_LIMIT = 50
 _NUMBER = re.compile(r"^\d{4,8}(-\d{0,4})?$")
-_PHONE = re.compile(r"^\+?[\d\s().-]{6,20}$")
+_PHONE = re.compile(r"^\+?[\d\s().-]{4,20}$")
+# The last digits a clerk may search a phone number by: four, as people say "the one ending 5678".
+PHONE_TAIL_DIGITS = 4
 
 
 def _open_by_due() -> Select[tuple[Case]]:
@@ -56,9 +58,11 @@ def search_cases(
         digits = re.sub(r"\D", "", text)
         with contextlib.suppress(ValueError):  # not a whole number: the partial match below
             conditions.append(Case.applicant_phone == normalise_phone(text)[0])
-        if len(digits) >= 6:
-            # A partial number: its last digits (stored numbers are +886 without the leading 0).
-            conditions.append(Case.applicant_phone.endswith(digits.lstrip("0"), autoescape=True))
+        if len(digits) >= PHONE_TAIL_DIGITS:
+            # A partial number: its last digits. Stored numbers are +886 without the trunk 0,
+            # which only a number typed from its start has (0912…); "0678" are last digits.
+            tail = digits[1:] if digits.startswith("0") and len(digits) >= 9 else digits
+            conditions.append(Case.applicant_phone.endswith(tail, autoescape=True))
     if not conditions:
         conditions.append(Case.applicant_name.contains(text, autoescape=True))
     query = (

@@ -99,13 +99,38 @@ def begin(
     return Step(session, case, case.status, next_status(case.status, action), actor, now)
 
 
+class Checks:
+    """An action's input checked whole: every bad field is named in one refusal, so a clerk
+    corrects them all at once instead of one per try."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, str] = {}
+
+    def text(self, name: str, value: str | None, *, required: bool = False) -> str:
+        """A note, reason or item as typed, checked; "" (and a problem) when it is not right."""
+        check = required_text if required else clean_text
+        try:
+            return check(value, max_length=NOTE_MAX)
+        except ValueError as exc:
+            self.refuse(name, str(exc))
+            return ""
+
+    def refuse(self, name: str, problem: str) -> None:
+        """Record a problem with field ``name`` (the first one found for it stands)."""
+        self.problems.setdefault(name, problem)
+
+    def done(self) -> None:
+        """Refuse the action, as InvalidInput naming every bad field, if any was found."""
+        if self.problems:
+            raise InvalidInput(dict(self.problems))
+
+
 def checked_text(name: str, value: str | None, *, required: bool = False) -> str:
-    """A note, reason or item as typed, checked; refused as InvalidInput naming ``name``."""
-    check = required_text if required else clean_text
-    try:
-        return check(value, max_length=NOTE_MAX)
-    except ValueError as exc:
-        raise InvalidInput({name: str(exc)}) from None
+    """One text checked alone (see ``Checks`` for several); refused as InvalidInput."""
+    checks = Checks()
+    text = checks.text(name, value, required=required)
+    checks.done()
+    return text
 
 
 def end_open_pause(case: Case, now: datetime) -> None:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from tracker.deadlines.engine import working_days_left
-from tracker.deadlines.timezones import local_date, require_aware
+from tracker.deadlines.timezones import local_date, require_aware, start_of_local_day
 from tracker.deadlines.workcalendar import WorkCalendar
 
 # Amber from two working days before the due date: the watch's due-soon warning comes on the
@@ -56,3 +56,17 @@ def standing(
     if now >= due_at:
         return Standing(Urgency.OVERDUE, left)
     return Standing(Urgency.DUE_SOON if left <= DUE_SOON_WORKING_DAYS else Urgency.ON_TIME, left)
+
+
+def due_soon_before(now: datetime, calendar: WorkCalendar) -> datetime:
+    """The overdue instant before which an open case with a day or month limit is due soon at
+    ``now``: its due date leaves at most DUE_SOON_WORKING_DAYS working days, as ``standing``
+    says. For a count over many cases in one range condition (the agency view).
+
+    Worked example: on Friday 2026-04-17, the working days after it are Monday 04-20, Tuesday
+    04-21 and Wednesday 04-22; a case due Tuesday has 2 left (due soon), one due Wednesday 3. The
+    bound is 00:00 Taipei on Wednesday, the overdue instant of a case due Tuesday.
+    """
+    require_aware(now, "now")
+    first_not_soon = calendar.nth_working_day_after(local_date(now), DUE_SOON_WORKING_DAYS + 1)
+    return start_of_local_day(first_not_soon)

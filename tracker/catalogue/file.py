@@ -24,10 +24,13 @@ Keys accepted; anything else is refused, so a typo never silently drops a rule:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
-from yaml.nodes import MappingNode, Node
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from tracker.catalogue.specs import (
     CLOCKS,
@@ -109,6 +112,67 @@ def parse_catalogue(text: str, filename: str) -> Catalogue:
     if reader.errors or catalogue is None:
         raise CatalogueInvalid(reader.errors)
     return catalogue
+
+
+class ServiceRefused(CatalogueInvalid):
+    """A service refused outside a file (the console's SOP editor): each problem also under the
+    service's key it is about (``name``, ``time_limit``, ``steps``...), for the form's fields."""
+
+    def __init__(self, errors: list[CatalogueError], by_key: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.by_key = by_key
+
+
+def read_service(
+    document: Mapping[str, Any],
+    *,
+    departments: Mapping[str, Collection[str]],
+    taken: Collection[str] = (),
+    filename: str = "service",
+) -> ServiceSpec:
+    """Check one service given as the file would give it (a mapping of its keys), exactly as
+    ``parse_catalogue`` checks a service in a file, with the same messages.
+
+    ``departments`` are the known agencies' department codes; ``taken`` the codes of other
+    services. The mapping is written as the YAML a file would hold and read back through the
+    same reader, so the console's editor and the file cannot come to disagree.
+    """
+    text = yaml.safe_dump(
+        dict(document), allow_unicode=True, sort_keys=False, default_flow_style=None, width=1 << 16
+    )
+    reader = _Reader(filename)
+    root = reader.compose(text)
+    known = {code: (0, set(codes)) for code, codes in departments.items()}
+    seen: dict[str, int] = {}
+    spec = None
+    if root is not None:
+        code = peek_code(root)
+        if code in taken:
+            reader.error(root, f"duplicate service code '{code}' (another service has it)")
+        spec = reader.service(root, 1, known, seen)
+    if reader.errors or spec is None:
+        raise ServiceRefused(reader.errors, _errors_by_key(root, reader.errors))
+    return spec
+
+
+def _errors_by_key(root: Node | None, errors: list[CatalogueError]) -> dict[str, list[str]]:
+    """Each error under the top-level key whose lines it falls in ("" for the service itself)."""
+    starts: list[tuple[int, str]] = []
+    if isinstance(root, MappingNode):
+        starts = sorted(
+            (line_of(key), key.value) for key, _ in root.value if isinstance(key, ScalarNode)
+        )
+    found: dict[str, list[str]] = {}
+    for error in errors:
+        key = ""
+        for line, name in starts:
+            if line <= error.line:
+                key = name
+        # A missing key is reported on the mapping's first line: it belongs to the service.
+        if error.reason.startswith("missing required key"):
+            key = ""
+        found.setdefault(key, []).append(error.reason)
+    return found
 
 
 class _Reader(NodeReader):

@@ -1,4 +1,5 @@
-"""Putting a checked catalogue file into the database (``tracker catalogue load``).
+"""Putting a checked catalogue file into the database (``tracker catalogue load``), or one
+service saved in the console's SOP editor (``load_service``).
 
 Agencies and departments are updated in place. A service whose SOP changed gets a new version;
 cases already filed keep the version they were filed under, so a changed limit applies to new
@@ -11,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -97,6 +99,34 @@ def load_catalogue(session: Session, catalogue: Catalogue, *, now: datetime) -> 
             report.deactivated.append(f"service {service.code}")
     session.flush()
     return report
+
+
+def load_service(session: Session, spec: ServiceSpec, *, now: datetime) -> LoadReport:
+    """Apply one checked service (the SOP editor's save) in the caller's transaction: a new SOP
+    version when it changed, nothing when it did not. Its agency and department must exist."""
+    department = session.scalar(
+        select(Department)
+        .join(Agency)
+        .where(Agency.code == spec.agency, Department.code == spec.department)
+    )
+    if department is None:
+        raise ValueError(f"there is no department '{spec.agency}/{spec.department}'")
+    report = LoadReport()
+    _load_service(session, spec, department, now, report)
+    session.flush()
+    return report
+
+
+def sop_changes(before: ServiceSpec | None, after: ServiceSpec) -> dict[str, Any]:
+    """What a new SOP version changes, key by key (``{"time_limit": {"from": "30wd", "to":
+    "20wd"}}``): the audit log's diff of a save. Everything, from nothing, for a new service."""
+    old = before.content() if before is not None else {}
+    new = after.content()
+    return {
+        key: {"from": old.get(key), "to": new.get(key)}
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+    }
 
 
 def _load_service(

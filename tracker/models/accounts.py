@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base
-from tracker.models.catalogue import Department
+from tracker.models.catalogue import Agency, Department
 
 
 class Role(StrEnum):
@@ -29,11 +29,15 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(12))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # Staff of a whole agency (no department): its supervisors' agency view, its one-stop
+    # counter's clerks (單一窗口) who file for any of its departments.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 
     department: Mapped[Department | None] = relationship(lazy="joined")
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
 
 
 class ApiKey(Base):

@@ -62,6 +62,17 @@ class Case(Base):
             sqlite_where=text("watch_at IS NOT NULL"),
         ),
         Index("ix_cases_department_status", "department_id", "status"),
+        # The agency view counts each department's open cases by due instant and status
+        # (tracker.cases.overview): on PostgreSQL an index-only scan of the agency's open cases,
+        # never a visit to their wide rows.
+        Index(
+            "ix_cases_open_department_due",
+            "department_id",
+            "due_at",
+            postgresql_where=text(_OPEN_SQL),
+            sqlite_where=text(_OPEN_SQL),
+            postgresql_include=["due_date", "status"],
+        ),
         Index("ix_cases_applicant_phone", "applicant_phone"),
         # Reports and open data group a month range of receipts (tracker.reports.statistics); on
         # PostgreSQL the index carries every column they read, so a short range is an index-only

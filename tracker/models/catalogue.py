@@ -24,6 +24,11 @@ class Agency(Base):
 
     departments: Mapped[list[Department]] = relationship(back_populates="agency")
 
+    @property
+    def sender(self) -> Bilingual:
+        """The name notices are signed with: the short name, else the name (DESIGN §5.1)."""
+        return self.short_name or self.name
+
 
 class Department(Base):
     """A section of an agency (課室) that handles cases."""

@@ -342,6 +342,7 @@ class BatchNotices:
                 current_step=row.current_step,
                 department_name=department.name,
                 department_phone=department.phone,
+                sender=department.agency.sender,
                 due=due,
             )
         return known

@@ -1,4 +1,9 @@
-"""What every notice about a case may say: its number, code, masked name, service, due date."""
+"""What every notice about a case may say: who sends it, the case's number, code, masked name,
+service and due date.
+
+Every SMS and email names its sender first (DESIGN §4.6): the agency's short name (【三民區公所】),
+so a citizen wary of scam texts sees the office, not only a section that several districts have.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ def case_values(case: Case, language: str | None = None) -> dict[str, Any]:
         current_step=case.current_step,
         department_name=case.department.name,
         department_phone=case.department.phone,
+        sender=case.department.agency.sender,
         due=Deadline(case.due_date, case.due_at) if case.due_at else None,
     )
 
@@ -39,6 +45,7 @@ def values_of(
     current_step: int,
     department_name: Mapping[str, str],
     department_phone: str | None,
+    sender: Mapping[str, str],
     due: Deadline | None,
 ) -> dict[str, Any]:
     """The common notice values from plain columns (bulk writers have no ORM objects)."""
@@ -50,6 +57,7 @@ def values_of(
         "lookup_code": format_lookup_code(lookup_code),
         "masked_name": mask_name(applicant_name),
         "service": in_language(service_name, language),
+        "sender": in_language(sender, language),
         "department": in_language(department_name, language),
         "contact_phone": department_phone or "",
         "due_date": due.display() if due else "",

@@ -18,7 +18,11 @@ def user() -> None:
 @user.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["clerk", "supervisor", "admin"]), required=True)
-@click.option("--department", help="AGENCY/DEPT, e.g. sanmin/social (clerks and supervisors).")
+@click.option(
+    "--department",
+    help="AGENCY/DEPT, e.g. sanmin/social; or AGENCY, e.g. sanmin, for a whole agency "
+    "(a supervisor's agency view, a one-stop counter's clerk).",
+)
 @click.option("--name", "display_name", default="", help="The name shown in the console.")
 @click.option(
     "--generate-password", is_flag=True, help="Generate a password instead of asking for one."

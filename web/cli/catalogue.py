@@ -1,4 +1,4 @@
-"""``tracker db upgrade`` and ``tracker catalogue load``: the schema and the SOP catalogue."""
+"""``tracker db upgrade``, ``tracker catalogue load`` and ``export``: the schema and the SOPs."""
 
 from __future__ import annotations
 
@@ -59,3 +59,28 @@ def catalogue_load(file: Path) -> None:
         )
     for line in report.lines():
         click.echo(line)
+
+
+@catalogue.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@refusals
+def catalogue_export(file: Path) -> None:
+    """Write the catalogue as the database holds it to FILE (YAML that `catalogue load` takes
+    back unchanged), with the SOP versions saved in the console."""
+    from tracker.catalogue.export import catalogue_yaml, stored_catalogue
+
+    now = utc_now()
+    with transaction(settings_or_exit()) as session:
+        catalogue = stored_catalogue(session)
+    header = (
+        f"Service catalogue exported by `tracker catalogue export` on {now:%Y-%m-%d %H:%M} UTC.\n"
+        "Edit it and load it with `tracker catalogue load FILE` (DESIGN §5.1 describes the keys)."
+    )
+    try:
+        file.write_text(catalogue_yaml(catalogue, header), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {file}: {exc.strerror}")
+    click.echo(
+        f"Wrote {len(catalogue.agencies)} agencies and {len(catalogue.services)} services "
+        f"to {file}."
+    )

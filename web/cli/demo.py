@@ -6,6 +6,7 @@ worker; the other commands are ``web.cli``'s.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import click
@@ -23,6 +24,17 @@ from web.cli.base import main
 from web.cli.demo_data import prepare_demo
 
 __all__ = ["main"]
+
+# Listening everywhere is no address to link to: links name this machine as itself reaches it.
+_EVERYWHERE = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104 - names, no bind
+
+
+def site_address(host: str, port: int) -> str:
+    """The demo's public address for ``--host`` and ``--port``: http://127.0.0.1:5000."""
+    host = _EVERYWHERE.get(host, host)
+    if ":" in host:  # an IPv6 address goes in brackets
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @main.command()
@@ -42,6 +54,9 @@ def demo(host: str, port: int) -> None:
     if settings.catalogue_file is None:
         # The admin's "reload catalogue" reloads what the demo loaded.
         settings = replace(settings, catalogue_file=DEMO_CATALOGUE)
+    if not os.environ.get("PUBLIC_BASE_URL", "").strip():
+        # The links in notices and the receipts' QR codes lead to where the demo listens.
+        settings = replace(settings, public_base_url=site_address(host, port))
     click.echo(f"Database: {settings.database_url}")
     migrate.upgrade(settings.database_url)
     database = Database(settings.database_url)
@@ -80,8 +95,8 @@ def demo(host: str, port: int) -> None:
     dispatcher = Dispatcher(database, channels_from_settings(settings), settings)
     worker = EmbeddedWorker(database, dispatcher, on_round=print_outbox)
     worker.start()
-    site = f"http://{host}:{port}"
-    click.echo(f"Counter console: {site}/counter   (log in as clerk, supervisor or admin)")
+    site = settings.public_base_url
+    click.echo(f"Counter console: {site}/counter   (log in as clerk, supervisor, head or admin)")
     click.echo(f"Citizen status:  {site}/status    (a case number and its code, as above)")
     click.echo(f"Outbox page:     {site}/outbox    (Ctrl+C stops the demo)")
     try:

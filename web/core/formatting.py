@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from datetime import date, datetime
 from typing import Any, Protocol
 
-from babel import dates
 from flask import Flask
 from flask_babel import ngettext
 
+from tracker.deadlines.display import written
 from tracker.deadlines.limits import InvalidLimit, Unit, parse_limit
-from tracker.deadlines.timezones import TAIPEI
 from tracker.text import in_language
 from tracker.watch.overdue import reason_for_delay
-from web.core.i18n import LOCALE_OBJECTS, current_locale, text_language
+from web.core.i18n import current_locale, text_language
 from web.core.wording import event_label, status_class, status_label
-
-# Babel's own "long" date reads well in both languages; an instant adds the Taipei clock time
-# after it: "y年M月d日 HH:mm", "MMMM d, y, HH:mm".
-_CLOCK_SEPARATOR = {"zh_TW": " ", "en": ", "}
 
 
 def localized(text: Mapping[str, str] | None) -> str:
@@ -53,37 +47,13 @@ def event_note(event: TimelineEvent) -> str | None:
 
 
 def day(value: date | str | None) -> str:
-    """A calendar date, e.g. ``2026年4月24日`` / ``24 April 2026``."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        # Stored event data says YYYY-MM-DD for day limits, an ISO instant for hour limits.
-        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-    if isinstance(value, datetime):
-        return instant(value)
-    return _long_date(value, current_locale())
+    """A calendar date as documents write it: ``115年4月24日`` / ``24 Apr 2026``."""
+    return written(value, current_locale())
 
 
 def instant(value: datetime | str | None) -> str:
     """An instant in Asia/Taipei with the clock time (a naive one is taken as UTC)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(TAIPEI)
-    locale = current_locale()
-    return (
-        f"{_long_date(local.date(), locale)}{_CLOCK_SEPARATOR[locale]}"
-        f"{local.hour:02d}:{local.minute:02d}"
-    )
-
-
-@lru_cache(maxsize=8192)
-def _long_date(value: date, locale: str) -> str:
-    """Babel's long date, kept per day and language: Babel reads its pattern at every call."""
-    return dates.format_date(value, "long", locale=LOCALE_OBJECTS[locale])
+    return written(value, current_locale())
 
 
 def limit_words(limit: str) -> str:

@@ -15,6 +15,7 @@ from web.counter import (
     queues,
     reports,
     search,
+    sop,
     tasks,
 )
 from web.counter.access import current_user
@@ -30,6 +31,7 @@ __all__ = [
     "queues",
     "reports",
     "search",
+    "sop",
     "tasks",
 ]
 
@@ -45,6 +47,8 @@ def _template_helpers() -> dict[str, object]:
         "notice_labels": present.NOTICE_LABELS,
         "notice_status_labels": present.NOTICE_STATUS_LABELS,
         "notice_channel_labels": present.CHANNEL_LABELS,
+        "provider_status_labels": present.PROVIDER_STATUS_LABELS,
+        "held_until": present.held_until,
         "channel_labels": forms.CHANNEL_LABELS,
         "notify_labels": forms.NOTIFY_LABELS,
         "language_labels": forms.LANGUAGE_LABELS,

@@ -6,6 +6,9 @@ Role rules (DESIGN §1, issue 4):
 - supervisor: the same cases as the department's clerks ("the department and its reports": a
   department's staff are its supervisor's reports, so both see the department) and may assign
   cases to any user of the department;
+- staff of a whole agency (``--department AGENCY``): the cases of every department of the
+  agency; a supervisor there reads the agency view (區長, 秘書), a clerk there is its one-stop
+  counter (單一窗口) and files for any of its departments, choosing which;
 - admin: users, catalogue reload, calendar closures and the audit log; no cases (an
   administrator is not a case handler, and keeping cases out of that account limits the harm a
   stolen admin login can do).
@@ -22,11 +25,12 @@ from dataclasses import dataclass
 from typing import Final, TypeVar
 
 from flask import abort, current_app, g
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.cases.store import get_case
 from tracker.errors import NotFound
-from tracker.models import Case, Role
+from tracker.models import Case, Department, Role
 
 PUBLIC: Final = "public"
 CASE_ROLES: Final = (Role.CLERK, Role.SUPERVISOR)
@@ -45,11 +49,26 @@ class ConsoleUser:
     role: Role
     department_id: int | None
     department_path: str | None
+    # The user's agency: their department's, or the one they are attached to as a whole.
+    agency_id: int | None = None
 
     @property
     def handles_cases(self) -> bool:
         """Whether the user works on cases (clerks and supervisors)."""
         return self.role in CASE_ROLES
+
+    @property
+    def agency_wide(self) -> bool:
+        """Staff of a whole agency rather than of one department."""
+        return self.handles_cases and self.department_id is None and self.agency_id is not None
+
+    def sees(self, department_id: int, agency_id: int) -> bool:
+        """Whether the user may see the cases of this department (of this agency)."""
+        if not self.handles_cases:
+            return False
+        if self.agency_wide:
+            return agency_id == self.agency_id
+        return department_id == self.department_id
 
 
 def roles(*allowed: Role | str) -> Callable[[View], View]:
@@ -87,16 +106,30 @@ def case_for(session: Session, user: ConsoleUser, number: str) -> Case:
         case = get_case(session, number)
     except NotFound:
         abort(404)
-    if not user.handles_cases or case.department_id != user.department_id:
+    if not user.sees(case.department_id, case.department.agency_id):
         abort(404)
     return case
 
 
-def visible_department_ids(user: ConsoleUser) -> list[int]:
-    """The departments whose cases the user may see or search."""
-    if not user.handles_cases or user.department_id is None:
+def visible_departments(session: Session, user: ConsoleUser) -> list[Department]:
+    """The departments whose cases the user may see or search, by code."""
+    if not user.handles_cases:
         return []
-    return [user.department_id]
+    if user.agency_wide:
+        return list(
+            session.scalars(
+                select(Department)
+                .where(Department.agency_id == user.agency_id)
+                .order_by(Department.code)
+            )
+        )
+    department = session.get(Department, user.department_id) if user.department_id else None
+    return [department] if department is not None else []
+
+
+def visible_department_ids(session: Session, user: ConsoleUser) -> list[int]:
+    """The ids of ``visible_departments``."""
+    return [department.id for department in visible_departments(session, user)]
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -47,11 +47,13 @@ def catalogue_file() -> Path | None:
 
 
 def _choices(db: Session, user_form: UserForm, closure_form: ClosureForm) -> None:
+    agencies = db.scalars(select(Agency).order_by(Agency.code)).all()
     user_form.department.choices = options(
         [("", ct("None (administrators)"))]
         + [(d.path, f"{local(d.agency.name)} {local(d.name)}") for d in all_departments(db)]
+        # Staff of a whole agency: its heads' agency view, its one-stop counter.
+        + [(a.code, ct("%(agency)s (the whole agency)", agency=local(a.name))) for a in agencies]
     )
-    agencies = db.scalars(select(Agency).order_by(Agency.code)).all()
     closure_form.agency.choices = options(
         [(CITY_WIDE, ct("The whole city"))] + [(a.code, local(a.name)) for a in agencies]
     )

@@ -113,6 +113,7 @@ def _load_user() -> ConsoleUser | None:
             role=Role(user.role),
             department_id=user.department_id,
             department_path=department.path if department else None,
+            agency_id=department.agency_id if department else user.agency_id,
         )
 
 

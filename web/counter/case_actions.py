@@ -197,6 +197,9 @@ class ActionSpec:
     title: Any
     done: Any
     button: Any
+    # Actions that cannot be undone ask first: the question, with %(number)s, and why it matters.
+    question: Any = None
+    consequence: Any = None
 
 
 # In the order the page shows them; the names are the URL's last part and the forms' prefixes.
@@ -245,25 +248,42 @@ ACTIONS: dict[str, ActionSpec] = {
         forms.TransferOutForm, Action.TRANSFER_OUT, _transfer_out,
         lazy("Transfer to another agency"),
         lazy("The case was transferred to the other agency."), lazy("Transfer out"),
+        lazy("Transfer case %(number)s to another agency?"),
+        lazy("Our part of the case ends and the applicant is told where it went. "
+             "This cannot be undone."),
     ),
     "complete": ActionSpec(
         forms.CompleteForm, Action.COMPLETE, _complete, lazy("Complete"),
         lazy("The case is completed; the applicant will be told."), lazy("Complete the case"),
+        lazy("Complete case %(number)s?"),
+        lazy("The applicant is told at once that the case is done, with the result below. "
+             "A completed case cannot be reopened."),
     ),
     "reject": ActionSpec(
         forms.RejectForm, Action.REJECT, _reject, lazy("Reject"),
         lazy("The case was rejected; the applicant will be told."), lazy("Reject the case"),
+        lazy("Reject case %(number)s?"),
+        lazy("The applicant is told at once, with the reason below and how to appeal. "
+             "A rejection cannot be undone."),
     ),
     "decline": ActionSpec(
         forms.DeclineForm, Action.DECLINE, _decline, lazy("Petition not handled (Art. 173)"),
         lazy("The petition was closed as not handled; the applicant will be told."),
         lazy("Close as not handled"),
+        lazy("Close petition %(number)s as not handled?"),
+        lazy("The applicant is told at once, with the ground and the reason below. "
+             "This cannot be undone."),
     ),
     "withdraw": ActionSpec(
         forms.WithdrawForm, Action.WITHDRAW, _withdraw, lazy("Withdrawn by the applicant"),
         lazy("The withdrawal was recorded."), lazy("Record withdrawal"),
+        lazy("Record that the applicant withdrew case %(number)s?"),
+        lazy("The case is closed and leaves the queue. This cannot be undone."),
     ),
 }  # fmt: skip
+
+# The actions asked to be confirmed before they are done.
+CONFIRMED = frozenset(name for name, spec in ACTIONS.items() if spec.question is not None)
 
 
 def available(case: Case, now: datetime) -> list[str]:

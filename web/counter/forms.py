@@ -27,7 +27,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from tracker.cases.closing import DECLINE_GROUNDS
 from tracker.cases.contact import CHANNELS, LANGUAGES, NOTIFY_BY
 from tracker.cases.letter_tasks import NOTE_MAX as TASK_NOTE_MAX
-from web.counter.i18n import lazy
+from web.counter.i18n import ct, lazy
 
 NOTE_MAX = 2000
 REQUIRED = lazy("This field is required.")
@@ -81,6 +81,8 @@ class CheckboxList(SelectMultipleField):
 
 
 class FileCaseForm(FlaskForm):
+    # One tick for the usual case, every document brought: filing takes a few clicks.
+    all_documents = BooleanField(lazy("The applicant brought every document listed"))
     documents = CheckboxList(lazy("Documents brought"), choices=[], validate_choice=False)
     request_missing = BooleanField(
         lazy("Some documents are missing: file the case and ask for them now")
@@ -278,3 +280,36 @@ def error_for(form: FlaskForm, name: str, message: str) -> None:
         form.form_errors.append(message)
     else:
         field.errors = [*field.errors, message]
+
+
+def field_name(field: Any) -> str:
+    """A field's label as an error names it: without its explanation in brackets."""
+    text = str(field.label.text)
+    for opening in (" (", "（"):
+        text = text.split(opening, 1)[0]
+    return text.strip()
+
+
+_CHOICE_FIELDS = ("SelectField", "CheckboxList", "RadioField")
+
+
+def name_errors(form: FlaskForm) -> None:
+    """Make every error of a refused form name its field, as GOV.UK's do ("Enter the reason"):
+    the summary at the top lists them all, each beside its field too.
+
+    Call once, when the refused form is shown again.
+    """
+    required = {str(REQUIRED), ct("This field is required.")}
+    for field in form:
+        if not field.errors:
+            continue
+        name = field_name(field)
+        named = []
+        for error in field.errors:
+            if str(error) not in required:
+                named.append(ct("%(field)s: %(problem)s", field=name, problem=str(error)))
+            elif field.type in _CHOICE_FIELDS:
+                named.append(ct("Choose “%(field)s”.", field=name))
+            else:
+                named.append(ct("Enter “%(field)s”.", field=name))
+        field.errors = named

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from tracker.errors import Conflict, IllegalTransition, InvalidInput, TrackerError
+from web.core.formatting import limit_words
 from web.counter.i18n import N_, ct
 
 # (pattern, msgid): the msgid's %(name)s placeholders are the pattern's named groups.
@@ -62,7 +63,7 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
             N_("The supplement deadline must be after today."),
         ),
         (
-            r"^may be at most the original limit, (?P<limit>\S+) .*$",
+            r"^may be at most the original limit, (?P<limit>\w+) .*$",
             N_("At most the original limit, %(limit)s."),
         ),
         (r"^must be between 1 and (?P<count>\d+)$", N_("Choose a step between 1 and %(count)s.")),
@@ -111,11 +112,15 @@ _STATUS_WORDS: dict[str, Callable[[], str]] = {
 
 
 def field_message(message: str) -> str:
-    """One field's problem, translated when its shape is known."""
+    """One field's problem, translated when its shape is known; a time limit in words."""
     for pattern, msgid in _FIELD_MESSAGES:
         match = pattern.match(message)
         if match:
-            return ct(msgid, **match.groupdict())
+            values = match.groupdict()
+            if "limit" in values:
+                # The clerk reads "30 個工作天", never the catalogue's "30wd".
+                values["limit"] = limit_words(values["limit"])
+            return ct(msgid, **values)
     return message
 
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
+
+from notifications.quiet_hours import sms_held_until
 from tracker.cases.contact import display_phone
 from tracker.cases.urgency import Standing, Urgency, standing
+from tracker.clock import utc_now
+from tracker.deadlines.display import written_soon
 from tracker.deadlines.engine import Deadline
-from tracker.deadlines.timezones import TAIPEI
 from tracker.deadlines.workcalendar import WorkCalendar
 from tracker.identifiers import format_lookup_code
 from tracker.lifecycle import CaseStatus
-from tracker.models import Case
+from tracker.models import Case, Notice
 from tracker.text import in_language
-from web.core.i18n import text_language
+from web.core.formatting import day, instant
+from web.core.i18n import current_locale, text_language
 from web.counter.i18n import ct, lazy
 
 STATUS_LABELS = {
@@ -78,6 +83,35 @@ NOTICE_STATUS_LABELS = {
     "undelivered": lazy("Not delivered"),
     "task": lazy("Contact by phone or letter"),
 }
+# What providers report of a message (Twilio's statuses, Mitake's, the local outbox's, a send whose
+# outcome is not known): words for the clerk, whatever the provider spells.
+PROVIDER_STATUS_LABELS = {
+    "accepted": lazy("Accepted by the provider"),
+    "queued": lazy("Queued at the provider"),
+    "scheduled": lazy("Scheduled at the provider"),
+    "sending": lazy("Being sent"),
+    "sent": lazy("Sent to the phone network"),
+    "delivered": lazy("Delivered"),
+    "read": lazy("Read"),
+    "undelivered": lazy("Not delivered"),
+    "failed": lazy("Failed"),
+    "canceled": lazy("Cancelled"),
+    "outbox": lazy("In the local outbox"),
+    "unknown": lazy("Not known: it may have been sent"),
+    # 三竹 Mitake (notifications.mitake_callbacks): its StatusFlag, and a repeated clientid.
+    "duplicate": lazy("Accepted once already: not sent again"),
+    "mitake-0": lazy("Scheduled at the provider"),
+    "mitake-1": lazy("Sent to the phone network"),
+    "mitake-2": lazy("Sent to the phone network"),
+    "mitake-3": lazy("Sent to the phone network"),
+    "mitake-4": lazy("Delivered"),
+    "mitake-5": lazy("Not delivered"),
+    "mitake-6": lazy("Not delivered"),
+    "mitake-7": lazy("Not delivered"),
+    "mitake-8": lazy("Not delivered"),
+    "mitake-9": lazy("Cancelled"),
+    "mitake-unknown": lazy("The provider's report names no status"),
+}
 CHANNEL_LABELS = {
     "sms": lazy("SMS"),
     "email": lazy("Email"),
@@ -91,18 +125,25 @@ def local(text: dict[str, str] | None) -> str:
     return in_language(text, text_language())
 
 
-def when(instant: datetime | None) -> str:
-    """An instant as Taipei wall time, ``2026-04-13 10:00``."""
-    return instant.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M") if instant else ""
-
-
 def due_text(case: Case) -> str:
-    """The due date (day limits) or instant (hour limits); empty while paused."""
+    """The due date (day limits) or instant (hour limits), as documents write them (115年4月20日,
+    20 Apr 2026); empty while paused."""
     if case.due_at is None:
         return ""
     if case.due_date is not None:
-        return case.due_date.isoformat()
-    return when(Deadline(None, case.due_at).overdue_at)
+        return day(case.due_date)
+    return instant(Deadline(None, case.due_at).overdue_at)
+
+
+def held_until(notice: Notice) -> str:
+    """ "09:00" when quiet hours hold this SMS back until then (another day's date before it);
+    "" when nothing holds it."""
+    settings = current_app.config["SETTINGS"]
+    now = utc_now()
+    until = sms_held_until(
+        notice.channel, notice.status, notice.not_before, now, settings.sms_quiet_hours
+    )
+    return written_soon(until, now, current_locale()) if until is not None else ""
 
 
 def phone_text(e164: str | None) -> str:
@@ -172,6 +213,7 @@ AUDIT_LABELS = {
     "logout": lazy("Signed out"),
     "user_created": lazy("User created"),
     "catalogue_reloaded": lazy("Catalogue reloaded"),
+    "sop_saved": lazy("SOP saved"),
     "closure_declared": lazy("Closure declared"),
     "closure_withdrawn": lazy("Closure withdrawn"),
     "calendar_imported": lazy("Office calendar imported"),

@@ -1,8 +1,9 @@
 """The reports' filters: a GET form (month range, agency, department, service), read and checked.
 
 A supervisor's reports cover their own department, as their queues do (web/counter/access.py):
-the department is fixed and only its services are offered. Administrators, the office's oversight
-staff, choose among every agency and department.
+the department is fixed and only its services are offered. A supervisor of a whole agency chooses
+among its departments. Administrators, the office's oversight staff, choose among every agency
+and department.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ReportFilters:
     service_id: int | None
     fixed_department: bool
     errors: dict[str, str] = field(default_factory=dict)
+    fixed_agency: bool = False
 
     @property
     def period(self) -> Period:
@@ -52,14 +54,26 @@ class ReportFilters:
             ("department", self.department_id),
             ("service", self.service_id),
         ):
-            if value is not None and not (name == "department" and self.fixed_department):
+            fixed = (name == "department" and self.fixed_department) or (
+                name == "agency" and self.fixed_agency
+            )
+            if value is not None and not fixed:
                 values[name] = str(value)
         return values
 
 
-def last_month(now: datetime) -> str:
-    """The month before the current one (Taipei) as ``YYYY-MM``: the default report."""
-    return previous_month(local_date(now).replace(day=1)).strftime("%Y-%m")
+# The default report: the last twelve months, the current one (so far) included, so that an
+# office that started this month sees its cases at once.
+DEFAULT_MONTHS = 12
+
+
+def default_months(now: datetime) -> tuple[str, str]:
+    """The first and last month (``YYYY-MM``, Taipei) of the default report."""
+    month = local_date(now).replace(day=1)
+    first = month
+    for _ in range(DEFAULT_MONTHS - 1):
+        first = previous_month(first)
+    return first.strftime("%Y-%m"), month.strftime("%Y-%m")
 
 
 def read_filters(
@@ -67,9 +81,9 @@ def read_filters(
 ) -> ReportFilters:
     """The filters from the query string; anything wrong falls back to a default, with a note."""
     errors: dict[str, str] = {}
-    default = last_month(now)
-    first = _month(args.get("from"), default, "from", errors)
-    last = _month(args.get("to"), first if "from" in args else default, "to", errors)
+    default_first, default_last = default_months(now)
+    first = _month(args.get("from"), default_first, "from", errors)
+    last = _month(args.get("to"), default_last, "to", errors)
     if not errors:
         try:
             Period.of_months(first, last)
@@ -79,13 +93,24 @@ def read_filters(
                 "%(months)d months.",
                 months=MAX_MONTHS,
             )
-            first = last = default
-    fixed = user.role == Role.SUPERVISOR
-    agency = None if fixed else _choice(args, "agency", catalogue.agencies, errors)
+            first, last = default_first, default_last
+    agency_wide = user.role == Role.SUPERVISOR and user.agency_wide
+    fixed = user.role == Role.SUPERVISOR and not agency_wide
+    if agency_wide:
+        agency = user.agency_id
+    else:
+        agency = None if fixed else _choice(args, "agency", catalogue.agencies, errors)
     department = (
         user.department_id if fixed else _choice(args, "department", catalogue.departments, errors)
     )
     service = _choice(args, "service", catalogue.services, errors)
+    if (
+        agency_wide
+        and service is not None
+        and catalogue.departments[catalogue.services[service].department_id].agency_id != agency
+    ):
+        errors["service"] = ct("Choose one of your agency's services.")
+        service = None
     if (
         department is not None
         and agency is not None
@@ -96,7 +121,7 @@ def read_filters(
     if fixed and service is not None and catalogue.services[service].department_id != department:
         errors["service"] = ct("Choose one of your department's services.")
         service = None
-    return ReportFilters(first, last, agency, department, service, fixed, errors)
+    return ReportFilters(first, last, agency, department, service, fixed, errors, agency_wide)
 
 
 def _month(value: str | None, default: str, name: str, errors: dict[str, str]) -> str:

@@ -187,6 +187,12 @@ def _rounded(value: float | None) -> float | None:
 
 def _choices(filters: ReportFilters, catalogue: StatisticsCatalogue) -> dict[str, Any]:
     """The form's lists: agencies, departments and services the user may choose."""
+    # A supervisor of a whole agency is offered its departments and services only.
+    in_agency = {
+        d.id
+        for d in catalogue.departments.values()
+        if not filters.fixed_agency or d.agency_id == filters.agency_id
+    }
     agencies = sorted(
         ((a.id, localized(a.name)) for a in catalogue.agencies.values()), key=lambda c: c[1]
     )
@@ -194,6 +200,7 @@ def _choices(filters: ReportFilters, catalogue: StatisticsCatalogue) -> dict[str
         (
             (d.id, f"{localized(catalogue.agencies[d.agency_id].name)} {localized(d.name)}")
             for d in catalogue.departments.values()
+            if d.id in in_agency
         ),
         key=lambda c: c[1],
     )
@@ -201,7 +208,8 @@ def _choices(filters: ReportFilters, catalogue: StatisticsCatalogue) -> dict[str
         (
             (s.id, f"{localized(s.name)} ({kind_title(s.kind)})")
             for s in catalogue.services.values()
-            if not filters.fixed_department or s.department_id == filters.department_id
+            if (not filters.fixed_department or s.department_id == filters.department_id)
+            and s.department_id in in_agency
         ),
         key=lambda c: c[1],
     )
@@ -213,5 +221,8 @@ def _choices(filters: ReportFilters, catalogue: StatisticsCatalogue) -> dict[str
         "departments": departments,
         "services": services,
         "fixed_department": fixed or None,
+        "fixed_agency": dict(agencies).get(filters.agency_id or 0)
+        if filters.fixed_agency
+        else None,
         "all": ct("All"),
     }

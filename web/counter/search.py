@@ -22,6 +22,8 @@ def search() -> ResponseReturnValue:
     query = (form.q.data or "").strip()[:100]
     with transaction() as db:
         results = (
-            search_cases(db, query, department_ids=visible_department_ids(user)) if query else []
+            search_cases(db, query, department_ids=visible_department_ids(db, user))
+            if query
+            else []
         )
         return page("search.html", user=user, form=form, query=query, results=results)

@@ -1,5 +1,9 @@
 """The waiting-room board (電子看板): which case numbers are ready and which are in progress.
 
+A completed case is "ready for pickup" (可領件) where its SOP says something is collected
+(``pickup``), and plainly "completed" (已辦結) where nothing is, such as relief paid by bank
+transfer: the board never sends somebody to a counter with nothing for them.
+
 Numbers are shown without their year (``0413-0042``), enough to tell apart the days' running
 numbers; nothing else about a case is shown. The page reloads itself every BOARD_REFRESH_SECONDS
 (web/static/refresh.js) and shows when it was last updated.
@@ -15,7 +19,7 @@ from sqlalchemy import select
 
 from tracker.clock import utc_now
 from tracker.lifecycle import CaseStatus
-from tracker.models import Agency, Case, Department
+from tracker.models import Agency, Case, Department, Service, ServiceVersion
 from tracker.privacy import mask_case_number
 from web.core.database import current_database
 
@@ -45,8 +49,9 @@ def show(agency: str, department: str) -> str:
         )
         if section is None:
             abort(404)
-        ready = db.scalars(
-            select(Case.number)
+        done = db.execute(
+            select(Case.number, ServiceVersion.pickup)
+            .join(ServiceVersion, ServiceVersion.id == Case.service_version_id)
             .where(
                 Case.department_id == section.id,
                 Case.status == CaseStatus.COMPLETED,
@@ -64,10 +69,21 @@ def show(agency: str, department: str) -> str:
             .order_by(Case.received_at)
             .limit(most)
         ).all()
+        # Which columns the section needs: those of its services' SOPs, and any number shown.
+        kinds = set(
+            db.scalars(
+                select(ServiceVersion.pickup)
+                .join(Service, Service.current_version_id == ServiceVersion.id)
+                .where(Service.department_id == section.id, Service.active.is_(True))
+            )
+        ) | {pickup for _, pickup in done}
     return render_template(
         "public/board.html",
         section=section,
-        ready=[mask_case_number(number) for number in ready],
+        ready=[mask_case_number(number) for number, pickup in done if pickup],
+        completed=[mask_case_number(number) for number, pickup in done if not pickup],
+        show_ready=True in kinds or not kinds,
+        show_completed=False in kinds,
         working=[mask_case_number(number) for number in working],
         refresh=int(config["BOARD_REFRESH_SECONDS"]),
         now=now,

@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
+from notifications.quiet_hours import sms_held_until
+from tracker.clock import utc_now
+from tracker.deadlines.display import written_soon
 from tracker.models import Notice
 from web.core.database import current_database
 
@@ -23,6 +26,15 @@ def show() -> str:
     if sending or request.remote_addr not in _LOOPBACK:
         abort(404)
     database = current_database()
+    now = utc_now()
     with database.transaction() as session:
         notices = session.scalars(select(Notice).order_by(Notice.id.desc()).limit(200)).all()
-    return render_template("outbox.html", notices=notices)
+    # An SMS that waits out the night says so, and until when (in both of the page's languages).
+    held = {}
+    for notice in notices:
+        until = sms_held_until(
+            notice.channel, notice.status, notice.not_before, now, settings.sms_quiet_hours
+        )
+        if until is not None:
+            held[notice.id] = (written_soon(until, now, "zh-TW"), written_soon(until, now, "en"))
+    return render_template("outbox.html", notices=notices, held=held)

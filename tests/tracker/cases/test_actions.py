@@ -101,6 +101,28 @@ def test_extension_once_before_overdue_at_most_the_limit(catalogue_db: Database)
         actions.extend(s, case_id, "1wd", "again", actor="c", now=at("2026-04-16"))
 
 
+def test_every_bad_field_of_an_action_is_refused_at_once(catalogue_db: Database) -> None:
+    case_id = _file(catalogue_db, when=at("2026-04-13"))
+    with pytest.raises(InvalidInput) as extension, catalogue_db.transaction() as s:
+        actions.extend(s, case_id, "6wd", " ", actor="c", now=at("2026-04-15"))
+    assert set(extension.value.fields) == {"extension", "reason"}
+    with pytest.raises(InvalidInput) as transfer, catalogue_db.transaction() as s:
+        actions.transfer(s, case_id, "sanmin/zoo", "", actor="c", now=at("2026-04-15"))
+    assert set(transfer.value.fields) == {"department", "reason"}
+    with pytest.raises(InvalidInput) as overdue, catalogue_db.transaction() as s:
+        actions.set_overdue_info(s, case_id, "", None, actor="c", now=at("2026-04-15"))
+    assert overdue.value.fields == {"reason": "is required", "expected_completion": "is required"}
+    with pytest.raises(InvalidInput) as supplement, catalogue_db.transaction() as s:
+        actions.request_supplement(
+            s, case_id, [], deadline=date(2026, 4, 1), actor="c", now=at("2026-04-15")
+        )
+    assert set(supplement.value.fields) == {"items", "deadline"}
+    with pytest.raises(InvalidInput) as out, catalogue_db.transaction() as s:
+        closing.transfer_out(s, case_id, "", "", actor="c", now=at("2026-04-15"))
+    assert set(out.value.fields) == {"agency", "reason"}
+    assert _events(catalogue_db, case_id) == _events(catalogue_db, case_id)[:1]  # only filed
+
+
 def test_no_extension_once_overdue(catalogue_db: Database) -> None:
     case_id = _file(catalogue_db, when=at("2026-04-13"))  # overdue from 04-21 00:00
     with pytest.raises(IllegalTransition, match="overdue"), catalogue_db.transaction() as s:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from tracker.cases.urgency import Standing, Urgency, standing
+from tracker.cases.urgency import Standing, Urgency, due_soon_before, standing
 from tracker.deadlines.timezones import TAIPEI, start_of_local_day
 from tracker.deadlines.workcalendar import WorkCalendar
 
@@ -63,3 +63,19 @@ def test_hour_limits_turn_amber_in_their_last_quarter() -> None:
     assert urgency("2026-04-13 12:59") is Urgency.ON_TIME
     assert urgency("2026-04-13 13:00") is Urgency.DUE_SOON
     assert urgency("2026-04-13 14:00") is Urgency.OVERDUE
+
+
+def test_the_due_soon_bound_agrees_with_the_queue_for_every_day() -> None:
+    # For each moment of a fortnight (holidays and weekends included) and each due date near
+    # it, a case is due soon by the agency view's bound exactly when the queue says so.
+    for day in range(14):
+        for hour in (0, 9, 23):
+            now = at("2026-04-01 00:00") + timedelta(days=day, hours=hour)
+            bound = due_soon_before(now, TAIWAN)
+            for ahead in range(-2, 12):
+                due = now.astimezone(TAIPEI).date() + timedelta(days=ahead)
+                due_at = start_of_local_day(due + timedelta(days=1))
+                if due_at <= now:
+                    continue
+                soon = day_limit(due, now.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M"))
+                assert (soon.urgency is Urgency.DUE_SOON) == (due_at <= bound), (now, due)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.conftest import DATA, NOW
 from tests.factories import create_case
 from tracker.catalogue.file import read_catalogue
-from tracker.catalogue.load import load_catalogue
+from tracker.catalogue.load import load_catalogue, load_service, sop_changes
 from tracker.catalogue.specs import Catalogue, Retention, Text
 from tracker.db import Database
 from tracker.deadlines.limits import parse_limit
@@ -124,3 +124,40 @@ def test_versions_from_before_the_new_keys_have_their_defaults(database: Databas
         assert version is not None
         assert version.pickup is True
         assert version.retention == "5y"
+
+
+def test_one_service_saved_is_a_new_version_and_says_what_changed(catalogue_db: Database) -> None:
+    before = _catalogue().service("fourteen-d")
+    after = replace(before, time_limit=parse_limit("10d"), pickup=False)
+    with catalogue_db.transaction() as s:
+        report = load_service(s, after, now=NOW)
+        unchanged = load_service(s, after, now=NOW)
+        versions = s.scalars(
+            select(ServiceVersion.time_limit)
+            .join(Service, Service.id == ServiceVersion.service_id)
+            .where(Service.code == "fourteen-d")
+            .order_by(ServiceVersion.version)
+        ).all()
+    assert report.new_versions == ["service fourteen-d (14d → 10d)"]
+    assert not unchanged.changed
+    assert versions == ["14d", "10d"]
+    assert sop_changes(before, after) == {
+        "pickup": {"from": None, "to": False},
+        "time_limit": {"from": "14d", "to": "10d"},
+    }
+
+
+def test_a_new_service_saved_alone_is_added(catalogue_db: Database) -> None:
+    new = replace(_catalogue().service("five-wd"), code="brand-new", name=Text("新服務"))
+    with catalogue_db.transaction() as s:
+        report = load_service(s, new, now=NOW)
+    assert report.added == ["service brand-new (5wd)"]
+    assert set(sop_changes(None, new)) == {k for k, v in new.content().items() if v is not None}
+    with catalogue_db.transaction() as s:
+        assert create_case(s, "brand-new").due_at is not None
+
+
+def test_a_service_of_no_department_is_refused(catalogue_db: Database) -> None:
+    stray = replace(_catalogue().service("five-wd"), department="zoo")
+    with pytest.raises(ValueError, match="no department"), catalogue_db.transaction() as s:
+        load_service(s, stray, now=NOW)

@@ -21,7 +21,7 @@ from tests.conftest import DATA, NOW
 from tests.factories import create_case
 from tracker.accounts.users import hash_password
 from tracker.db import Database
-from tracker.models import Case, Department, User
+from tracker.models import Agency, Case, Department, User
 from web import create_app
 
 PASSWORD = "correct-horse-battery"
@@ -31,6 +31,9 @@ USERS = {
     "colleague": ("clerk", "sanmin/social"),
     "civil": ("clerk", "sanmin/civil"),
     "boss": ("supervisor", "sanmin/social"),
+    # Staff of the whole agency: its head (the agency view) and its one-stop counter.
+    "head": ("supervisor", "sanmin"),
+    "onestop": ("clerk", "sanmin"),
     "root": ("admin", None),
 }
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -55,6 +58,7 @@ def app(catalogue_db: Database, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(settings)
     with catalogue_db.transaction() as session:
         departments = {d.path: d.id for d in session.scalars(select(Department))}
+        agencies = {a.code: a.id for a in session.scalars(select(Agency))}
         for username, (role, department) in USERS.items():
             session.add(
                 User(
@@ -62,7 +66,8 @@ def app(catalogue_db: Database, tmp_path: Path) -> Iterator[Flask]:
                     display_name=username.title(),
                     password_hash=_password_hash(),
                     role=role,
-                    department_id=departments[department] if department else None,
+                    department_id=departments.get(department or ""),
+                    agency_id=agencies.get(department or ""),
                     created_at=NOW,
                 )
             )
@@ -84,12 +89,18 @@ class Console:
         return response
 
     def post(
-        self, url: str, data: dict[str, Any] | None = None, *, prefix: str | None = None
+        self,
+        url: str,
+        data: dict[str, Any] | None = None,
+        *,
+        prefix: str | None = None,
+        plain: dict[str, Any] | None = None,
     ) -> TestResponse:
-        """POST a form; ``prefix`` names the case action form the fields belong to."""
+        """POST a form; ``prefix`` names the case action form the fields belong to, ``plain``
+        fields are sent without it (a confirmation's answer)."""
         if self.token is None:
             self.get("/counter/login")
-        values: dict[str, Any] = {"csrf_token": self.token}
+        values: dict[str, Any] = {"csrf_token": self.token, **(plain or {})}
         for name, value in (data or {}).items():
             values[f"{prefix}-{name}" if prefix else name] = value
         if prefix:

@@ -14,6 +14,7 @@ from tracker.deadlines.timezones import local_date
 from tracker.lifecycle import CaseStatus
 from tracker.models import CaseEvent, Notice, User
 from tracker.watch.sweep import sweep_batch
+from web.counter.case_actions import CONFIRMED
 
 
 def _events(database: Database, case_id: int) -> list[tuple[str, str, bool, str | None]]:
@@ -25,13 +26,18 @@ def _events(database: Database, case_id: int) -> list[tuple[str, str, bool, str 
 
 
 def _act(console: Console, number: str, action: str, version: int, **fields: object):  # type: ignore[no-untyped-def]
+    """Submit an action's form, and confirm it where it asks (see test_confirmation_*)."""
+    plain = {"confirmed": "yes"} if action in CONFIRMED else None
     return console.post(
-        f"/counter/cases/{number}/{action}", {"version": version, **fields}, prefix=action
+        f"/counter/cases/{number}/{action}",
+        {"version": version, **fields},
+        prefix=action,
+        plain=plain,
     )
 
 
 def _offered(page: str) -> list[str]:
-    return re.findall(r'<details class="action" id="action-([a-z_]+)"', page)
+    return re.findall(r'<details class="action[a-z -]*" id="action-([a-z_]+)"', page)
 
 
 def test_the_page_shows_the_case(clerk: Console, catalogue_db: Database) -> None:
@@ -39,7 +45,8 @@ def test_the_page_shows_the_case(clerk: Console, catalogue_db: Database) -> None
     page = clerk.get(f"/counter/cases/{case.number}").text
     assert case.number in page and "王小明" in page and "0912 345 678" in page
     assert "wang@example.org" in page
-    assert case.due_date is not None and case.due_date.isoformat() in page
+    assert case.due_date is not None
+    assert f"{case.due_date.day} {case.due_date:%b} {case.due_date.year}" in page
     # The SOP steps with the current one marked, the timeline and the receipt notices.
     assert page.count('class="flow__step') == 3 and 'aria-current="step"' in page
     assert "Filed" in page and "Receipt confirmation" in page
@@ -115,8 +122,8 @@ def test_reject_needs_a_reason_and_then_tells_the_applicant(
     case = file_social_case(catalogue_db)
     response = _act(clerk, case.number, "reject", case.version, reason="  ")
     assert response.status_code == 422
-    assert re.search(r'id="reject-reason-error">This field is required.<', response.text)
-    assert '<details class="action" id="action-reject" open>' in response.text
+    assert re.search(r'id="reject-reason-error">Enter “Reason for rejection”.<', response.text)
+    assert '<details class="action action--failed" id="action-reject" open>' in response.text
     assert load_case(catalogue_db, case.number).status == CaseStatus.RECEIVED
     assert _act(clerk, case.number, "reject", case.version, reason="資格不符").status_code == 303
     rejected = load_case(catalogue_db, case.number)
@@ -208,7 +215,10 @@ def test_an_extension_beyond_the_limit_is_refused_beside_its_field(
     case = file_social_case(catalogue_db)
     response = _act(clerk, case.number, "extend", case.version, amount=6, reason="太忙")
     assert response.status_code == 422
-    assert re.search(r'id="extend-amount-error">At most the original limit, 5wd.<', response.text)
+    assert re.search(
+        r'id="extend-amount-error">Extend by: At most the original limit, 5 working days.<',
+        response.text,
+    )
     assert load_case(catalogue_db, case.number).extension is None
 
 
@@ -279,4 +289,5 @@ def test_notices_show_channel_status_and_provider_errors(
     page = clerk.get(f"/counter/cases/{case.number}").text
     table = page[page.index('class="table notices"') :]
     assert "Receipt confirmation" in table and "SMS" in table
-    assert "Failed" in table and "undelivered" in table and "Twilio 30006" in table
+    assert "Failed" in table and "Not delivered" in table and "Twilio 30006" in table
+    assert ">undelivered<" not in table

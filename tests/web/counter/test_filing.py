@@ -34,10 +34,12 @@ def _errors(page: str) -> dict[str, str]:
     return dict(re.findall(r'<p class="field__error" id="([a-z_]+)-error">([^<]*)</p>', page))
 
 
-def test_choosing_a_service_lists_the_users_department_first(clerk: Console) -> None:
+def test_a_clerk_files_for_their_own_department_only(clerk: Console) -> None:
     page = clerk.get("/counter/file").text
-    assert page.index("Five working days") < page.index("Fourteen calendar days")
     assert 'href="/counter/file/five-wd"' in page
+    # Another department's service is neither offered nor open to this clerk.
+    assert "Fourteen calendar days" not in page
+    assert clerk.get("/counter/file/fourteen-d").status_code == 404
     form = clerk.get("/counter/file/five-wd").text
     # The required documents as a checklist.
     assert re.search(r'<input[^>]*type="checkbox"[^>]*value="0"', form)
@@ -58,7 +60,10 @@ def test_filing_leads_to_the_receipt(clerk: Console, catalogue_db: Database, app
     text = receipt.text
     assert number in text
     assert "Five working days" in text
-    assert case.due_date.isoformat() in text
+    assert f"{case.due_date.day} {case.due_date:%b} {case.due_date.year}" in text
+    # Where the case went, and the way to it: never a 404 after filing.
+    assert f"Case {number} is filed with Sanmin District Office Social Affairs Section." in text
+    assert clerk.get(f"/counter/cases/{number}").status_code == 200
     assert format_lookup_code(case.lookup_code) in text
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         expected_qr = status_qr_svg(
@@ -68,7 +73,9 @@ def test_filing_leads_to_the_receipt(clerk: Console, catalogue_db: Database, app
             label=f"QR code: the status of case {number}",
         )
     assert str(expected_qr) in text  # the SVG that leads to /status#n=…&c=…
-    assert "<svg" in text and "<script" not in text and "style=" not in text
+    assert "<svg" in text and "style=" not in text
+    # No inline script: only the console's static files (the CSP allows no other).
+    assert not re.search(r"<script(?![^>]*\bsrc=)", text)
 
 
 def test_the_filing_clerk_gets_the_case(clerk: Console, catalogue_db: Database) -> None:
@@ -92,9 +99,9 @@ def test_field_errors_are_shown_beside_the_fields(clerk: Console, catalogue_db: 
     assert response.status_code == 422
     page = response.text
     errors = dict(re.findall(r'<p class="field__error" id="([a-z_]+)-error">([^<]*)</p>', page))
-    assert errors["applicant_name"] == "This field is required."
-    assert "“12345” is not a valid phone number" in errors["phone"]
-    assert errors["email"] == "“not-an-email” is not a valid email address."
+    assert errors["applicant_name"] == "Enter “Applicant&#39;s name”."
+    assert "Phone: “12345” is not a valid phone number" in errors["phone"]
+    assert errors["email"] == "Email: “not-an-email” is not a valid email address."
     # What was typed stays in the form, and nothing was filed.
     assert 'value="12345"' in page
     with catalogue_db.transaction() as session:
@@ -126,7 +133,7 @@ def test_an_empty_form_shows_every_error_at_once(clerk: Console, catalogue_db: D
     assert response.status_code == 422
     errors = _errors(response.text)
     assert "Tick every document received" in errors["documents"]
-    assert errors["applicant_name"] == "This field is required."
+    assert errors["applicant_name"] == "Enter “Applicant&#39;s name”."
     # With the documents refused and the name fixed, the contact problems still show together.
     response = _file(clerk, documents=[], phone="12345", email="not-an-email")
     assert response.status_code == 422
@@ -145,4 +152,34 @@ def test_the_form_is_in_chinese_by_default(clerk: Console) -> None:
     page = clerk.get("/counter/file/five-wd").text
     assert "申請人姓名" in page
     response = _file(clerk, applicant_name="")
-    assert "此欄位必填。" in response.text
+    assert "請填寫「申請人姓名」。" in response.text
+
+
+def test_one_tick_says_every_document_was_brought(clerk: Console, catalogue_db: Database) -> None:
+    filed = _file(clerk, documents=[], all_documents="y")
+    assert filed.status_code == 303
+    case = load_case(catalogue_db, filed.location.rsplit("/", 2)[-2])
+    assert case.status == CaseStatus.RECEIVED  # nothing missing, nothing asked for
+
+
+def test_a_one_stop_counter_chooses_the_department_first(
+    console: Console, catalogue_db: Database
+) -> None:
+    assert console.login("onestop").status_code == 303
+    page = console.get("/counter/file").text
+    # The agency's departments, each a choice; no service before one is chosen.
+    assert 'href="/counter/file?department=sanmin/civil"' in page
+    assert 'href="/counter/file?department=sanmin/social"' in page
+    assert "/counter/file/five-wd" not in page
+    civil = console.get("/counter/file?department=sanmin/civil").text
+    assert 'href="/counter/file/fourteen-d"' in civil
+    assert "/counter/file/five-wd" not in civil
+    # Another agency's department is not this counter's.
+    assert console.get("/counter/file?department=yanchao/social").status_code == 404
+    assert console.get("/counter/file/one-month").status_code == 404
+    filed = console.post("/counter/file/fourteen-d", {**APPLICANT})
+    assert filed.status_code == 303
+    number = filed.location.rsplit("/", 2)[-2]
+    receipt = console.get(filed.location).text
+    assert "is filed with Sanmin District Office Civil Affairs Section" in receipt
+    assert console.get(f"/counter/cases/{number}").status_code == 200

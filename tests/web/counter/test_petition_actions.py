@@ -19,14 +19,16 @@ def _file(database: Database, service: str) -> Case:
 
 
 def _offered(page: str) -> list[str]:
-    return re.findall(r'<details class="action" id="action-([a-z_]+)"', page)
+    return re.findall(r'<details class="action[a-z -]*" id="action-([a-z_]+)"', page)
 
 
 def _decline(console: Console, case: Case, **fields: Any) -> Any:
+    """Close as not handled, confirming it when asked (closing cannot be undone)."""
     return console.post(
         f"/counter/cases/{case.number}/decline",
         {"version": case.version, **fields},
         prefix="decline",
+        plain={"confirmed": "yes"},
     )
 
 
@@ -51,7 +53,7 @@ def test_a_reason_is_required(console: Console, catalogue_db: Database) -> None:
     petition = _file(catalogue_db, "petition")
     refused = _decline(console, petition, ground="no_identity", reason="")
     assert refused.status_code == 422
-    assert "This field is required." in refused.text
+    assert "Enter “Reason”." in refused.text
     assert load_case(catalogue_db, petition.number).status == CaseStatus.RECEIVED
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 
@@ -77,3 +77,48 @@ def test_search_treats_wildcards_as_text(clerk: Console, catalogue_db: Database)
     file_social_case(catalogue_db)
     assert "No case of your department matches" in clerk.get("/counter/search?q=%25").text
     assert "No case of your department matches" in clerk.get("/counter/search?q=_").text
+
+
+def test_search_by_the_last_four_digits_of_a_phone(clerk: Console, catalogue_db: Database) -> None:
+    ours = file_social_case(catalogue_db, applicant_name="陳美玲", phone="0922-111-678")
+    theirs = file_civil_case(catalogue_db, applicant_name="林志豪", phone="0933-222-678")
+    for query in ("1678", "11678", "111678", "0922-111-678"):
+        page = clerk.get(f"/counter/search?q={query}").text
+        assert ours.number in page, query
+        assert theirs.number not in page, query  # the civil section's, not this clerk's
+    # Three digits are too few to mean a phone number; they mean nothing here.
+    assert ours.number not in clerk.get("/counter/search?q=678").text
+
+
+def test_an_agency_head_sees_each_department_at_a_glance(
+    console: Console, catalogue_db: Database
+) -> None:
+    now = datetime.now(UTC)
+    late = file_social_case(catalogue_db, received_at=now - timedelta(days=30), now=now)
+    file_social_case(catalogue_db, now=now)
+    civil = file_civil_case(catalogue_db, now=now)
+    with catalogue_db.transaction() as session:
+        request_supplement(session, civil.id, ["印章"], actor="civil", now=now)
+    assert console.login("head").status_code == 303
+    assert console.get("/counter").location == "/counter/agency"
+    page = console.get("/counter/agency").text
+    social = page[page.index('href="/counter/queues/sanmin/social"') :].split("</tr>", 1)[0]
+    civil_row = page[page.index('href="/counter/queues/sanmin/civil"') :].split("</tr>", 1)[0]
+    assert re.findall(r'class="table__number">(?:<strong[^>]*>)?(\d+)', social) == [
+        "1", "0", "0", "2"
+    ]  # fmt: skip
+    assert re.findall(r'class="table__number">(?:<strong[^>]*>)?(\d+)', civil_row) == [
+        "0", "0", "1", "1"
+    ]  # fmt: skip
+    # The oldest overdue cases, linked; each department's queue opens for the head.
+    assert f'href="/counter/cases/{late.number}"' in page
+    assert console.get("/counter/queues/sanmin/civil").status_code == 200
+    assert console.get(f"/counter/cases/{civil.number}").status_code == 200
+    # Another agency is not theirs.
+    assert console.get("/counter/queues/yanchao/social").status_code == 404
+
+
+def test_a_department_clerk_has_no_agency_view(clerk: Console) -> None:
+    assert clerk.get("/counter/agency").status_code == 404
+    assert clerk.get("/counter/queues/sanmin/civil").status_code == 404
+    assert clerk.get("/counter/queues/sanmin/social").status_code == 200

@@ -117,7 +117,7 @@ def test_public_status_wording(client: FlaskClient, seeded: Seeded) -> None:
 
     awaiting = by_id[seeded.awaiting]
     assert awaiting["status"] == "open"
-    assert awaiting["status_notes"].startswith("等待您補件。請於 2026年")
+    assert awaiting["status_notes"].startswith("等待您補件。請於 115年")
     assert "戶口名簿" not in awaiting["status_notes"]
     assert awaiting["expected_datetime"] is None  # the clock is stopped
 
@@ -125,7 +125,7 @@ def test_public_status_wording(client: FlaskClient, seeded: Seeded) -> None:
     # The clerk's own words go to the applicant only (they may name someone): the public
     # document gives the service's published reason (the catalogue's default) instead.
     assert overdue["status_notes"] == (
-        "已收件，等待處理。本案已超過處理期限。原因：案件處理中。預計完成日期：2026年4月16日。"
+        "已收件，等待處理。本案已超過處理期限。原因：案件處理中。預計完成日期：115年4月16日。"
     )
     assert OVERDUE_REASON not in overdue["status_notes"]
     assert overdue["expected_datetime"] == f"{EXPECTED_COMPLETION}T23:59:59+08:00"
@@ -142,7 +142,7 @@ def test_public_status_wording_in_english(client: FlaskClient, seeded: Seeded) -
     assert overdue.startswith(
         "Received, waiting to be processed. This case is taking longer than the time limit. "
     )
-    assert "Expected completion: April 16, 2026." in overdue
+    assert "Expected completion: 16 Apr 2026." in overdue
     assert by_id[seeded.received]["service_notice"] == "Time limit: 5 working days"
 
 

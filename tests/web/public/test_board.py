@@ -37,6 +37,35 @@ def test_the_board_shows_masked_numbers_ready_and_in_progress(
     assert 'class="board"' in html
 
 
+def test_a_case_with_nothing_to_collect_is_completed_not_ready(
+    app: Flask, client: FlaskClient
+) -> None:
+    database: Database = app.extensions["database"]
+    with database.transaction() as session:
+        collect = create_case(session)  # five-wd: something is collected
+        paid = create_case(session, "five-wd-restart")  # pickup: false
+        for case in (collect, paid):
+            closing.complete(session, case.id, actor="clerk:test", now=NOW + timedelta(hours=1))
+        numbers = collect.number[4:], paid.number[4:]
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        html = client.get("/board/sanmin/social").get_data(as_text=True)
+    ready_part = html.split('id="board-ready"')[1].split("</section>")[0]
+    completed_part = html.split('id="board-completed"')[1].split("</section>")[0]
+    assert "可領件" in html
+    assert "已辦結" in completed_part
+    assert f"<li>{numbers[0]}</li>" in ready_part
+    assert f"<li>{numbers[1]}</li>" in completed_part
+    assert numbers[1] not in ready_part
+
+
+def test_a_section_whose_services_all_have_something_to_collect_has_no_completed_column(
+    client: FlaskClient,
+) -> None:
+    html = client.get("/board/yanchao/social").get_data(as_text=True)
+    assert 'id="board-ready"' in html
+    assert 'id="board-completed"' not in html
+
+
 def test_the_board_reloads_itself_without_a_meta_refresh(client: FlaskClient) -> None:
     with time_machine.travel(NOW, tick=False):
         html = client.get("/board/sanmin/social").get_data(as_text=True)
@@ -45,7 +74,7 @@ def test_the_board_reloads_itself_without_a_meta_refresh(client: FlaskClient) ->
     assert 'data-refresh-seconds="60"' in html
     assert '<script src="/static/refresh.js" defer></script>' in html
     # Without JavaScript: when it was updated, in Taipei time, and a link to reload it.
-    assert "更新時間 2026年4月13日 10:00" in html
+    assert "更新時間 115年4月13日 10:00" in html
     assert 'href="/board/sanmin/social"' in html
 
 

@@ -1,7 +1,7 @@
 """reach channels and metrics
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-10
 
 LINE: a case may be bound to a LINE user (cases.applicant_line_id) through a one-time code
@@ -19,7 +19,7 @@ from alembic import op
 import tracker.models.base
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
