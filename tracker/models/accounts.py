@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base
@@ -35,6 +35,16 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # Bumped whenever the user's sessions must end everywhere (logout, deactivation, a password
+    # change or reset, a role change): a session cookie carries the generation it was made in.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by an administrator's reset: the one-time password works once, for choosing a new one.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # TOTP (RFC 6238) second factor: the base32 secret, confirmed once the user has entered a code
+    # from it; the last time step accepted, so a code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     agency: Mapped[Agency | None] = relationship(lazy="joined")
@@ -49,7 +59,11 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    scopes: Mapped[str] = mapped_column(String(40))
+    scopes: Mapped[str] = mapped_column(
+        String(200)
+    )  # comma-separated, e.g. "cases:read,open311:submit"
+    # A key bound to an agency sees and changes only that agency's cases.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]

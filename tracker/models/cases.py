@@ -13,6 +13,7 @@ from tracker.models.base import Base, BigId
 from tracker.models.catalogue import Department, Service, ServiceVersion
 
 _OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)))
+_HELD_SQL = "closed_at IS NOT NULL AND personal_data_erased_at IS NULL"
 
 # What tracker.reports.statistics reads of a case besides received_at (the index's INCLUDE list).
 STATISTICS_COLUMNS = (
@@ -83,6 +84,13 @@ class Case(Base):
             "received_at",
             postgresql_include=list(STATISTICS_COLUMNS),
         ),
+        # The retention purge reads closed cases whose personal data is still held, oldest first.
+        Index(
+            "ix_cases_personal_data_held",
+            "closed_at",
+            postgresql_where=text(_HELD_SQL),
+            sqlite_where=text(_HELD_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -115,6 +123,10 @@ class Case(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]
+    # Bumped by the citizen's "forget this case": every lookup session made before ends.
+    lookup_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the applicant's personal data was erased past the service's retention (個資法 Art. 11).
+    personal_data_erased_at: Mapped[datetime | None]
     # Set when the case closes (tracker.cases.closing_figures): working days the office used, pauses
     # excluded, and calendar days the clock stood still for the applicant's documents.
     working_days_used: Mapped[int | None]
