@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import NOW
 from tests.web.open311.conftest import PERSON, PREFIX, Keys, errors_of
-from tracker.accounts.users import create_api_key
+from tracker.accounts.users import create_api_key, revoke_api_key
 from tracker.db import Database
 from tracker.models import ApiKey, Case
 
@@ -93,3 +93,16 @@ def test_refused_keys_are_limited_per_client_across_both_apis(
     for _ in range(6):
         sent = {**form, "api_key": keys.full}
         assert client.post(url, data=sent, environ_base=OFFICE).status_code == 200
+
+
+def test_a_revoked_key_is_refused_from_the_next_request_on(
+    app: Flask, client: FlaskClient, keys: Keys
+) -> None:
+    form = {"service_code": "five-wd", "api_key": keys.full, **PERSON}
+    assert client.post(f"{PREFIX}/requests.json", data=form).status_code == 200
+    database: Database = app.extensions["database"]
+    with database.transaction() as s:
+        revoke_api_key(s, "case system", now=NOW)
+    (description,) = errors_of(client.post(f"{PREFIX}/requests.json", data=form), 403)
+    assert "revoked" in description
+    assert _cases(app) == 1
