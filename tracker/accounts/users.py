@@ -18,8 +18,18 @@ from tracker.models import Agency, ApiKey, Department, Role, User
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 MIN_PASSWORD = 10
-SCOPES = ("read", "write")
 KEY_PREFIX = "ctk_"
+
+# What an API key may do (DESIGN §5.2). Reading a case shows its applicant's name, phone and
+# email only with CASES_READ_PERSONAL: most systems need the case, not the person.
+CASES_READ = "cases:read"
+CASES_READ_PERSONAL = "cases:read-personal"
+CASES_WRITE = "cases:write"
+OPEN311_SUBMIT = "open311:submit"
+CALENDAR_ADMIN = "calendar:admin"
+SCOPES = (CASES_READ, CASES_READ_PERSONAL, CASES_WRITE, OPEN311_SUBMIT, CALENDAR_ADMIN)
+# A key created without --scope: a citizen-facing front end that files and follows cases.
+DEFAULT_SCOPES = (OPEN311_SUBMIT, CASES_READ)
 
 
 def hash_password(password: str) -> str:
@@ -117,9 +127,17 @@ def hash_api_key(key: str) -> str:
 
 
 def create_api_key(
-    session: Session, name: str, *, now: datetime, scopes: tuple[str, ...] = SCOPES
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
+    agency: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key for another system; returns the row and the key, which is never stored."""
+    """A new key for another system; returns the row and the key, which is never stored.
+
+    ``agency`` (a code) binds the key to that agency's cases; without it the key sees all.
+    """
     name = name.strip()
     errors: dict[str, str] = {}
     if not name or len(name) > 80:
@@ -128,7 +146,13 @@ def create_api_key(
         errors["name"] = f"a key named '{name}' exists already"
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
-        errors["scopes"] = f"choose from {', '.join(SCOPES)}"
+        what = f"unknown scope '{unknown[0]}'; " if unknown else ""
+        errors["scopes"] = f"{what}choose from {', '.join(SCOPES)}"
+    agency_id = None
+    if agency is not None:
+        agency_id = session.scalar(select(Agency.id).where(Agency.code == agency.strip()))
+        if agency_id is None:
+            errors["agency"] = f"there is no agency '{agency}'"
     if errors:
         raise InvalidInput(errors)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -137,6 +161,7 @@ def create_api_key(
         prefix=key[:12],
         key_hash=hash_api_key(key),
         scopes=",".join(sorted(set(scopes))),
+        agency_id=agency_id,
         created_at=now,
     )
     session.add(row)

@@ -75,24 +75,34 @@ def apikey() -> None:
 
 @apikey.command("create")
 @click.argument("name")
-@click.option("--read-only", is_flag=True, help="Only the read scope.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    metavar="SCOPE",
+    help="What the key may do; repeat for several: cases:read, cases:read-personal (the "
+    "applicant's name, phone and email), cases:write, open311:submit, calendar:admin. "
+    "Without it: open311:submit and cases:read.",
+)
+@click.option("--agency", help="Bind the key to one agency (its code): it sees only its cases.")
 @refusals
-def apikey_create(name: str, read_only: bool) -> None:
+def apikey_create(name: str, scopes: tuple[str, ...], agency: str | None) -> None:
     """Create an API key NAME; the key is printed once, alone on the last line."""
     from tracker.accounts.audit import API_KEY_CREATED, record_audit
-    from tracker.accounts.users import create_api_key
+    from tracker.accounts.users import DEFAULT_SCOPES, create_api_key
 
     now = utc_now()
     with transaction(settings_or_exit()) as session:
         row, key = create_api_key(
-            session, name, now=now, scopes=("read",) if read_only else ("read", "write")
+            session, name, now=now, scopes=scopes or DEFAULT_SCOPES, agency=agency
         )
         # The key itself is never recorded, only which one and what it may do.
         record_audit(
             session, API_KEY_CREATED, actor=command_actor(), at=now, target=row.name,
-            data={"scopes": row.scopes},
+            data={"scopes": row.scopes, "agency": agency},
         )  # fmt: skip
-    click.echo(f"Created API key '{row.name}' (scopes: {row.scopes}). It is shown only now:")
+    bound = f", agency {agency}" if agency else ""
+    click.echo(f"Created API key '{row.name}' (scopes: {row.scopes}{bound}). It is shown only now:")
     click.echo(key)
 
 

@@ -14,6 +14,7 @@ from functools import cache
 
 from flask import flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
@@ -42,9 +43,10 @@ from web.counter.i18n import ct, lazy
 IDLE_LIFETIME = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=10)
 # Only failed attempts count (see _failed): a clerk who types well is never slowed down. The
-# per-user limit stops guessing one account from many addresses; the per-address limit stops
-# trying many accounts from one.
-LOGIN_LIMIT_PER_USER = "5 per 15 minutes"
+# limits count per (account, client address) and per client address, never per account alone:
+# a stranger's failures from elsewhere must not lock the owner out of their own account. The
+# per-address limit stops trying many accounts from one place.
+LOGIN_LIMIT_PER_USER_AND_ADDRESS = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
 
 _UID, _FINGERPRINT, _SINCE, _SEEN = "counter_uid", "counter_fp", "counter_since", "counter_seen"
@@ -77,8 +79,9 @@ def _failed(response: Response) -> bool:
     return response.status_code != 303
 
 
-def _typed_username() -> str:
-    return "login:" + request.form.get("username", "").strip().lower()[:60]
+def _typed_username_and_address() -> str:
+    username = request.form.get("username", "").strip().lower()[:60]
+    return f"login:{get_remote_address()}:{username}"
 
 
 def _load_user() -> ConsoleUser | None:
@@ -148,7 +151,10 @@ def too_many(_error: TooManyRequests) -> ResponseReturnValue:
 @roles(PUBLIC)
 @limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed)
 @limiter.limit(
-    LOGIN_LIMIT_PER_USER, key_func=_typed_username, methods=["POST"], deduct_when=_failed
+    LOGIN_LIMIT_PER_USER_AND_ADDRESS,
+    key_func=_typed_username_and_address,
+    methods=["POST"],
+    deduct_when=_failed,
 )
 def login() -> ResponseReturnValue:
     """Sign in with a user name and password."""

@@ -3,7 +3,8 @@
 The code travels only in a POST body, never in a URL: the QR code puts it in the URL fragment,
 which ``static/status.js`` turns into this form's POST. A right answer remembers the case in the
 session and redirects (303) to ``/status/case``; a wrong number and a wrong code get exactly
-the same answer. Refused lookups are rate limited per client and per case number.
+the same answer. Refused lookups are rate limited per client and per (case number, client): a
+stranger guessing codes for a case from elsewhere cannot block its applicant's right code.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField
@@ -68,9 +70,10 @@ def _case_limit() -> str:
 
 
 def _case_key() -> str:
-    """The rate-limit key of the case number typed; hashed, as people type odd things there."""
+    """The rate-limit key of the case number typed (hashed, as people type odd things there) and
+    the client typing it."""
     number = normalise_case_number(request.form.get("number", ""))
-    return "status-case:" + hashlib.sha256(number.encode()).hexdigest()[:24]
+    return f"status-case:{hashlib.sha256(number.encode()).hexdigest()[:24]}:{get_remote_address()}"
 
 
 def _refused(response: Response) -> bool:
@@ -196,6 +199,6 @@ def _defaults(state: BlueprintSetupState) -> None:
     """Defaults for the lookup's limits; an operator (or a test) may set others."""
     config = state.app.config
     config.setdefault("STATUS_LIMIT_PER_CLIENT", "10 per minute;50 per hour")
-    config.setdefault("STATUS_LIMIT_PER_CASE", "10 per hour")
+    config.setdefault("STATUS_LIMIT_PER_CASE", "10 per hour")  # per (case number, client)
     config.setdefault("STATUS_SESSION_MINUTES", 30)
     state.app.extensions["status_pages"] = StatusPages()
