@@ -259,6 +259,28 @@ def _task_done(console: Console, database: Database) -> None:
         assert session.get_one(Notice, task).done_at is not None
 
 
+def _user_change(action: str, data: dict[str, Any], status: int = 303) -> Callable[..., None]:
+    """A probe of one of the administrator's changes to the user colleague (audited: a row)."""
+
+    def probe(console: Console, database: Database) -> None:
+        console.login("root")
+        console.get("/counter/admin/users/colleague")
+        path = f"/counter/admin/users/colleague/{action}"
+        _refused(console, database, path, data)
+        _accepted(console, database, path, data, status=status)
+
+    return probe
+
+
+def _change_password(console: Console, database: Database) -> None:
+    console.login("clerk")
+    console.get("/counter/account/password")
+    new = "glacier penguin violin summit"
+    data = {"current": PASSWORD, "new": new, "confirm": new}
+    _refused(console, database, "/counter/account/password", data)
+    _accepted(console, database, "/counter/account/password", data)
+
+
 SOP = {
     "department": "sanmin/social",
     "kind": "application",
@@ -309,6 +331,11 @@ FORMS: dict[str, Callable[[Console, Database], None]] = {
     "counter.reload_catalogue": _reload_catalogue,
     "counter.declare_closure_view": _declare_closure,
     "counter.withdraw_closure_view": _withdraw_closure,
+    "counter.deactivate_user": _user_change("deactivate", {}),
+    "counter.activate_user": _user_change("activate", {}),
+    "counter.reset_user_password": _user_change("reset-password", {}, status=200),
+    "counter.set_user_role": _user_change("role", {"role": "supervisor", "department": "sanmin"}),
+    "counter.change_password": _change_password,
 }
 
 

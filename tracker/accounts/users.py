@@ -12,12 +12,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.accounts.passwords import generate_password as generate_password
+from tracker.accounts.passwords import password_problem
 from tracker.errors import InvalidInput
 from tracker.models import Agency, ApiKey, Department, Role, User
 
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
-MIN_PASSWORD = 10
 KEY_PREFIX = "ctk_"
 
 # What an API key may do (DESIGN §5.2). Reading a case shows its applicant's name, phone and
@@ -45,14 +46,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105 - no l/1 or o/0
-
-
-def generate_password() -> str:
-    """A password a person can type: four groups of five, 100 bits (e.g. ``k3mfa-...``)."""
-    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4))
-
-
 def resolve_workplace(session: Session, workplace: str) -> tuple[int | None, int | None]:
     """(department id, agency id) of ``AGENCY/DEPT`` (a department) or ``AGENCY`` (the whole
     agency: its supervisors' agency view, its one-stop counter); ValueError saying why not."""
@@ -72,6 +65,23 @@ def resolve_workplace(session: Session, workplace: str) -> tuple[int | None, int
     return department_id, None
 
 
+def check_workplace(
+    session: Session, role: str, department: str | None, errors: dict[str, str]
+) -> tuple[int | None, int | None]:
+    """(department id, agency id) for a user of ``role`` at ``department`` (``AGENCY/DEPT``,
+    ``AGENCY`` or none); what is wrong goes into ``errors`` under "role" or "department"."""
+    if role not in {r.value for r in Role}:
+        errors["role"] = "must be clerk, supervisor or admin"
+    if department:
+        try:
+            return resolve_workplace(session, department)
+        except ValueError as exc:
+            errors["department"] = str(exc)
+    elif role in (Role.CLERK, Role.SUPERVISOR):
+        errors["department"] = "clerks and supervisors belong to a department (agency/dept)"
+    return None, None
+
+
 def create_user(
     session: Session,
     username: str,
@@ -82,7 +92,8 @@ def create_user(
     department: str | None = None,
     display_name: str = "",
 ) -> User:
-    """Create a console user; refuses a taken name, unknown role or department, short password.
+    """Create a console user; refuses a taken name, unknown role or department, a password the
+    policy refuses (tracker.accounts.passwords).
 
     ``department`` is ``AGENCY/DEPT``, or ``AGENCY`` for staff of the whole agency.
     """
@@ -92,18 +103,10 @@ def create_user(
         errors["username"] = "use 2–60 lowercase letters, digits, '.', '_' or '-'"
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
         errors["username"] = f"'{username}' is already taken"
-    if role not in {r.value for r in Role}:
-        errors["role"] = "must be clerk, supervisor or admin"
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = f"must be at least {MIN_PASSWORD} characters"
-    department_id = agency_id = None
-    if department:
-        try:
-            department_id, agency_id = resolve_workplace(session, department)
-        except ValueError as exc:
-            errors["department"] = str(exc)
-    elif role in (Role.CLERK, Role.SUPERVISOR):
-        errors["department"] = "clerks and supervisors belong to a department (agency/dept)"
+    problem = password_problem(password, username=username)
+    if problem:
+        errors["password"] = problem
+    department_id, agency_id = check_workplace(session, role, department, errors)
     if errors:
         raise InvalidInput(errors)
     user = User(

@@ -68,6 +68,69 @@ def user_create(
         click.echo(password)
 
 
+@user.command("deactivate")
+@click.argument("username")
+@refusals
+def user_deactivate(username: str) -> None:
+    """Deactivate USERNAME: no login from now on, and every session of theirs ends at once."""
+    from tracker.accounts.lifecycle import deactivate
+
+    with transaction(settings_or_exit()) as session:
+        name = deactivate(session, username, actor=command_actor(), now=utc_now()).username
+    click.echo(f"Deactivated '{name}'; their sessions have ended.")
+
+
+@user.command("activate")
+@click.argument("username")
+@refusals
+def user_activate(username: str) -> None:
+    """Let USERNAME sign in again."""
+    from tracker.accounts.lifecycle import activate
+
+    with transaction(settings_or_exit()) as session:
+        name = activate(session, username, actor=command_actor(), now=utc_now()).username
+    click.echo(f"Activated '{name}'.")
+
+
+@user.command("reset-password")
+@click.argument("username")
+@refusals
+def user_reset_password(username: str) -> None:
+    """A one-time password for USERNAME, printed alone on the last line; at the next login
+    they must choose their own. Every session of theirs ends."""
+    from tracker.accounts.lifecycle import reset_password
+
+    with transaction(settings_or_exit()) as session:
+        reset, password = reset_password(session, username, actor=command_actor(), now=utc_now())
+        name = reset.username
+    click.echo(f"Reset the password of '{name}'; their sessions have ended.")
+    click.echo("One-time password (shown once; they choose their own at the next login):")
+    click.echo(password)
+
+
+@user.command("set-role")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["clerk", "supervisor", "admin"]), required=True)
+@click.option(
+    "--department",
+    help="AGENCY/DEPT, e.g. sanmin/social; or AGENCY, e.g. sanmin, for a whole agency; "
+    "none for an administrator.",
+)
+@refusals
+def user_set_role(username: str, role: str, department: str | None) -> None:
+    """Give USERNAME a role and department; their sessions end so the change applies at once."""
+    from tracker.accounts.lifecycle import set_role
+
+    with transaction(settings_or_exit()) as session:
+        changed = set_role(
+            session, username, role=role, department=department, actor=command_actor(),
+            now=utc_now(),
+        )  # fmt: skip
+        name, role_now = changed.username, changed.role
+    where = f" in {department}" if department else ""
+    click.echo(f"'{name}' is now {role_now}{where}; their sessions have ended.")
+
+
 @main.group()
 def apikey() -> None:
     """API keys for other systems."""

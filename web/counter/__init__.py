@@ -6,7 +6,9 @@ Each screen is a module; importing them registers their views on the blueprint.
 from __future__ import annotations
 
 from web.counter import (
+    account,
     admin,
+    admin_users,
     auth,
     cases,
     filing,
@@ -23,7 +25,9 @@ from web.counter.blueprint import counter
 from web.counter.i18n import ct
 
 __all__ = [
+    "account",
     "admin",
+    "admin_users",
     "auth",
     "cases",
     "counter",

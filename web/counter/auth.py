@@ -1,14 +1,15 @@
 """Signing in and out, and the guard that runs before every console request.
 
 Sessions are Flask's signed cookies. A login clears whatever the cookie held before (no
-fixation, a fresh CSRF token) and keeps only the user id, a fingerprint of the password hash
-(changing the password or deactivating the user ends every session) and two timestamps: the
-session ends after IDLE_LIFETIME without a request and after ABSOLUTE_LIFETIME in any case.
+fixation, a fresh CSRF token) and keeps only the user id, the user's session generation and two
+timestamps: the session ends after IDLE_LIFETIME without a request and after ABSOLUTE_LIFETIME
+in any case. The generation ends it sooner: signing out, a deactivation, a new password, role or
+department bump ``users.session_generation`` (tracker.accounts.lifecycle), and the user row this
+guard loads anyway (by primary key) no longer matches the cookie, in any browser.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from functools import cache
 
@@ -23,6 +24,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from tracker.accounts import audit
+from tracker.accounts.lifecycle import end_sessions
 from tracker.accounts.users import generate_password, hash_password, verify_password
 from tracker.clock import utc_now
 from tracker.models import Role, User
@@ -49,7 +51,11 @@ ABSOLUTE_LIFETIME = timedelta(hours=10)
 LOGIN_LIMIT_PER_USER_AND_ADDRESS = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
 
-_UID, _FINGERPRINT, _SINCE, _SEEN = "counter_uid", "counter_fp", "counter_since", "counter_seen"
+_UID, _GENERATION = "counter_uid", "counter_gen"
+_SINCE, _SEEN = "counter_since", "counter_seen"
+# What a user who must change their password may still open (a one-time password opens nothing
+# else).
+CHANGE_PASSWORD_ONLY = frozenset({"counter.change_password", "counter.logout"})
 
 
 class LoginForm(FlaskForm):
@@ -63,10 +69,6 @@ class LoginForm(FlaskForm):
         validators=[InputRequired(message=lazy("Enter your password.")), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
-
-
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 @cache
@@ -100,11 +102,7 @@ def _load_user() -> ConsoleUser | None:
         return None
     with transaction() as db:
         user = db.get(User, uid)
-        if (
-            user is None
-            or not user.active
-            or _fingerprint(user.password_hash) != session.get(_FINGERPRINT)
-        ):
+        if user is None or not user.active or user.session_generation != session.get(_GENERATION):
             session.clear()
             return None
         session[_SEEN] = int(now)
@@ -117,6 +115,7 @@ def _load_user() -> ConsoleUser | None:
             department_id=user.department_id,
             department_path=department.path if department else None,
             agency_id=department.agency_id if department else user.agency_id,
+            must_change_password=user.must_change_password,
         )
 
 
@@ -134,6 +133,8 @@ def guard() -> ResponseReturnValue | None:
     if g.counter_user is None:
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("counter.login", next=target), code=303)
+    if g.counter_user.must_change_password and request.endpoint not in CHANGE_PASSWORD_ONLY:
+        return redirect(url_for("counter.change_password"), code=303)
     if g.counter_user.role not in allowed:
         return page("forbidden.html", 403)
     return None
@@ -183,7 +184,7 @@ def login() -> ResponseReturnValue:
             audit.record_audit(
                 db, audit.LOGIN_SUCCEEDED, actor=username, at=now, remote_addr=request.remote_addr
             )
-            fingerprint = _fingerprint(user.password_hash)
+            generation = user.session_generation
     if user is None:
         # One answer for every failure: nobody learns which user names exist.
         message = ct("The user name or password is not right.")
@@ -194,7 +195,7 @@ def login() -> ResponseReturnValue:
     session.update(
         {
             _UID: user.id,
-            _FINGERPRINT: fingerprint,
+            _GENERATION: generation,
             _SINCE: int(now.timestamp()),
             _SEEN: int(now.timestamp()),
         }
@@ -205,13 +206,19 @@ def login() -> ResponseReturnValue:
 @counter.post("/logout")
 @roles(Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
 def logout() -> ResponseReturnValue:
-    """Sign out and forget the session."""
+    """Sign out: this session and every other of the user's, in every browser."""
     user = current_user()
     if user is not None:
         with transaction() as db:
+            end_sessions(db, user.id)
             audit.record_audit(
                 db, audit.LOGOUT, actor=user.username, at=utc_now(), remote_addr=request.remote_addr
             )
     session.clear()
     flash(ct("You have signed out."), "info")
     return redirect(url_for("counter.login"), code=303)
+
+
+def keep_session(generation: int) -> None:
+    """Keep this browser signed in after its own password change ended the user's sessions."""
+    session[_GENERATION] = generation
