@@ -31,6 +31,10 @@ API_KEY_REVOKED = "api_key_revoked"
 # A letter task marked done changes no case (no event, no version): the notice records who and
 # when, and the audit log keeps the act.
 TASK_DONE = "task_done"
+# The second factor (TOTP): turned on by the user, a code refused at sign-in, reset by the CLI.
+TOTP_ENROLLED = "totp_enrolled"
+TOTP_FAILED = "totp_failed"
+TOTP_RESET = "totp_reset"
 
 
 def record_audit(

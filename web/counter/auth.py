@@ -12,7 +12,7 @@ import hashlib
 from datetime import timedelta
 from functools import cache
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -22,6 +22,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from tracker.accounts import audit
+from tracker.accounts.directory import Directory, DirectoryUnavailable
+from tracker.accounts.directory import verify_password as directory_accepts
 from tracker.accounts.users import generate_password, hash_password, verify_password
 from tracker.clock import utc_now
 from tracker.models import Role, User
@@ -71,6 +73,20 @@ def _fingerprint(password_hash: str) -> str:
 def _dummy_hash() -> str:
     # Verified against when the user does not exist, so both answers take as long.
     return hash_password(generate_password())
+
+
+def _password_matches(user: User | None, username: str, password: str) -> bool | None:
+    """Whether the password is right: the directory's answer when one is configured (the local
+    hash is then ignored), else the local hash. None: the directory cannot be asked."""
+    settings = current_app.config["SETTINGS"]
+    if not settings.directory_enabled:
+        return verify_password(user.password_hash if user else _dummy_hash(), password)
+    directory = Directory(settings.ldap_url, settings.ldap_bind_dn_template)
+    try:
+        # Asked for unknown names too, so the answer's timing tells nobody which names exist.
+        return directory_accepts(directory, username, password)
+    except DirectoryUnavailable:
+        return None
 
 
 def _failed(response: Response) -> bool:
@@ -161,9 +177,10 @@ def login() -> ResponseReturnValue:
     now = utc_now()
     with transaction() as db:
         user = db.scalar(select(User).where(User.username == username))
-        valid = verify_password(user.password_hash if user else _dummy_hash(), form.password.data)
+        valid = _password_matches(user, username, form.password.data)
         if user is None or not valid or not user.active:
             reason = "unknown user" if user is None else "inactive" if valid else "wrong password"
+            reason = "directory unavailable" if valid is None else reason
             audit.record_audit(
                 db,
                 audit.LOGIN_FAILED,
@@ -178,6 +195,9 @@ def login() -> ResponseReturnValue:
                 db, audit.LOGIN_SUCCEEDED, actor=username, at=now, remote_addr=request.remote_addr
             )
             fingerprint = _fingerprint(user.password_hash)
+    if user is None and valid is None:
+        message = ct("The directory cannot be reached, so nobody can sign in now. Try again later.")
+        return page("login.html", 503, form=form, error=message)
     if user is None:
         # One answer for every failure: nobody learns which user names exist.
         message = ct("The user name or password is not right.")

@@ -220,4 +220,7 @@ AUDIT_LABELS = {
     "api_key_created": lazy("API key created"),
     "api_key_revoked": lazy("API key revoked"),
     "task_done": lazy("Phone or letter task done"),
+    "totp_enrolled": lazy("Two-step sign-in turned on"),
+    "totp_failed": lazy("Two-step sign-in code refused"),
+    "totp_reset": lazy("Two-step sign-in reset"),
 }

@@ -46,13 +46,20 @@ def _password_hash() -> str:
 
 
 @pytest.fixture
-def app(catalogue_db: Database, tmp_path: Path) -> Iterator[Flask]:
+def console_environ() -> dict[str, str]:
+    """More settings for the console's app; a test module overrides this fixture to add some."""
+    return {}
+
+
+@pytest.fixture
+def app(catalogue_db: Database, tmp_path: Path, console_environ: dict[str, str]) -> Iterator[Flask]:
     settings = load_settings(
         {
             "TRACKER_INSTANCE": str(tmp_path),
             "DATABASE_URL": catalogue_db.url,
             "CATALOGUE_FILE": str(DATA / "test-catalogue.yaml"),
             "PUBLIC_BASE_URL": "https://cases.example.gov.tw",
+            **console_environ,
         }
     )
     app = create_app(settings)
