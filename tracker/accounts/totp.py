@@ -25,7 +25,7 @@ from tracker.models import User
 ISSUER = "Case Tracker"
 # Steps either side of now that are still accepted: 30 s of clock drift each way.
 VALID_WINDOW = 1
-_CODE = re.compile(r"^\d{6}$")
+_CODE = re.compile(r"[0-9]{6}")  # ASCII digits only: \d matches other scripts' digits too
 
 
 def provisioning_uri(secret: str, username: str) -> str:
@@ -37,7 +37,7 @@ def matching_step(secret: str, code: str, *, now: datetime, last_step: int | Non
     """The time step ``code`` belongs to, if it is valid at ``now`` and later than
     ``last_step``; None otherwise. Spaces in the code are ignored (apps show ``123 456``)."""
     code = code.replace(" ", "")
-    if not _CODE.match(code):
+    if not _CODE.fullmatch(code):
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(require_aware(now, "now"))
@@ -94,7 +94,7 @@ def reset(session: Session, username: str) -> User:
     """Forget a user's second factor (a lost phone): they sign in with the password alone, or
     must enrol again where it is required. InvalidInput when there is no such user."""
     user = session.scalar(
-        select(User).where(User.username == username.strip().lower()).with_for_update()
+        select(User).where(User.username == username.strip().lower()).with_for_update(of=User)
     )
     if user is None:
         raise InvalidInput({"username": f"there is no user '{username.strip()}'"})
@@ -105,7 +105,9 @@ def reset(session: Session, username: str) -> User:
 
 
 def _locked(session: Session, user_id: int) -> User:
-    user = session.scalar(select(User).where(User.id == user_id).with_for_update())
+    # ``of=User``: the row's department and agency are joined eagerly (outer joins), which
+    # PostgreSQL cannot lock; only the user's row needs to be.
+    user = session.scalar(select(User).where(User.id == user_id).with_for_update(of=User))
     if user is None:
         raise InvalidInput({"user": "there is no such user"})
     return user

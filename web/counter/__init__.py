@@ -17,6 +17,7 @@ from web.counter import (
     search,
     sop,
     tasks,
+    totp,
 )
 from web.counter.access import current_user
 from web.counter.blueprint import counter
@@ -33,6 +34,7 @@ __all__ = [
     "search",
     "sop",
     "tasks",
+    "totp",
 ]
 
 

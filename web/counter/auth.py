@@ -40,6 +40,7 @@ from web.counter.access import (
 from web.counter.blueprint import counter
 from web.counter.common import page
 from web.counter.i18n import ct, lazy
+from web.counter.totp import ask_for_code, hold, needs_code
 
 IDLE_LIFETIME = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=10)
@@ -147,6 +148,9 @@ def guard() -> ResponseReturnValue | None:
     if g.counter_user is None:
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("counter.login", next=target), code=303)
+    held = hold(g.counter_user, request.endpoint)  # the second factor first (web/counter/totp.py)
+    if held is not None:
+        return held
     if g.counter_user.role not in allowed:
         return page("forbidden.html", 403)
     return None
@@ -195,6 +199,7 @@ def login() -> ResponseReturnValue:
                 db, audit.LOGIN_SUCCEEDED, actor=username, at=now, remote_addr=request.remote_addr
             )
             fingerprint = _fingerprint(user.password_hash)
+            second_step = needs_code(user)
     if user is None and valid is None:
         message = ct("The directory cannot be reached, so nobody can sign in now. Try again later.")
         return page("login.html", 503, form=form, error=message)
@@ -213,6 +218,8 @@ def login() -> ResponseReturnValue:
             _SEEN: int(now.timestamp()),
         }
     )
+    if second_step:
+        return ask_for_code(target)  # the session may open nothing else until the code is typed
     return redirect(target if is_safe_next(target) else url_for("counter.index"), code=303)
 
 

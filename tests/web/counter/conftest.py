@@ -52,7 +52,11 @@ def console_environ() -> dict[str, str]:
 
 
 @pytest.fixture
-def app(catalogue_db: Database, tmp_path: Path, console_environ: dict[str, str]) -> Iterator[Flask]:
+def app(catalogue_db: Database, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    try:
+        console_environ = request.getfixturevalue("console_environ")
+    except pytest.FixtureLookupError:  # a test module elsewhere that imports this fixture
+        console_environ = {}
     settings = load_settings(
         {
             "TRACKER_INSTANCE": str(tmp_path),
