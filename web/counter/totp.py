@@ -152,7 +152,7 @@ def totp_enrol() -> ResponseReturnValue:
     uri = second_factor.provisioning_uri(secret, user.username) if secret else None
     html, status = page(
         "totp_enrol.html",
-        200,
+        422 if request.method == "POST" else 200,  # a refused form comes back as 422
         form=form,
         error=error,
         enrolled_at=enrolled_at,

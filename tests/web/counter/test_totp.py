@@ -56,6 +56,7 @@ def test_enrolment_with_a_code_from_the_app(console: Console, catalogue_db: Data
     assert console.get(ENROL_PAGE).text.count(secret[:4]) == 1  # a reload shows the same key
 
     wrong = console.post(ENROL_PAGE, {"code": "000000"})
+    assert wrong.status_code == 422
     assert "That code is not right" in wrong.text
     assert _user(catalogue_db, "root").totp_confirmed_at is None
 
