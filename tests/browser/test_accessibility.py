@@ -178,6 +178,13 @@ def admin_errors(visit: Visit) -> None:
     assert page.locator(".field__error").count() >= 1, page.inner_text("main")
 
 
+def two_step_errors(visit: Visit) -> None:
+    page = visit.goto("/counter/account/two-step")
+    page.locator('form[action="/counter/account/two-step"] button[type=submit]').click()
+    page.wait_for_load_state()
+    assert page.locator(".field__error").count() == 1, page.inner_text("main")
+
+
 def _reports_this_month(tables: int) -> Recipe:
     """The reports of the current month: the demo's cases, their tables and chart."""
 
@@ -234,6 +241,8 @@ PAGES: dict[str, Screen] = {
     "admin": Screen("admin", _path("/counter/admin")),
     "admin-errors": Screen("admin", admin_errors),
     "audit-log": Screen("admin", _path("/counter/admin/audit")),
+    "two-step-enrol": Screen("admin", _path("/counter/account/two-step")),
+    "two-step-enrol-errors": Screen("admin", two_step_errors),
     "forbidden": Screen("clerk", _path("/counter/admin", status=403)),
     "reports-admin": Screen("admin", _reports_this_month(tables=6)),
     "reports-supervisor": Screen("supervisor", _reports_this_month(tables=1)),

@@ -101,7 +101,9 @@ def _enrolled(user_id: int) -> bool:
 def totp_code() -> ResponseReturnValue:
     """The second step of signing in: the code from the user's authenticator app."""
     target = request.args.get("next")
-    if not session.get(PENDING):
+    # Reset meanwhile (tracker user reset-totp): the password was the whole sign-in after all.
+    if not session.get(PENDING) or not _enrolled(signed_in().id):
+        session.pop(PENDING, None)
         return redirect(target if is_safe_next(target) else url_for("counter.index"), code=303)
     form = CodeForm()
     if not form.validate_on_submit():

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.web.counter.conftest import Console
+from tracker.accounts.totp import reset
 from tracker.db import Database
 from tracker.models import AuditEntry, User
 
@@ -104,6 +105,17 @@ def test_a_wrong_or_replayed_code_is_refused(console: Console, catalogue_db: Dat
     assert "used already" in replayed.text
     assert console.get("/counter/admin").location == CODE_PAGE
     assert _actions(catalogue_db).count("totp_failed") == 2
+
+
+def test_a_reset_while_the_code_is_asked_lets_the_password_do(
+    console: Console, catalogue_db: Database
+) -> None:
+    _enrol(catalogue_db, "root")
+    _sign_in_to_the_code(console)
+    with catalogue_db.transaction() as session:
+        reset(session, "root")
+    assert console.get(CODE_PAGE).location == "/counter"
+    assert console.get("/counter/admin").status_code == 200
 
 
 def test_code_attempts_are_limited_per_user(console: Console, catalogue_db: Database) -> None:
