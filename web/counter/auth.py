@@ -40,7 +40,7 @@ from web.counter.access import (
 from web.counter.blueprint import counter
 from web.counter.common import page
 from web.counter.i18n import ct, lazy
-from web.counter.totp import ask_for_code, hold, needs_code
+from web.counter.totp import CODE_ENDPOINTS, ask_for_code, hold, needs_code, too_many_codes
 
 IDLE_LIFETIME = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=10)
@@ -159,6 +159,8 @@ def guard() -> ResponseReturnValue | None:
 @counter.errorhandler(TooManyRequests)
 def too_many(_error: TooManyRequests) -> ResponseReturnValue:
     """Too many failed logins: say so, and when to try again."""
+    if request.endpoint in CODE_ENDPOINTS:
+        return too_many_codes()  # the second factor's pages answer for themselves
     form = LoginForm()
     message = ct("Too many failed attempts. Wait 15 minutes, then try again.")
     return page("login.html", 429, form=form, error=message)

@@ -38,6 +38,8 @@ CODE_LIMIT = "5 per 15 minutes"
 # What a session waiting for its code, or an admin who must enrol, may still open.
 _CODE_PAGES = frozenset({"counter.totp_code", "counter.logout"})
 _ENROL_PAGES = frozenset({"counter.totp_enrol", "counter.logout"})
+# The pages whose code attempts are limited (CODE_LIMIT).
+CODE_ENDPOINTS = frozenset({"counter.totp_code", "counter.totp_enrol"})
 _NO_STORE = {"Cache-Control": "no-store"}  # the secret and codes must not stay in a cache
 _ALL = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
 
@@ -59,6 +61,14 @@ def _attempts_key() -> str:
 
 def _failed(response: Response) -> bool:
     return response.status_code != 303
+
+
+def too_many_codes() -> ResponseReturnValue:
+    """Too many wrong codes: say so on the page the user was on, and when to try again."""
+    error = ct("Too many wrong codes. Wait 15 minutes, then try again.")
+    if request.endpoint == "counter.totp_code":
+        return page("totp_code.html", 429, form=CodeForm(), error=error)
+    return _enrol_page(CodeForm(), error, 429)
 
 
 def ask_for_code(target: str | None) -> Response:
@@ -128,37 +138,42 @@ def totp_code() -> ResponseReturnValue:
 def totp_enrol() -> ResponseReturnValue:
     """Turn on two-step sign-in: scan the QR code, then type a code to prove it works."""
     user = signed_in()
+    form = CodeForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _enrol_page(form, None, 200 if request.method == "GET" else 422)
+    now = utc_now()
+    with transaction() as db:
+        confirmed = second_factor.confirm_enrolment(db, user.id, form.code.data, now=now)
+        if confirmed:
+            audit.record_audit(
+                db,
+                audit.TOTP_ENROLLED,
+                actor=user.username,
+                at=now,
+                target=user.username,
+                remote_addr=request.remote_addr,
+            )
+    if confirmed:
+        return redirect(url_for("counter.totp_enrol"), code=303)
+    error = ct("That code is not right. Check the phone's clock and type the newest code.")
+    return _enrol_page(form, error, 422)  # a refused form comes back as 422
+
+
+def _enrol_page(form: CodeForm, error: str | None, status: int) -> ResponseReturnValue:
+    """The enrolment page: the QR code and key being enrolled, or since when it is on."""
+    user = signed_in()
     with transaction() as db:
         row = db.scalar(select(User).where(User.id == user.id))
         enrolled_at = row.totp_confirmed_at if row and second_factor.is_enrolled(row) else None
         secret = None if enrolled_at else second_factor.enrolment_secret(db, user.id)
-    required = user.role == Role.ADMIN and current_app.config["SETTINGS"].require_totp == "admin"
-    form = CodeForm()
-    error = None
-    if secret is not None and form.validate_on_submit():
-        now = utc_now()
-        with transaction() as db:
-            confirmed = second_factor.confirm_enrolment(db, user.id, form.code.data, now=now)
-            if confirmed:
-                audit.record_audit(
-                    db,
-                    audit.TOTP_ENROLLED,
-                    actor=user.username,
-                    at=now,
-                    target=user.username,
-                    remote_addr=request.remote_addr,
-                )
-        if confirmed:
-            return redirect(url_for("counter.totp_enrol"), code=303)
-        error = ct("That code is not right. Check the phone's clock and type the newest code.")
     uri = second_factor.provisioning_uri(secret, user.username) if secret else None
     html, status = page(
         "totp_enrol.html",
-        422 if request.method == "POST" else 200,  # a refused form comes back as 422
+        status,
         form=form,
         error=error,
         enrolled_at=enrolled_at,
-        required=required,
+        required=user.role == Role.ADMIN and current_app.config["SETTINGS"].require_totp == "admin",
         secret=secret,
         qr=qr_svg(uri, label=ct("QR code for your authenticator app")) if uri else None,
     )

@@ -126,7 +126,19 @@ def test_code_attempts_are_limited_per_user(console: Console, catalogue_db: Data
     # The sixth try is refused even with the right code: the limit is reached.
     blocked = console.post(CODE_PAGE, {"code": pyotp.TOTP(SECRET).now()})
     assert blocked.status_code == 429
+    assert "Too many wrong codes. Wait 15 minutes" in blocked.text
     assert console.get("/counter/admin").location == CODE_PAGE
+
+
+def test_enrolment_codes_are_limited_too(console: Console, catalogue_db: Database) -> None:
+    console.login("root")
+    console.get(ENROL_PAGE)
+    for _ in range(5):
+        assert console.post(ENROL_PAGE, {"code": "000000"}).status_code == 422
+    blocked = console.post(ENROL_PAGE, {"code": "000000"})
+    assert blocked.status_code == 429
+    assert "Too many wrong codes. Wait 15 minutes" in blocked.text
+    assert blocked.headers["Cache-Control"] == "no-store"
 
 
 def test_a_user_without_a_second_factor_signs_in_with_the_password(console: Console) -> None:
