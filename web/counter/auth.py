@@ -91,7 +91,8 @@ def _password_matches(user: User | None, username: str, password: str) -> bool |
 
 
 def _failed(response: Response) -> bool:
-    return response.status_code != 303
+    # 503: the directory could not be asked, so nothing was guessed; an outage locks nobody out.
+    return response.status_code not in (303, 503)
 
 
 def _typed_username() -> str:

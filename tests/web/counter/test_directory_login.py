@@ -111,6 +111,10 @@ class TestDirectoryDown:
             "login_failed", "clerk", {"reason": "directory unavailable"}
         )  # fmt: skip
 
+    def test_an_outage_locks_nobody_out(self, console: Console) -> None:
+        for _ in range(7):  # more than the per-user limit of failed sign-ins
+            assert console.login("clerk", DIRECTORY_PASSWORD).status_code == 503
+
     def test_in_chinese_by_default(self, console: Console) -> None:
         console.client.set_cookie("lang", "zh-TW")
         response = console.login("clerk", DIRECTORY_PASSWORD)
