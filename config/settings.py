@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from config.gateways import gateway_settings
+from config.identity import identity_settings
 from config.observability import observability_settings
 
 DEFAULT_QUIET_HOURS = "21:00-09:00"
@@ -57,6 +58,10 @@ class Settings:
     # Watching it run (config.observability).
     metrics_token: str | None = None
     log_format: str = "text"
+    # Who may sign in (config.identity): a directory for passwords, a second factor for admins.
+    ldap_url: str | None = None
+    ldap_bind_dn_template: str | None = None
+    require_totp: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,6 +72,11 @@ class Settings:
     def twilio_enabled(self) -> bool:
         """Whether SMS goes through Twilio (otherwise it lands in the local outbox)."""
         return bool(self.twilio_account_sid)
+
+    @property
+    def directory_enabled(self) -> bool:
+        """Whether console passwords are checked by the directory (LDAP) instead of locally."""
+        return bool(self.ldap_url and self.ldap_bind_dn_template)
 
     @property
     def line_enabled(self) -> bool:
@@ -166,6 +176,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     gateways = gateway_settings(get, problems, twilio_configured=bool(sid and token))
     observability = observability_settings(get, problems)
+    identity = identity_settings(get, problems)
 
     catalogue_text = get("CATALOGUE_FILE")
     catalogue_file = Path(catalogue_text).resolve() if catalogue_text else None
@@ -190,4 +201,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         catalogue_file=catalogue_file,
         **gateways,
         **observability,
+        **identity,
     )

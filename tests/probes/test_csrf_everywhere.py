@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -316,6 +317,35 @@ def _edit_service(console: Console, database: Database) -> None:
     _accepted(console, database, "/counter/services/five-wd/edit", data)
 
 
+def _root_secret(database: Database) -> str | None:
+    with database.transaction() as session:
+        return session.scalar(select(User.totp_secret).where(User.username == "root"))
+
+
+def _totp_enrol(console: Console, database: Database) -> None:
+    console.login("root")
+    console.get("/counter/account/two-step")
+    secret = _root_secret(database)
+    assert secret is not None
+    data = {"code": pyotp.TOTP(secret).now()}
+    _refused(console, database, "/counter/account/two-step", data)
+    _accepted(console, database, "/counter/account/two-step", data)  # audited: a new row
+
+
+def _totp_code(console: Console, database: Database) -> None:
+    secret = pyotp.random_base32()
+    with database.transaction() as session:
+        root = session.scalars(select(User).where(User.username == "root")).one()
+        root.totp_secret, root.totp_confirmed_at = secret, datetime.now(UTC)
+    console.login("root")
+    console.get("/counter/login/code")
+    data = {"code": pyotp.TOTP(secret).now()}
+    _refused(console, database, "/counter/login/code", data)
+    assert console.get("/counter/admin").status_code == 303  # still waiting for the code
+    assert console.post("/counter/login/code", data).status_code == 303
+    assert console.get("/counter/admin").status_code == 200
+
+
 FORMS: dict[str, Callable[[Console, Database], None]] = {
     "status.submit": _status_submit,
     "status.forget": _status_forget,
@@ -336,6 +366,8 @@ FORMS: dict[str, Callable[[Console, Database], None]] = {
     "counter.reset_user_password": _user_change("reset-password", {}, status=200),
     "counter.set_user_role": _user_change("role", {"role": "supervisor", "department": "sanmin"}),
     "counter.change_password": _change_password,
+    "counter.totp_enrol": _totp_enrol,
+    "counter.totp_code": _totp_code,
 }
 
 

@@ -118,6 +118,20 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Cells]]] = {
     ("POST", "/counter/admin/users/<username>/role"): [
         ("/counter/admin/users/colleague/role", ADMIN_FORM)
     ],
+    # The second factor: nobody here has one, so the code page sends on to the console; every
+    # role may enrol (the empty form comes back, 422).
+    ("GET", "/counter/login/code"): [
+        ("/counter/login/code", _cells(LOGIN, 303, 303, 303, 303, 303))
+    ],
+    ("POST", "/counter/login/code"): [
+        ("/counter/login/code", _cells(LOGIN, 303, 303, 303, 303, 303))
+    ],
+    ("GET", "/counter/account/two-step"): [
+        ("/counter/account/two-step", _cells(LOGIN, 200, 200, 200, 200, 200))
+    ],
+    ("POST", "/counter/account/two-step"): [
+        ("/counter/account/two-step", _cells(LOGIN, 422, 422, 422, 422, 422))
+    ],
     # Last: it signs out.
     ("POST", "/counter/logout"): [("/counter/logout", _cells(LOGIN, 303, 303, 303, 303, 303))],
 }

@@ -37,6 +37,10 @@ USER_ACTIVATED = "user_activated"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - an action's name, not a password
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action's name, not a password
 ROLE_CHANGED = "role_changed"
+# The second factor (TOTP): turned on by the user, a code refused at sign-in, reset by the CLI.
+TOTP_ENROLLED = "totp_enrolled"
+TOTP_FAILED = "totp_failed"
+TOTP_RESET = "totp_reset"
 
 
 def record_audit(

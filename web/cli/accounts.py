@@ -131,6 +131,22 @@ def user_set_role(username: str, role: str, department: str | None) -> None:
     click.echo(f"'{name}' is now {role_now}{where}; their sessions have ended.")
 
 
+@user.command("reset-totp")
+@click.argument("username")
+@refusals
+def user_reset_totp(username: str) -> None:
+    """Turn off USERNAME's two-step sign-in (a lost phone): they may enrol again."""
+    from tracker.accounts.audit import TOTP_RESET, record_audit
+    from tracker.accounts.totp import reset
+
+    now = utc_now()
+    with transaction(settings_or_exit()) as session:
+        row = reset(session, username)
+        name = row.username
+        record_audit(session, TOTP_RESET, actor=command_actor(), at=now, target=name)
+    click.echo(f"Two-step sign-in of '{name}' is reset: the next sign-in asks for no code.")
+
+
 @main.group()
 def apikey() -> None:
     """API keys for other systems."""

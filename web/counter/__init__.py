@@ -19,6 +19,7 @@ from web.counter import (
     search,
     sop,
     tasks,
+    totp,
 )
 from web.counter.access import current_user
 from web.counter.blueprint import counter
@@ -37,6 +38,7 @@ __all__ = [
     "search",
     "sop",
     "tasks",
+    "totp",
 ]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cache
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
@@ -24,6 +24,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from tracker.accounts import audit
+from tracker.accounts.directory import Directory, DirectoryUnavailable
+from tracker.accounts.directory import verify_password as directory_accepts
 from tracker.accounts.lifecycle import end_sessions
 from tracker.accounts.users import generate_password, hash_password, verify_password
 from tracker.clock import utc_now
@@ -41,6 +43,7 @@ from web.counter.access import (
 from web.counter.blueprint import counter
 from web.counter.common import page
 from web.counter.i18n import ct, lazy
+from web.counter.totp import CODE_ENDPOINTS, ask_for_code, hold, needs_code, too_many_codes
 
 IDLE_LIFETIME = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=10)
@@ -77,8 +80,23 @@ def _dummy_hash() -> str:
     return hash_password(generate_password())
 
 
+def _password_matches(user: User | None, username: str, password: str) -> bool | None:
+    """Whether the password is right: the directory's answer when one is configured (the local
+    hash is then ignored), else the local hash. None: the directory cannot be asked."""
+    settings = current_app.config["SETTINGS"]
+    if not settings.directory_enabled:
+        return verify_password(user.password_hash if user else _dummy_hash(), password)
+    directory = Directory(settings.ldap_url, settings.ldap_bind_dn_template)
+    try:
+        # Asked for unknown names too, so the answer's timing tells nobody which names exist.
+        return directory_accepts(directory, username, password)
+    except DirectoryUnavailable:
+        return None
+
+
 def _failed(response: Response) -> bool:
-    return response.status_code != 303
+    # 503: the directory could not be asked, so nothing was guessed; an outage locks nobody out.
+    return response.status_code not in (303, 503)
 
 
 def _typed_username_and_address() -> str:
@@ -133,6 +151,9 @@ def guard() -> ResponseReturnValue | None:
     if g.counter_user is None:
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("counter.login", next=target), code=303)
+    held = hold(g.counter_user, request.endpoint)  # the second factor first (web/counter/totp.py)
+    if held is not None:
+        return held
     if g.counter_user.must_change_password and request.endpoint not in CHANGE_PASSWORD_ONLY:
         return redirect(url_for("counter.change_password"), code=303)
     if g.counter_user.role not in allowed:
@@ -143,6 +164,8 @@ def guard() -> ResponseReturnValue | None:
 @counter.errorhandler(TooManyRequests)
 def too_many(_error: TooManyRequests) -> ResponseReturnValue:
     """Too many failed logins: say so, and when to try again."""
+    if request.endpoint in CODE_ENDPOINTS:
+        return too_many_codes()  # the second factor's pages answer for themselves
     form = LoginForm()
     message = ct("Too many failed attempts. Wait 15 minutes, then try again.")
     return page("login.html", 429, form=form, error=message)
@@ -168,9 +191,10 @@ def login() -> ResponseReturnValue:
     now = utc_now()
     with transaction() as db:
         user = db.scalar(select(User).where(User.username == username))
-        valid = verify_password(user.password_hash if user else _dummy_hash(), form.password.data)
+        valid = _password_matches(user, username, form.password.data)
         if user is None or not valid or not user.active:
             reason = "unknown user" if user is None else "inactive" if valid else "wrong password"
+            reason = "directory unavailable" if valid is None else reason
             audit.record_audit(
                 db,
                 audit.LOGIN_FAILED,
@@ -185,6 +209,10 @@ def login() -> ResponseReturnValue:
                 db, audit.LOGIN_SUCCEEDED, actor=username, at=now, remote_addr=request.remote_addr
             )
             generation = user.session_generation
+            second_step = needs_code(user)
+    if user is None and valid is None:
+        message = ct("The directory cannot be reached, so nobody can sign in now. Try again later.")
+        return page("login.html", 503, form=form, error=message)
     if user is None:
         # One answer for every failure: nobody learns which user names exist.
         message = ct("The user name or password is not right.")
@@ -200,6 +228,8 @@ def login() -> ResponseReturnValue:
             _SEEN: int(now.timestamp()),
         }
     )
+    if second_step:
+        return ask_for_code(target)  # the session may open nothing else until the code is typed
     return redirect(target if is_safe_next(target) else url_for("counter.index"), code=303)
 
 

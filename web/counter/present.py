@@ -225,4 +225,7 @@ AUDIT_LABELS = {
     "password_reset": lazy("Password reset"),
     "password_changed": lazy("Password changed"),
     "role_changed": lazy("Role or department changed"),
+    "totp_enrolled": lazy("Two-step sign-in turned on"),
+    "totp_failed": lazy("Two-step sign-in code refused"),
+    "totp_reset": lazy("Two-step sign-in reset"),
 }

@@ -46,13 +46,24 @@ def _password_hash() -> str:
 
 
 @pytest.fixture
-def app(catalogue_db: Database, tmp_path: Path) -> Iterator[Flask]:
+def console_environ() -> dict[str, str]:
+    """More settings for the console's app; a test module overrides this fixture to add some."""
+    return {}
+
+
+@pytest.fixture
+def app(catalogue_db: Database, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    try:
+        console_environ = request.getfixturevalue("console_environ")
+    except pytest.FixtureLookupError:  # a test module elsewhere that imports this fixture
+        console_environ = {}
     settings = load_settings(
         {
             "TRACKER_INSTANCE": str(tmp_path),
             "DATABASE_URL": catalogue_db.url,
             "CATALOGUE_FILE": str(DATA / "test-catalogue.yaml"),
             "PUBLIC_BASE_URL": "https://cases.example.gov.tw",
+            **console_environ,
         }
     )
     app = create_app(settings)
