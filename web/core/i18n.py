@@ -8,6 +8,7 @@ runs it (setup.py), and ``tests/web/test_catalogues_compiled.py`` fails when one
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -15,7 +16,8 @@ from urllib.parse import quote, urlsplit
 from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Blueprint, Response, current_app, redirect, request
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, get_translations
+from markupsafe import Markup
 
 TRANSLATIONS = Path(__file__).parents[1] / "translations"
 # Babel's locale names, first the default. The catalogue and notices say zh-TW / en instead.
@@ -106,13 +108,31 @@ def language_links() -> list[dict[str, str]]:
 
 
 def template_context() -> dict[str, object]:
-    """What every template gets: the locale, the ``lang`` attribute, the chooser's links."""
+    """What every template gets: the locale, the ``lang`` attribute, the chooser's links, and
+    ``_()`` bound to the request's catalogue (see page_gettext)."""
     locale = current_locale()
     return {
         "current_locale": locale,
         "html_lang": HTML_LANG[locale],
         "language_links": language_links(),
+        "_": page_gettext(get_translations()),
     }
+
+
+def page_gettext(translations: NullTranslations) -> Callable[..., Markup]:
+    """A page's ``_()``: Jinja's newstyle gettext over ``translations``, found once per page.
+
+    Flask-Babel's ``_()`` finds the request's catalogue again at each of a page's thirty-odd
+    calls; a template context value (Flask's documented context processor) is found once. Macros
+    imported without context keep Flask-Babel's global ``_()``, with the same answers.
+    """
+
+    def gettext(string: str, /, **variables: object) -> Markup:
+        # As Jinja's newstyle gettext in an autoescaped template: the translation is trusted
+        # (it is ours), the variables are escaped into it, and it is always a format string.
+        return Markup(translations.ugettext(string)) % variables  # noqa: S704
+
+    return gettext
 
 
 def N_(string: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
@@ -144,7 +164,8 @@ class CatalogueDomain(Domain):
         locale = get_locale()
         if locale is None:
             return NullTranslations()  # outside a request, as Flask-Babel's own
-        key = (str(locale), *self.domain)
+        # Not str(locale): Babel builds that name anew each time, and every _() asks.
+        key = (locale.language, locale.territory)
         known: NullTranslations | None = self.cache.get(key)
         if known is None:
             known = self.cache[key] = self._load(locale)
