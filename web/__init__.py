@@ -8,7 +8,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Settings, load_settings
 from config.celery import celery_config
 from tracker.db import Database
-from web.core.flask_app import TrackerFlask
 from workers.celery_app import celery_init_app
 
 # Seconds a pooled connection may sit unused before the next request checks it with a ping.
@@ -18,11 +17,7 @@ PING_AFTER_IDLE = 10.0
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app from the settings (the environment unless given)."""
     settings = settings or load_settings()
-    app = TrackerFlask(__name__, instance_path=str(settings.instance_path))
-    from web.core.template_i18n import init_template_i18n
-
-    # Before anything builds the template environment (Flask-Babel's init does).
-    init_template_i18n(app)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,
@@ -42,7 +37,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.core.i18n import language, template_context
     from web.core.request_limits import init_request_limits
     from web.core.security import init_security
-    from web.core.templating import init_templating
     from web.operations import init_operations
 
     if settings.log_format == "json":
@@ -65,7 +59,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_request_limits(app)
     init_extensions(app, settings)
     init_formatting(app)
-    init_templating(app)
     init_errors(app)
     app.context_processor(template_context)
     # Providers sign their callbacks; they cannot carry our CSRF token.
