@@ -1,22 +1,16 @@
 """The citizen status page under gunicorn at 1,000,000 cases, as a share of a bare Flask "hello".
 
-Run: ``.venv/bin/python bench/web_status.py [--runs 3] [--duration 10]``.
+Run: ``.venv/bin/python bench/web_status.py [--runs 3] [--duration 10]``. Two gunicorns with the
+same settings (``--workers 2``, sync, as in the Dockerfile), started by the tests' harness:
+``web:create_app()`` on ``tracker_bench`` with a private Redis (rate-limit counters, as in
+production), and ``bench.web_hello:app``, the baseline. wrk loads each in turn, run after run,
+with the same Lua script (bench/web_status.lua).
 
-Two gunicorns with the same settings (``--workers 2``, sync, as in the Dockerfile) on loopback,
-started by the tests' harness: ``web:create_app()`` on ``tracker_bench`` with a private Redis as
-REDIS_URL (rate-limit counters, as in production), and ``bench.web_hello:app``, the baseline.
-wrk loads each in turn with the same Lua script (bench/web_status.lua), alternating run after
-run so that both see the same machine.
-
-What is measured on the status side is the page a citizen sees and reloads: ``GET /status/case``
-with the session cookie that a real lookup left. Before the runs, ``--sample`` cases (1,000,
-drawn at random from the database with their lookup codes) are each looked up once the way the
-QR link does it: ``GET /status`` for the form and its CSRF token, ``POST /status`` with the case
-number and code, a 303 to ``/status/case`` whose response sets the session. Each lookup comes
-from its own client address (``X-Forwarded-For``, which the app trusts from one proxy), as
-citizens do, so the per-client limit is not what is measured. wrk then sends those cookies in
-rotation: every request shows another case out of the 1,000,000. A response other than 200
-spoils the run (it is reported, and the script exits non-zero).
+The status side is the page a citizen reloads: ``GET /status/case`` with the session cookie a
+real lookup left. ``--sample`` random cases are each looked up once as the QR link does it (the
+form and its CSRF token, ``POST /status`` with number and code, the 303), each from its own
+client address (``X-Forwarded-For``), so the per-client limit is not what is measured; wrk sends
+those cookies in rotation. A response other than 200 spoils the run (exit status 1).
 """
 
 from __future__ import annotations
