@@ -130,7 +130,9 @@ def page_gettext(translations: NullTranslations) -> Callable[..., Markup]:
     def gettext(string: str, /, **variables: object) -> Markup:
         # As Jinja's newstyle gettext in an autoescaped template: the translation is trusted
         # (it is ours), the variables are escaped into it, and it is always a format string.
-        return Markup(translations.ugettext(string)) % variables  # noqa: S704
+        # Most of a page's texts have no "%" at all, and formatting those changes nothing.
+        translated = Markup(translations.ugettext(string))  # noqa: S704
+        return translated % variables if variables or "%" in translated else translated
 
     return gettext
 
