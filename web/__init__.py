@@ -18,6 +18,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app from the settings (the environment unless given)."""
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    from web.core.template_language import LanguageEnvironment
+
+    app.jinja_environment = LanguageEnvironment  # before anything makes app.jinja_env
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,

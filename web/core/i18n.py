@@ -166,6 +166,10 @@ class CatalogueDomain(Domain):
         locale = get_locale()
         if locale is None:
             return NullTranslations()  # outside a request, as Flask-Babel's own
+        return self.catalogue(locale)
+
+    def catalogue(self, locale: Locale) -> NullTranslations:
+        """The merged catalogue of ``locale``, loaded once per process."""
         # Not str(locale): Babel builds that name anew each time, and every _() asks.
         key = (locale.language, locale.territory)
         known: NullTranslations | None = self.cache.get(key)
