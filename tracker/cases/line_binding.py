@@ -181,7 +181,12 @@ def erase_line_contact(session: Session, case_ids: Iterable[int], now: datetime)
         .where(LineBinding.case_id.in_(ids))
         .values(state=ENDED, line_user_id=None, code=None, updated_at=now)
     )
-    session.execute(update(Case).where(Case.id.in_(ids)).values(applicant_line_id=None))
+    # Most cases were never bound: only the few that were get a new row version.
+    session.execute(
+        update(Case)
+        .where(Case.id.in_(ids), Case.applicant_line_id.is_not(None))
+        .values(applicant_line_id=None)
+    )
 
 
 def _answer(
