@@ -33,6 +33,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.accounts.audit import record_audit
+from tracker.bulk import among
 from tracker.cases.line_binding import erase_line_contact
 from tracker.catalogue.specs import DEFAULT_RETENTION, Retention, parse_retention
 from tracker.db import Database
@@ -198,7 +199,7 @@ def erase_batch(
     if not rows:
         return Counter()
     ids = [case_id for case_id, _ in rows]
-    _erase_free_text(session, ids)
+    _erase_free_text(session, ids, session.get_bind().dialect.name)
     erase_line_contact(session, ids, now)
     erased = Counter(services[service_id] for _, service_id in rows)
     record_audit(
@@ -211,25 +212,25 @@ def erase_batch(
     return erased
 
 
-def _erase_free_text(session: Session, ids: Sequence[int]) -> None:
+def _erase_free_text(session: Session, ids: Sequence[int], dialect: str) -> None:
     """The notes, notice texts and survey comments of these cases."""
     # Timeline events are append-only for the application (an ORM flush refuses to change
     # one); erasing their notes past retention is the one change the law asks of them.
     session.execute(
         update(CaseEvent)
-        .where(CaseEvent.case_id.in_(ids), CaseEvent.note.is_not(None))
+        .where(among(CaseEvent.case_id, ids, dialect), CaseEvent.note.is_not(None))
         .values(note=None)
         .execution_options(synchronize_session=False)
     )
     session.execute(
         update(Notice)
-        .where(Notice.case_id.in_(ids))
+        .where(among(Notice.case_id, ids, dialect))
         .values(recipient=None, payload={}, rendered=None, done_note=None)
         .execution_options(synchronize_session=False)
     )
     session.execute(
         update(SurveyResponse)
-        .where(SurveyResponse.case_id.in_(ids), SurveyResponse.comment.is_not(None))
+        .where(among(SurveyResponse.case_id, ids, dialect), SurveyResponse.comment.is_not(None))
         .values(comment=None)
         .execution_options(synchronize_session=False)
     )
