@@ -72,7 +72,7 @@ class PurgeReport:
     dry_run: bool
     erased: Counter[str] = field(default_factory=Counter)
     batches: int = 0
-    # False when the run stopped at ``max_batches`` with cases still to erase.
+    # False when the run stopped at ``max_batches``: cases may be left for the next run.
     complete: bool = True
 
     @property
@@ -190,6 +190,7 @@ def erase_batch(
             applicant_email=None,
             extension_reason=None,
             personal_data_erased_at=now,
+            # updated_at stays: it is when the office last acted (Open311's updated_datetime).
             # An ORM copy read before this must not write the data back.
             version=Case.version + 1,
         )
