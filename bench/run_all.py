@@ -73,6 +73,12 @@ STEPS = (
         "bench/reach.py",
         "--cases 100000 --notices 4000 --scrapes 100",
     ),
+    Step(
+        "privacy_purge",
+        "Retention purge",
+        "bench/privacy_purge.py",
+        "--cases 100000 --expired 10000",
+    ),
 )
 
 INTRO = """\

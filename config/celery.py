@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery.schedules import crontab
 from kombu import Queue
 
 from config.settings import Settings
@@ -20,11 +21,16 @@ class TaskNames:
     SWEEP = "sweep-deadlines"
     DISPATCH = "dispatch-notices"
     REQUEUE = "requeue-stuck-notices"
+    PURGE = "purge-personal-data"
 
 
 SWEEP_EVERY = 15.0  # seconds: a due instant is swept within 30 s, even with one tick missed
 DISPATCH_EVERY = 2.0
 REQUEUE_EVERY = 60.0
+# Daily, in the quiet of the night (Asia/Taipei, the app's timezone): personal data past
+# retention goes within a day. A run cut short is finished by the next; a missed day by the next.
+PURGE_AT = crontab(hour=3, minute=30)
+PURGE_EXPIRES = 6 * 3600.0
 
 # The database is the schedule: beat only sends wake-ups. Each expires before the next one, so a
 # worker that was down does not come back to a pile of stale ticks.
@@ -43,6 +49,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": TaskNames.REQUEUE,
         "schedule": REQUEUE_EVERY,
         "options": {"queue": Queues.WATCH, "expires": REQUEUE_EVERY},
+    },
+    TaskNames.PURGE: {
+        "task": TaskNames.PURGE,
+        "schedule": PURGE_AT,
+        "options": {"queue": Queues.WATCH, "expires": PURGE_EXPIRES},
     },
 }
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from notifications.dispatch import Dispatcher, DispatchReport
+from tracker.cases.retention import purge
 from tracker.db import Database
 from tracker.operations.gauges import refresh_case_gauges
 from tracker.operations.heartbeats import DISPATCH, SWEEP, record_heartbeat
@@ -63,3 +64,12 @@ def dispatch_notices(dispatcher: Dispatcher, budget_seconds: float = 20.0) -> Di
         # One line per run: each notice's own story is in its row (status, provider id, error).
         log.info("dispatch: %d claimed, %s", total.claimed, total.outcomes)
     return total
+
+
+def purge_personal_data(database: Database, clock: Callable[[], datetime]) -> dict[str, int]:
+    """Erase personal data past retention, in committed batches: the cases erased per service."""
+    report = purge(database, clock())
+    if report.total:
+        # Counts per service only: the audit log has the same, batch by batch.
+        log.info("retention purge: %d cases erased %s", report.total, dict(report.erased))
+    return dict(report.erased)

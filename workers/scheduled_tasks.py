@@ -20,3 +20,9 @@ def sweep_deadlines() -> dict[str, int]:
 def requeue_stuck_notices() -> int:
     """Re-queue notices a stopped worker left in "sending"."""
     return resources().dispatcher.requeue_stuck()
+
+
+@shared_task(name=TaskNames.PURGE)
+def purge_personal_data() -> dict[str, int]:
+    """Erase the personal data of closed cases past their service's retention (個資法 Art. 11)."""
+    return jobs.purge_personal_data(resources().database, utc_now)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.accounts.audit import record_audit
+from tracker.bulk import among
 from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Case, LineBinding, Notice
 from tracker.notices.outbox import chat_answer_rows, insert_notices
@@ -171,17 +172,23 @@ def erase_line_contact(session: Session, case_ids: Iterable[int], now: datetime)
     """Forget the LINE users of these cases, on their bindings and their LINE notices (the
     personal-data purge calls this)."""
     ids = list(case_ids)
+    dialect = session.get_bind().dialect.name
     session.execute(
         update(Notice)
-        .where(Notice.case_id.in_(ids), Notice.channel == "line")
+        .where(among(Notice.case_id, ids, dialect), Notice.channel == "line")
         .values(recipient=None)
     )
     session.execute(
         update(LineBinding)
-        .where(LineBinding.case_id.in_(ids))
+        .where(among(LineBinding.case_id, ids, dialect))
         .values(state=ENDED, line_user_id=None, code=None, updated_at=now)
     )
-    session.execute(update(Case).where(Case.id.in_(ids)).values(applicant_line_id=None))
+    # Most cases were never bound: only the few that were get a new row version.
+    session.execute(
+        update(Case)
+        .where(among(Case.id, ids, dialect), Case.applicant_line_id.is_not(None))
+        .values(applicant_line_id=None)
+    )
 
 
 def _answer(

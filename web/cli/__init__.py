@@ -4,7 +4,7 @@ Each module adds its commands to the ``main`` group (web.cli.base); importing th
 registers them all.
 """
 
-from web.cli import accounts, calendar, catalogue, deadline, demo
+from web.cli import accounts, calendar, catalogue, deadline, demo, privacy
 from web.cli.base import main
 
-__all__ = ["accounts", "calendar", "catalogue", "deadline", "demo", "main"]
+__all__ = ["accounts", "calendar", "catalogue", "deadline", "demo", "main", "privacy"]

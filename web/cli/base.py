@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from sqlalchemy.orm import Session
@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from config import Settings, SettingsError, load_settings
 from tracker import migrate
 from tracker.errors import InvalidInput, TrackerError
+
+if TYPE_CHECKING:
+    from tracker.db import Database
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -61,8 +64,8 @@ def refusals(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def transaction(settings: Settings) -> Iterator[Session]:
-    """A transaction on the configured database, which must be migrated to the latest schema."""
+def open_database(settings: Settings) -> Iterator[Database]:
+    """The configured database, which must be migrated to the latest schema."""
     from tracker.db import Database
 
     revision = migrate.current_revision(settings.database_url)
@@ -70,10 +73,16 @@ def transaction(settings: Settings) -> Iterator[Session]:
         fail("the database is not set up or not up to date; run 'tracker db upgrade' first.")
     database = Database(settings.database_url)
     try:
-        with database.transaction() as session:
-            yield session
+        yield database
     finally:
         database.dispose()
+
+
+@contextmanager
+def transaction(settings: Settings) -> Iterator[Session]:
+    """A transaction on the configured database, which must be migrated to the latest schema."""
+    with open_database(settings) as database, database.transaction() as session:
+        yield session
 
 
 @click.group()

@@ -732,6 +732,8 @@ def test_defaults_leave_the_sop_content_as_before_the_keys_existed() -> None:
         ),
         ("retention: forever", "bad retention in service 'low-income-household': 'forever' is not"),
         ("retention: 0y", "bad retention in service 'low-income-household': '0y' keeps nothing"),
+        # Months are "mo", as in time limits, where "m" would be too close to "min".
+        ("retention: 18m", "bad retention in service 'low-income-household': '18m' is not"),
     ],
 )
 def test_bad_pickup_and_retention_are_refused_with_the_line(line: str, reason: str) -> None:
