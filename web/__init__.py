@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Settings, load_settings
 from config.celery import celery_config
+from config.settings import require_strong_secret_key
 from tracker.db import Database
 from web.core.flask_app import TrackerFlask
 from workers.celery_app import celery_init_app
@@ -18,6 +19,7 @@ PING_AFTER_IDLE = 10.0
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app from the settings (the environment unless given)."""
     settings = settings or load_settings()
+    require_strong_secret_key(settings)
     app = TrackerFlask(__name__, instance_path=str(settings.instance_path))
     from web.core.template_i18n import init_template_i18n
 
@@ -28,8 +30,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         SETTINGS=settings,
         CELERY=celery_config(settings),
     )
-    # Behind one reverse proxy: the URL Twilio signed and the scheme are the proxy's.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    if settings.trusted_proxies:
+        # Behind N reverse proxies: the client, the scheme and the host Twilio signed are the
+        # ones the proxies saw. Without one (the default) these headers are anyone's to forge,
+        # and the rate limits, the audit log and /outbox's loopback check read the peer itself.
+        proxies = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     # A sync worker serves one request at a time and reuses its pooled connection: checking it
     # at every checkout would add a round trip to each request (tracker.db.make_engine).
     app.extensions["database"] = Database(settings.database_url, ping_after_idle=PING_AFTER_IDLE)
