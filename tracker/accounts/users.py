@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
 from tracker.models import Agency, ApiKey, Department, Role, User
+from tracker.text import clean_text
 
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
@@ -86,6 +87,10 @@ def create_user(
         errors["role"] = "must be clerk, supervisor or admin"
     if len(password) < MIN_PASSWORD:
         errors["password"] = f"must be at least {MIN_PASSWORD} characters"
+    try:
+        display_name = clean_text(display_name, max_length=100)
+    except ValueError as exc:
+        errors["display_name"] = str(exc)
     department_id = agency_id = None
     if department:
         try:
