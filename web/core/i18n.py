@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from babel import Locale
 from babel.messages.mofile import write_mo
@@ -23,6 +23,8 @@ from flask import Blueprint, Flask, Response, current_app, redirect, request
 from flask.globals import _cv_app
 from flask_babel import Babel, Domain, get_locale, get_translations
 from markupsafe import Markup
+
+from web.core.redirects import local_path
 
 TRANSLATIONS = Path(__file__).parents[1] / "translations"
 # Babel's locale names, first the default. The catalogue and notices say zh-TW / en instead.
@@ -86,14 +88,7 @@ def text_language() -> str:
 
 def _safe_next(target: str | None) -> str:
     """A path on this site to go back to; anything else (another host, ``//evil``) goes home."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    if "\\" in target:
-        return "/"
-    return target
+    return local_path(target) or "/"
 
 
 @language.get("/language/<code>")
