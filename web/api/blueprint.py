@@ -7,6 +7,7 @@ from flask import Blueprint, current_app
 from web.api.auth import rate_limit_key
 from web.core.extensions import limiter
 from web.core.request_limits import limit_body
+from web.core.security import no_store
 
 PREFIX = "/api/v1"
 # A request body larger than this is refused (413) before it is read: every document the API
@@ -26,6 +27,8 @@ limiter.limit(_rate_limit, key_func=rate_limit_key)(api)
 
 
 limit_body(api, MAX_BODY)
+# Cases with their applicants, and a new case's lookup code: never kept by a cache.
+no_store(api)
 
 
 def is_api_path(path: str) -> bool:
