@@ -78,6 +78,12 @@ class Settings:
         return bool(self.twilio_account_sid)
 
     @property
+    def sms_waits(self) -> bool:
+        """No SMS provider outside `tracker demo`: SMS notices wait, marked as such, instead of
+        being "delivered" to a local outbox nobody reads (notifications.dispatch)."""
+        return self.sms_provider is None and not self.demo
+
+    @property
     def line_enabled(self) -> bool:
         """Whether applicants can bind a case to the office's LINE official account."""
         return bool(self.line_channel_secret and self.line_channel_access_token)
@@ -137,6 +143,19 @@ def _trusted_proxies(text: str | None, problems: list[str]) -> int:
         return int(text)
     problems.append("TRUSTED_PROXIES: the number of reverse proxies in front, from 0 to 10")
     return 0
+
+
+def startup_warnings(settings: Settings) -> list[str]:
+    """What the web app and the worker log at start-up: settings that work but do less than
+    an operator may think."""
+    warnings = []
+    if settings.sms_waits:
+        warnings.append(
+            "No SMS provider is configured: SMS notices wait, marked 'no SMS provider "
+            "configured', until one is (SMS_PROVIDER with TWILIO_* or MITAKE_*; "
+            "docs/operations.md)"
+        )
+    return warnings
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:

@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Settings, load_settings
 from config.celery import celery_config
-from config.settings import require_strong_secret_key
+from config.settings import require_strong_secret_key, startup_warnings
 from tracker.db import Database
 from web.core.flask_app import TrackerFlask
 from workers.celery_app import celery_init_app
@@ -21,6 +21,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     require_strong_secret_key(settings)
     app = TrackerFlask(__name__, instance_path=str(settings.instance_path))
+    for warning in startup_warnings(settings):
+        app.logger.warning(warning)
     from web.core.template_i18n import init_template_i18n
 
     # Before anything builds the template environment (Flask-Babel's init does).
