@@ -27,8 +27,12 @@ def private_folder(path: Path) -> Path:
 
 def private_file(path: Path) -> Path:
     """Create ``path`` empty if missing, readable by its owner only (an empty SQLite file is a
-    valid empty database, so SQLite opens it rather than creating its own with the umask)."""
-    private_folder(path.parent)
+    valid empty database, so SQLite opens it rather than creating its own with the umask).
+
+    A missing folder is created private; an existing one is left as it is: a DATABASE_URL may
+    point into a shared folder such as /tmp, whose mode is not ours to change.
+    """
+    path.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     path.chmod(FILE_MODE)

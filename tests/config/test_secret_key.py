@@ -90,3 +90,10 @@ def test_private_files_are_created_for_their_owner_only(tmp_path: Path) -> None:
     database.chmod(0o644)
     private_file(database)
     assert _mode(database) == 0o600
+    # A folder that was there already (a shared one, say) keeps its mode.
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    private_file(shared / "tracker.db")
+    assert _mode(shared) == 0o755
+    assert _mode(shared / "tracker.db") == 0o600

@@ -14,7 +14,7 @@ import click
 from sqlalchemy import make_url, select
 
 from config import SettingsError, load_settings
-from config.instance import private_file
+from config.instance import private_file, private_folder
 from tracker import migrate
 from tracker.catalogue import DEMO_CATALOGUE
 from tracker.clock import utc_now
@@ -60,6 +60,7 @@ def demo(host: str, port: int) -> None:
     if not os.environ.get("PUBLIC_BASE_URL", "").strip():
         # The links in notices and the receipts' QR codes lead to where the demo listens.
         settings = replace(settings, public_base_url=site_address(host, port))
+    private_folder(settings.instance_path)
     sqlite_file = make_url(settings.database_url).database if settings.is_sqlite else None
     if sqlite_file and sqlite_file != ":memory:":
         # Applicants' names and phones: created readable by this account only.
