@@ -9,7 +9,7 @@ WORKDIR /app
 RUN useradd --create-home --uid 10001 tracker
 # prometheus_client's multiprocess files (docker-compose.yml mounts a shared volume here).
 RUN mkdir -p /run/tracker-metrics && chown tracker /run/tracker-metrics
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY config ./config
 COPY tracker ./tracker
 COPY notifications ./notifications

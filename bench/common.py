@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run from the checkout
 
 from config.settings import normalise_database_url  # noqa: E402 - needs the path above
+from tracker.db import Database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tracker_bench"
 # Processes that load the machine: other people's tests, workers and benchmarks.
@@ -132,45 +135,31 @@ def code_version() -> str:
     )
 
 
+@contextmanager
+def database(url: str) -> Iterator[Database]:
+    """The product's Database on ``url``, disposed of afterwards."""
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
 def log(message: str) -> None:
     """Progress goes to stderr so that stdout stays the markdown section."""
     print(message, file=sys.stderr, flush=True)
 
 
-def _own_tree() -> set[int]:
-    """This process, its ancestors (the runner that started it) and its descendants."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int(
-                    (entry / "stat").read_text().rpartition(")")[2].split()[1]
-                )
-            except OSError:
-                continue
-    mine = {os.getpid()}
-    pid = os.getpid()
-    while parents.get(pid, 1) > 1:
-        pid = parents[pid]
-        mine.add(pid)
-    grew = True
-    while grew:
-        found = {child for child, parent in parents.items() if parent in mine} - mine
-        mine |= found
-        grew = bool(found)
-    return mine
-
-
 def busy_processes() -> list[str]:
-    """Heavy processes on the machine that are not this benchmark's."""
-    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
-    mine = _own_tree()
-    found = []
-    for line in out.splitlines():
-        pid, _, args = line.strip().partition(" ")
-        if int(pid) not in mine and any(p in args for p in BUSY_PATTERNS):
-            found.append(f"{pid} {args[:100]}")
-    return found
+    """Heavy processes of other sessions (this run's runner and scripts share its session)."""
+    out = subprocess.run(["ps", "-eo", "sess=,args="], capture_output=True, text=True).stdout
+    mine = os.getsid(0)
+    rows = (line.strip().partition(" ") for line in out.splitlines())
+    return [
+        args[:100]
+        for sess, _, args in rows
+        if sess.isdigit() and int(sess) != mine and any(p in args for p in BUSY_PATTERNS)
+    ]
 
 
 def wait_for_quiet(limit: float) -> str:
@@ -180,50 +169,59 @@ def wait_for_quiet(limit: float) -> str:
     more about them than about the code.
     """
     started = time.monotonic()
-    busy = busy_processes()
-    while busy and time.monotonic() - started < limit:
+    while (busy := busy_processes()) and time.monotonic() - started < limit:
         log(f"waiting for {len(busy)} other processes to end, e.g. {busy[0]}")
         time.sleep(15)
-        busy = busy_processes()
     waited = time.monotonic() - started
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     if busy:
-        return (
-            f"NOT quiet: after waiting {waited:,.0f} s, {len(busy)} other processes still ran "
-            f"(e.g. `{busy[0]}`)"
-        )
-    return f"quiet: no other pytest/celery/bench process (waited {waited:,.0f} s)"
+        return f"NOT quiet after {waited:,.0f} s: {len(busy)} others ran (`{busy[0]}`), load {load}"
+    return f"quiet: no other pytest/celery/bench process (waited {waited:,.0f} s), load {load}"
 
 
-class Watchdog:
-    """Samples the machine while a benchmark runs: was it alone all along, or not?"""
+def header(
+    title: str,
+    started: float,
+    *,
+    url: str | None = None,
+    quiet: str | None = None,
+    data: Sequence[str] = (),
+) -> None:
+    """The opening of a section: title and date, machine, code, database, command, data."""
+    command = " ".join(
+        [".venv/bin/python", sys.argv[0].removeprefix(str(ROOT) + "/"), *sys.argv[1:]]
+    )
+    print(f"## {title}, {date.today().isoformat()}")
+    print()
+    print(f"- machine: {machine()}" + (f"; {quiet}" if quiet else ""))
+    print(f"- code: {code_version()}")
+    if url:
+        print(f"- database: {server_version(url)}")
+    print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
+    for line in data:
+        print(f"- data: {line}")
 
-    def __init__(self, every: float = 30.0) -> None:
-        self.every, self.samples, self.busy = every, 0, []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="watchdog", daemon=True)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            found = busy_processes()
-            self.samples += 1
-            self.busy += found[:1]
+def seeded_line(name: str, record: SeedRecord, now: bool) -> str:
+    """``tracker_bench``: its cases, and when and how fast bench/seed.py seeded it."""
+    when = "in this run" if now else f"on {record.seeded_at[:10]}"
+    return (
+        f"`{name}`: {record.cases:,} cases, {record.open:,} open; seeded by bench/seed.py {when} "
+        f"in {record.seconds:,.0f} s (tracker.cases.bulk_filing: {record.rows_per_second:,.0f} "
+        f"cases/s), its clock T = {record.seeded_at}"
+    )
 
-    def __enter__(self) -> Watchdog:
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def summary(self) -> str:
-        """One sentence for the report."""
-        if not self.busy:
-            return f"no other heavy process seen while measuring ({self.samples} samples)"
-        return (
-            f"other heavy processes seen in {len(self.busy)} of {self.samples} samples "
-            f"(e.g. `{self.busy[0]}`)"
-        )
+def timed_ms(runs: int, call: Callable[[], object], *, warmup: int = 1) -> list[float]:
+    """Milliseconds of ``runs`` calls of ``call``, after ``warmup`` uncounted ones."""
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1000)
+    return times
 
 
 class _Captured(Exception):
@@ -327,3 +325,36 @@ def copy_back(conn: Connection, table: str, *, changed_only: bool = False) -> in
         )
     )
     return int(result.rowcount)
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the form in ``html`` ("" when it has none)."""
+    match = _CSRF.search(html)
+    return (match.group(1) or match.group(2)) if match else ""
+
+
+def bench_app(url: str, name: str) -> Any:
+    """The product's app on ``url`` in this process, for Flask's test client."""
+    from config import load_settings
+    from web import create_app
+
+    env = {
+        "DATABASE_URL": libpq_url(url),
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 32,
+        "TRACKER_INSTANCE": str(ROOT / "build" / f"bench-{name}"),
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    }
+    return create_app(load_settings(env))
+
+
+def signed_in(app: Any, username: str, password: str) -> Any:
+    """A test client signed in to the console as ``username``."""
+    client = app.test_client()
+    token = csrf_token(client.get("/counter/login").get_data(as_text=True))
+    fields = {"username": username, "password": password, "csrf_token": token}
+    answer = client.post("/counter/login", data=fields)
+    assert answer.status_code == 303, f"signing in as {username}: HTTP {answer.status_code}"
+    return client

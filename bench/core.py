@@ -1,12 +1,9 @@
 """Core figures at a million cases in PostgreSQL: filing, the due-before-T plan, closure re-timing.
 
-Run: ``.venv/bin/python bench/core.py [--cases N]``. Prints a markdown section for BENCHMARKS.md on
-stdout; progress goes to stderr.
-
-Two databases on the bench server (see bench/README.md): ``tracker_bench`` with N cases, 30% open,
-for filing and the query plan, and ``tracker_bench_closure`` with N cases all open, 10% of them
-(at most 100,000) running over the closure day, for the re-timing. Each is seeded with
-bench/seed.py when it is missing or was seeded otherwise (``--reseed`` forces it).
+Run: ``.venv/bin/python bench/core.py [--cases N]``. Two databases (bench/README.md):
+``tracker_bench`` with N cases, 30% open, for filing and the query plan, and
+``tracker_bench_closure`` with N cases all open, 10% of them (at most 100,000) running over the
+closure day, for the re-timing; each seeded by bench/seed.py when missing or stale.
 """
 
 from __future__ import annotations
@@ -18,18 +15,31 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from the checkout
 
 from bench import summary
-from bench.common import SeedRecord, bench_url, database_name, log, machine, server_version
+from bench.common import (
+    bench_url,
+    database,
+    database_name,
+    explain_as_sent,
+    header,
+    log,
+    seeded_line,
+)
 from bench.core_closure import ClosureFigures, declare_closure, measure_closure
 from bench.core_filing import FilingFigures, measure_filing
-from bench.core_query import LIMIT, QueryPlan, explain_open_due
 from bench.seed import OPEN_SHARE, ensure_seeded
 from tracker.db import Database
+from tracker.lifecycle import OPEN_STATUSES
+from tracker.models import Case
 
 FILING_TARGET_MS = 20.0  # p95 (the brief)
 CLOSURE_TARGET_S = 30.0
+INDEX, LIMIT = "ix_cases_open_due_at", 1000
+MEASURES = ("filing", "query", "closure")
 
 
 def main() -> None:
@@ -40,109 +50,77 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=300, help="filings before the runs")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measure")
     parser.add_argument("--reseed", action="store_true", help="seed both databases again")
-    parser.add_argument(
-        "--only", choices=("filing", "query", "closure"), action="append", help="measure only this"
-    )
+    parser.add_argument("--only", choices=MEASURES, action="append", help="measure only this")
     args = parser.parse_args()
-    only = set(args.only or ("filing", "query", "closure"))
+    only = set(args.only or MEASURES)
     started = time.perf_counter()
-    command = " ".join([".venv/bin/python bench/core.py", *sys.argv[1:]])
-
     main_url, all_open_url = bench_url(), bench_url("_closure")
-    main_open = round(args.cases * OPEN_SHARE)
-    records: dict[str, tuple[SeedRecord, bool]] = {}
-
-    def seeded(url: str, open_: int) -> SeedRecord:
-        record, now = ensure_seeded(url, cases=args.cases, open_=open_, force=args.reseed)
-        records[database_name(url)] = (record, now)
-        return record
-
+    data: list[str] = []
     filing: FilingFigures | None = None
-    plan: QueryPlan | None = None
+    plan: tuple[str, list[str], int, int] | None = None
     closure: ClosureFigures | None = None
     if only & {"filing", "query"}:
-        record = seeded(main_url, main_open)
-        db = Database(main_url)
-        try:
+        opened = round(args.cases * OPEN_SHARE)
+        record, now = ensure_seeded(main_url, cases=args.cases, open_=opened, force=args.reseed)
+        data.append(seeded_line(database_name(main_url), record, now))
+        with database(main_url) as db:
             if "filing" in only:
                 filing = measure_filing(
-                    db,
-                    filings=args.filings,
-                    warmup=args.warmup,
-                    runs=args.runs,
+                    db, filings=args.filings, warmup=args.warmup, runs=args.runs,
                     max_case_id=record.max_case_id,
-                )
+                )  # fmt: skip
             if "query" in only:
                 plan = explain_open_due(db, datetime.now(UTC))
-        finally:
-            db.dispose()
     if "closure" in only:
-        record = seeded(all_open_url, args.cases)
-        db = Database(all_open_url)
-        try:
-            closure = measure_closure(
-                db,
-                date.fromisoformat(record.closure_day),
-                seeded_at=datetime.fromisoformat(record.seeded_at),
-                runs=args.runs,
-            )
-        finally:
-            db.dispose()
-
-    report(args.cases, command, main_url, records, filing, plan, closure, started)
-
-
-def report(
-    cases: int,
-    command: str,
-    url: str,
-    records: dict[str, tuple[SeedRecord, bool]],
-    filing: FilingFigures | None,
-    plan: QueryPlan | None,
-    closure: ClosureFigures | None,
-    started: float,
-) -> None:
-    """The markdown section for BENCHMARKS.md."""
-    print(f"## Core figures at {cases:,} cases (PostgreSQL), {date.today().isoformat()}")
-    print()
-    print(f"- machine: {machine()}")
-    print(f"- database: {server_version(url)}")
-    print(f"- command: `{command}` (total {time.perf_counter() - started:,.0f} s)")
-    for name, (record, now) in records.items():
-        when = "in this run" if now else f"on {record.seeded_at[:10]}"
-        print(
-            f"- data: `{name}`: {record.cases:,} cases, {record.open:,} open, "
-            f"{record.touched:,} running over {record.closure_day}; seeded by bench/seed.py "
-            f"{when} in {record.seconds:,.0f} s (tracker.cases.bulk_filing: "
-            f"{record.rows_per_second:,.0f} cases/s)"
+        record, now = ensure_seeded(all_open_url, cases=args.cases, open_=args.cases,
+                                    force=args.reseed)  # fmt: skip
+        data.append(seeded_line(database_name(all_open_url), record, now))
+        day, seeded_at = (
+            date.fromisoformat(record.closure_day),
+            datetime.fromisoformat(record.seeded_at),
         )
+        with database(all_open_url) as db:
+            closure = measure_closure(db, day, seeded_at=seeded_at, runs=args.runs)
+
+    header(f"Core figures at {args.cases:,} cases (PostgreSQL)", started, url=main_url, data=data)
     if filing:
-        print()
-        _filing_section(cases, filing)
+        _filing_section(args.cases, filing)
     if plan:
-        print()
-        _plan_section(plan)
+        _plan_section(*plan)
     if closure:
-        print()
-        _closure_section(cases, closure)
+        _closure_section(args.cases, closure)
+
+
+def explain_open_due(db: Database, t: datetime) -> tuple[str, list[str], int, int]:
+    """ "Open cases due before T" as the application sends it, its plan, and how many are due.
+
+    Built with SQLAlchemy (``Case.status.in_(OPEN_STATUSES) & Case.due_at < t``): the partial
+    index qualifies only if the planner can prove the status list implies its predicate.
+    """
+    open_filter = Case.status.in_(OPEN_STATUSES)
+    query = select(Case.id).where(open_filter, Case.due_at < t).order_by(Case.due_at).limit(LIMIT)
+
+    def run() -> None:
+        with db.engine.connect() as conn:
+            conn.execute(query).all()
+
+    statement, plan = explain_as_sent(db.engine, run, lambda sql: "FROM cases" in sql)
+    with db.engine.connect() as conn:
+        open_cases = conn.scalar(select(func.count()).where(open_filter)) or 0
+        due = conn.scalar(select(func.count()).where(open_filter, Case.due_at < t)) or 0
+    return statement, plan, open_cases, due
 
 
 def _filing_section(cases: int, f: FilingFigures) -> None:
-    print(f"### Filing a case with {cases:,} cases present")
-    print()
     print(
-        f"`tracker.cases.filing.file_case` + commit, a new session per filing as a request has: "
+        f"\n### Filing a case with {cases:,} cases present\n\n"
+        "`tracker.cases.filing.file_case` + commit, a new session per filing as a request has: "
         f"{len(f.runs)} runs of {f.filings:,} filings after {f.warmup:,} warm-up filings, each "
         "filing followed by one baseline write, a CHECKPOINT before each run. Median of the "
-        "runs' percentiles (min–max), ms."
+        "runs' percentiles (min–max), ms.\n\n| measure | p50 | p95 | p99 |\n|---|---:|---:|---:|"
     )
-    print()
-    print("| measure | p50 | p95 | p99 |")
-    print("|---|---:|---:|---:|")
-    for label, runs in (
-        ("`file_case` + commit", f.runs),
-        ("baseline: one-row INSERT + commit", f.baseline),
-    ):
+    rows = (("`file_case` + commit", f.runs), ("baseline: one-row INSERT + commit", f.baseline))
+    for label, runs in rows:
         cells = [summary.spread([getattr(r, p) for r in runs]) for p in ("p50", "p95", "p99")]
         print(f"| {label} | {' | '.join(cells)} |")
     ratios = [
@@ -150,119 +128,60 @@ def _filing_section(cases: int, f: FilingFigures) -> None:
         / statistics.median(getattr(r, p) for r in f.baseline)
         for p in ("p50", "p95", "p99")
     ]
-    print(f"| ratio file_case / baseline | {' | '.join(f'{r:.1f}' for r in ratios)} |")
-    print()
+    print(f"| ratio file_case / baseline | {' | '.join(f'{r:.1f}' for r in ratios)} |\n")
     p95 = statistics.median(r.p95 for r in f.runs)
-    verdict = "meets" if p95 <= FILING_TARGET_MS else "MISSES"
+    ok = p95 <= FILING_TARGET_MS
     summary.record(
-        "#2",
-        f"filing a case with {cases:,} cases, p95 incl. commit",
-        [r.p95 for r in f.runs],
-        "ms",
-        target=f"≤ {FILING_TARGET_MS:.0f} ms",
-        meets=p95 <= FILING_TARGET_MS,
-        ratio=ratios[1],
-        baseline="one-row INSERT + commit, p95",
-    )
-    print(f"p95 {p95:.1f} ms {verdict} the target of {FILING_TARGET_MS:.0f} ms.")
-    print()
-    per = f.statements.total_count / f.statement_sample
-    print(
-        f"Statements per filing ({f.statement_sample} filings sampled after the runs): {per:.1f}; "
-        f"{f.statements.total_seconds / f.statement_sample * 1000:.2f} ms of each filing waits "
-        "on the database:"
-    )
-    print()
-    print("| statement | count | seconds |")
-    print("|---|---:|---:|")
-    for line in f.statements.lines():
-        print(line)
+        "#2", f"filing a case with {cases:,} cases, p95 incl. commit", [r.p95 for r in f.runs],
+        "ms", f"≤ {FILING_TARGET_MS:.0f} ms", ok, ratios[1], "one-row INSERT + commit, p95",
+    )  # fmt: skip
+    print(f"p95 {p95:.1f} ms {summary.verdict(ok)} the target of {FILING_TARGET_MS:.0f} ms.")
 
 
-def _plan_section(plan: QueryPlan) -> None:
-    print("### Open cases due before T")
-    print()
+def _plan_section(statement: str, plan: list[str], open_cases: int, due: int) -> None:
+    uses = any(f"Index Scan using {INDEX}" in x or f"Only Scan using {INDEX}" in x for x in plan)
     print(
-        f"`select(Case.id).where(Case.status.in_(OPEN_STATUSES), Case.due_at < t)"
-        f".order_by(Case.due_at).limit({LIMIT})`, T = now ({plan.t.isoformat(timespec='seconds')})"
-        f"; {plan.open_cases:,} open cases, {plan.open_due_before_t:,} of them due before T. "
-        "The SQL as the application sends it, then `EXPLAIN (ANALYZE, BUFFERS)` of it with the "
-        "same parameters on the same connection:"
+        "\n### Open cases due before T\n\n"
+        "`select(Case.id).where(Case.status.in_(OPEN_STATUSES), Case.due_at < t)"
+        f".order_by(Case.due_at).limit({LIMIT})`, T = now; {open_cases:,} open cases, {due:,} of "
+        "them due before T. The SQL as the application sends it, then `EXPLAIN (ANALYZE, "
+        "BUFFERS)` of it with the same parameters on the same connection:\n\n```sql\n"
+        + "\n".join(line.rstrip() for line in statement.splitlines())
+        + "\n```\n\n```\n"
+        + "\n".join(plan)
+        + f"\n```\n\nThe plan {'uses' if uses else 'DOES NOT use'} `{INDEX}`."
     )
-    print()
-    print("```sql")
-    print("\n".join(line.rstrip() for line in plan.sql.splitlines()))
-    print("```")
-    print()
-    print("```")
-    print("\n".join(plan.plan))
-    print("```")
-    print()
-    verdict = "uses" if plan.uses_index else "DOES NOT use"
-    print(f"The plan {verdict} `ix_cases_open_due_at`.")
-    print()
-    print(
-        "For the record, the generic plan PostgreSQL would use for this statement once prepared "
-        "(`plan_cache_mode = force_generic_plan`); under the default `auto` it keeps custom "
-        "plans because this one costs far more:"
-    )
-    print()
-    print("```")
-    print("\n".join(plan.generic_plan))
-    print("```")
-    if not plan.uses_index:
-        log("FAILED: the plan does not use ix_cases_open_due_at")
+    if not uses:
+        log(f"FAILED: the plan does not use {INDEX}")
         sys.exit(1)
 
 
 def _closure_section(cases: int, c: ClosureFigures) -> None:
-    print(f"### Closure re-timing with {cases:,} open cases")
-    print()
     print(
-        f"`{declare_closure.__module__}.declare_closure(session, {c.day}, ...)` + commit, "
-        "one transaction; "
-        f"{c.candidates:,} open cases run over {c.day}. Each run commits; between runs "
-        "(untimed) the changed cases are copied back from a snapshot taken before run 1, the "
-        "events, notices and the closure are deleted, the tables VACUUM ANALYZEd and a CHECKPOINT "
-        "taken, so every run starts alike. Baseline: "
-        "`UPDATE cases SET updated_at = updated_at WHERE id = ANY(ids)` of the same ids, "
-        "committed, in the same run."
+        f"\n### Closure re-timing with {cases:,} open cases\n\n"
+        f"`{declare_closure.__module__}.declare_closure(session, {c.day}, ...)` + commit, one "
+        f"transaction; {c.candidates:,} open cases run over {c.day}. Each run commits; between "
+        "runs (untimed) the changed cases are copied back from a snapshot taken before run 1, "
+        "the events, notices and the closure are deleted, the tables VACUUM ANALYZEd and a "
+        "CHECKPOINT taken, so every run starts alike. Baseline: `UPDATE cases SET updated_at = "
+        "updated_at WHERE id = ANY(ids)` of the same ids, committed, in the same run.\n\n"
+        "| run | re-timed | seconds | of which commit | WAL MiB | baseline s | ratio |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|"
     )
-    print()
-    print("| run | re-timed | seconds | of which commit | WAL MiB | baseline s | ratio |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
     for i, r in enumerate(c.runs, start=1):
         print(
             f"| {i} | {r.retimed:,} | {r.seconds:.2f} | {r.commit_seconds:.2f} | "
             f"{r.wal_bytes / 2**20:,.0f} | {r.baseline_seconds:.2f} | "
             f"{r.seconds / r.baseline_seconds:.1f} |"
         )
-    ratio = c.median_seconds / c.median_baseline
-    print(f"| median | | {c.median_seconds:.2f} | | | {c.median_baseline:.2f} | {ratio:.1f} |")
-    print()
-    verdict = "meets" if c.median_seconds <= CLOSURE_TARGET_S else "MISSES"
+    ratio, ok = c.median_seconds / c.median_baseline, c.median_seconds <= CLOSURE_TARGET_S
+    print(f"| median | | {c.median_seconds:.2f} | | | {c.median_baseline:.2f} | {ratio:.1f} |\n")
     summary.record(
-        "#2",
-        f"closure re-timing, {cases:,} open, {c.candidates:,} touched",
-        [r.seconds for r in c.runs],
-        "s",
-        target=f"≤ {CLOSURE_TARGET_S:.0f} s",
-        meets=c.median_seconds <= CLOSURE_TARGET_S,
-        ratio=ratio,
-        baseline="`UPDATE` of the same ids",
-    )
-    print(f"{c.median_seconds:.1f} s {verdict} the target of {CLOSURE_TARGET_S:.0f} s.")
-    print()
-    run = sorted(c.runs, key=lambda r: r.seconds)[len(c.runs) // 2]
-    rest = run.seconds - run.statements.total_seconds - run.commit_seconds
-    print(f"Where the median run's {run.seconds:.2f} s went (client side):")
-    print()
-    print("| statement | count | seconds |")
-    print("|---|---:|---:|")
-    for line in run.statements.lines():
-        print(line)
-    print(f"| COMMIT | 1 | {run.commit_seconds:.3f} |")
-    print(f"| Python (ORM, deadline engine, building rows) | | {rest:.3f} |")
+        "#2", f"closure re-timing, {cases:,} open, {c.candidates:,} touched",
+        [r.seconds for r in c.runs], "s", f"≤ {CLOSURE_TARGET_S:.0f} s", ok, ratio,
+        "`UPDATE` of the same ids",
+    )  # fmt: skip
+    print(f"{c.median_seconds:.1f} s {summary.verdict(ok)} the target of {CLOSURE_TARGET_S:.0f} s.")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import text
 
 from bench.common import copy_back, has_table, log, snapshot, vacuum
-from bench.sqltimer import StatementTimes, timed_statements
 from tracker.calendar.changes import declare_closure
 from tracker.db import Database
 from tracker.deadlines.workcalendar import WorkCalendar
@@ -36,7 +35,6 @@ class ClosureRun:
     commit_seconds: float
     baseline_seconds: float
     wal_bytes: int  # written by the closure's transaction (and anything else meanwhile)
-    statements: StatementTimes
 
 
 @dataclass(frozen=True)
@@ -151,8 +149,7 @@ def measure_closure(db: Database, day: date, *, seeded_at: datetime, runs: int) 
     for run in range(1, runs + 1):
         since = datetime.now(UTC)
         wal_before = _wal_position(db)
-        with timed_statements(db.engine) as statements:
-            retimed, seconds, commit_seconds, ids = _declare(db, day)
+        retimed, seconds, commit_seconds, ids = _declare(db, day)
         wal_bytes = _wal_position(db) - wal_before
         log(
             f"closure: run {run}/{runs}: {retimed:,} re-timed in {seconds:.2f} s, "
@@ -164,8 +161,6 @@ def measure_closure(db: Database, day: date, *, seeded_at: datetime, runs: int) 
         baseline = _baseline(db, ids)
         vacuum(db.url)
         log(f"closure: run {run}/{runs}: baseline UPDATE of {len(ids):,} rows in {baseline:.2f} s")
-        results.append(
-            ClosureRun(retimed, seconds, commit_seconds, baseline, wal_bytes, statements)
-        )
+        results.append(ClosureRun(retimed, seconds, commit_seconds, baseline, wal_bytes))
     drop_snapshot(db)
     return ClosureFigures(day, candidates, results)

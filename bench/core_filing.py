@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select, text
 
 from bench.common import log
-from bench.sqltimer import StatementTimes, timed_statements
 from tracker.cases.contact import CHANNELS
 from tracker.cases.filing import Application, file_case
 from tracker.db import Database
@@ -50,14 +49,12 @@ class Percentiles:
 
 @dataclass(frozen=True)
 class FilingFigures:
-    """file_case and baseline percentiles per run, and what one filing sends to the database."""
+    """file_case and baseline percentiles per run."""
 
     filings: int
     warmup: int
     runs: list[Percentiles]
     baseline: list[Percentiles]
-    statements: StatementTimes
-    statement_sample: int
 
 
 def _applications(db: Database, seed: int) -> Callable[[], Application]:
@@ -168,13 +165,7 @@ def measure_filing(
             figures.append(Percentiles.of(filed))
             baselines.append(Percentiles.of(base))
             log(f"filing: run {run}/{runs}: file_case {figures[-1]}, baseline {baselines[-1]}")
-
-        # Apart from the timed runs, so that the event hooks cost them nothing.
-        sample = min(200, filings)
-        with timed_statements(db.engine) as statements:
-            for _ in range(sample):
-                _file(db, next_application())
     finally:
         log("filing: removing the benchmark's cases")
         cleanup(db, max_case_id)
-    return FilingFigures(filings, warmup, figures, baselines, statements, sample)
+    return FilingFigures(filings, warmup, figures, baselines)

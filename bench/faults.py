@@ -1,8 +1,7 @@
 """Issue #6's fault-injection run at full size, in one command.
 
-Run: ``.venv/bin/python bench/faults.py [--cases 10000]``. Prints a markdown section for
-BENCHMARKS.md on stdout; progress goes to stderr; the exit status is 1 when a notice was lost,
-doubled without explanation or left in an impossible state.
+Run: ``.venv/bin/python bench/faults.py [--cases 10000] [--gateway mitake]``. The exit status is
+1 when a notice was lost, doubled without explanation or left in an impossible state.
 
 The scenario is tests/workers/fault_run.py, the same one the suite runs with 300 cases
 (tests/workers/test_fault_injection.py): N cases fall due over a minute while two Celery worker
@@ -15,17 +14,15 @@ timeouts. Process logs stay in a temporary folder named on stderr.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from the checkout
 
 from bench import summary
-from bench.common import code_version, log, machine, wait_for_quiet
+from bench.common import header, log, wait_for_quiet
 from tests.workers.fault_run import FaultPlan, FaultReport, fault_parts, latency_text, run_faults
 
 
@@ -34,64 +31,32 @@ def main() -> int:
     defaults = FaultPlan()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=defaults.cases)
-    parser.add_argument("--window", type=float, default=defaults.window, help="due spread, s")
-    parser.add_argument("--lead", type=float, default=defaults.lead)
-    parser.add_argument("--workers", type=int, default=defaults.workers)
-    parser.add_argument("--kill-every", type=float, nargs=2, default=defaults.kill_every)
-    parser.add_argument("--max-faults", type=float, default=defaults.max_faults)
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--wait-quiet", type=float, default=120.0)
     parser.add_argument("--gateway", choices=("twilio", "mitake"), default=defaults.gateway)
+    parser.add_argument("--wait-quiet", type=float, default=120.0, help="s to wait for quiet")
     args = parser.parse_args()
-    plan = FaultPlan(
-        cases=args.cases,
-        lead=args.lead,
-        window=args.window,
-        workers=args.workers,
-        kill_every=tuple(args.kill_every),  # type: ignore[arg-type]
-        max_faults=args.max_faults,
-        seed=args.seed,
-        gateway=args.gateway,
-    )
-    command = shlex.join([".venv/bin/python", "bench/faults.py", *sys.argv[1:]])
+    plan = FaultPlan(cases=args.cases, seed=args.seed, gateway=args.gateway)
     quiet = wait_for_quiet(args.wait_quiet)
     directory = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     log(f"faults: logs in {directory}")
     started = time.perf_counter()
     with fault_parts(directory, args.gateway) as parts:
         report = run_faults(
-            plan,
-            database=parts.database,
-            postgres=parts.postgres,
-            redis_server=parts.redis,
-            standin=parts.standin,
-            processes=parts.processes,
-            progress=log,
-        )
+            plan, database=parts.database, postgres=parts.postgres, redis_server=parts.redis,
+            standin=parts.standin, processes=parts.processes, progress=log,
+        )  # fmt: skip
     log(report.summary())
-    print_section(plan, report, command, quiet, time.perf_counter() - started)
-    bad = (
-        report.lost
-        or report.unexplained
-        or report.impossible
-        or report.errors
-        or report.unexplained_exits
-    )
-    return 1 if bad else 0
+    print_section(plan, report, quiet, started)
+    bad = report.lost or report.unexplained or report.impossible or report.errors
+    return 1 if bad or report.unexplained_exits else 0
 
 
-def print_section(
-    plan: FaultPlan, report: FaultReport, command: str, quiet: str, seconds: float
-) -> None:
+def print_section(plan: FaultPlan, report: FaultReport, quiet: str, started: float) -> None:
     """The markdown section for BENCHMARKS.md."""
     down = ", ".join(f"{s:.1f} s" for s in report.postgres_down_seconds) or "—"
     exits = {name: codes for name, codes in report.self_exits.items() if codes}
     through = " through 三竹 Mitake" if plan.gateway == "mitake" else ""
-    print(f"## Fault injection{through}, {plan.cases:,} cases, {date.today().isoformat()}")
-    print()
-    print(f"- machine: {machine()}; {quiet}")
-    print(f"- command: `{command}` (total {seconds:,.0f} s)")
-    print(f"- code: {code_version()}")
+    header(f"Fault injection{through}, {plan.cases:,} cases", started, quiet=quiet)
     print(
         f"- scenario: {plan.cases:,} cases due over {plan.window:.0f} s, {plan.lead:.0f} s after "
         f"the processes were up; {plan.workers} worker nodes (`celery -A workers worker "

@@ -1,13 +1,9 @@
 """Run every benchmark script in turn and write BENCHMARKS.md from their sections (``bench/run``).
 
-Each script seeds the PostgreSQL databases it needs when they are missing or stale, prints its
-markdown section on stdout, its progress on stderr, and its headline figures to the file that
-``BENCH_SUMMARY`` names (bench/summary.py). This runner keeps each script's section, figures and
-log under ``build/bench/<size>/``, shows the progress lines as they come with the step and the
-time taken, and composes the document: a summary table of every headline figure (median of the
-runs, min–max, target, ratio to the baseline of the same run), then the sections in order. A
-step that fails is shown as failed in the document with the end of its log, the other steps still
-run, and the runner exits with 1.
+Each step's section, figures (bench/summary.py) and log are kept under ``build/bench/<size>/``;
+the document is a summary table of every headline figure, then the sections in order. A step
+that fails shows as failed with the end of its log, the others still run, and the runner exits
+with 1.
 """
 
 from __future__ import annotations
@@ -41,11 +37,6 @@ class Step:
     argv: str
     quick: str = ""
 
-    @property
-    def script(self) -> str:
-        """The script's path from the project folder."""
-        return self.argv.split()[0]
-
     def command(self, quick: bool) -> list[str]:
         """The command line, with the quick arguments when asked."""
         return [sys.executable, *self.argv.split(), *(self.quick.split() if quick else ())]
@@ -70,12 +61,12 @@ STEPS = (
     Step(
         "web_status",
         "Citizen status page against a bare Flask app",
-        "bench/web_status.py --profile",
+        "bench/web_status.py",
         "--cases 100000 --duration 5 --wait-quiet 60",
     ),
     Step("web_reports", "Reports page", "bench/web_reports.py", "--cases 100000"),
-    Step("web_agency", "Agency view", "bench/web_agency.py", "--cases 100000"),
-    Step("faults", "Fault injection", "bench/faults.py", "--cases 1000"),
+    Step("web_agency", "Agency view", "bench/web_agency.py", "--cases 100000 --wait-quiet 60"),
+    Step("faults", "Fault injection", "bench/faults.py", "--cases 1000 --wait-quiet 60"),
     Step(
         "reach",
         "Reach: Mitake and LINE dispatch, /metrics",

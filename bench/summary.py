@@ -1,9 +1,9 @@
 """The headline figures of a benchmark script, for the summary table that ``bench/run`` writes.
 
-Each script prints its markdown section on stdout as before and, when ``BENCH_SUMMARY`` names a
-file, also appends one JSON line per headline figure to it: the runs' values (so the table can
-show the median and its min–max), the target and whether the median meets it, and the ratio to the
-baseline measured in the same run. Run alone, a script writes no summary and behaves as it did.
+Each script prints its markdown section on stdout and, when ``BENCH_SUMMARY`` names a file,
+also appends one JSON line per headline figure to it: the runs' values (so the table can show the
+median and its min–max), the target and whether the median meets it, and the ratio to the
+baseline measured in the same run. Run alone, a script writes no summary.
 """
 
 from __future__ import annotations
@@ -42,13 +42,13 @@ def record(
     name: str,
     values: Sequence[float],
     unit: str,
-    *,
     target: str = "—",
     meets: bool | None = None,
     ratio: float | None = None,
     baseline: str = "",
 ) -> None:
-    """Append the figure to the summary file, if ``bench/run`` asked for one."""
+    """Append the figure to the summary file, if ``bench/run`` asked for one (``target``: the
+    target's text, ``meets``: whether the median meets it, ``ratio``: median / ``baseline``)."""
     path = os.environ.get(SUMMARY_ENV)
     if not path or not values:
         return
@@ -81,3 +81,8 @@ def percentile(values: Sequence[float], share: float) -> float:
     """The ``share`` percentile, nearest rank."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def verdict(meets: bool) -> str:
+    """``meets`` or ``MISSES``, for a section's sentence."""
+    return "meets" if meets else "MISSES"

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from bench import summary
 from bench.common import copy_back, has_table, log, snapshot, vacuum
-from bench.workers_dispatch import started
+from bench.sending import started
 from tests.support.processes import children_of, free_port, rss_kib
 from tracker.db import Database
 

@@ -1,16 +1,9 @@
 """The deadline watch's tick (``workers.jobs.sweep_deadlines``) with a fixed clock.
 
-The database is an all-open seed (bench/seed.py): every open case's watch columns are as a watch
-that ran until the seed's "now" would have left them, so with the clock at that instant T nothing
-is due. ``prepare`` then makes exactly ``due`` running cases (not yet overdue, no promise, no open
-pause; spread over the table by a hash of their id) fall due in the minute before T: their due
-instant moves into (T-60s, T], their watch points at it and was last run at T-60s. A tick at T
-finds exactly those; a tick at T-60s finds nothing.
-
-Both states of those rows are kept in unlogged tables: as the seed left them (put back at the end,
-or on the next start after an interruption) and as prepared (put back between runs). Between runs
-(untimed) the swept rows are copied back, the events and notices the tick wrote are deleted, the
-tables VACUUM ANALYZEd, the outbox's index rebuilt and a CHECKPOINT taken, so each run starts alike.
+In an all-open seed nothing is due at the seed's "now", T. ``prepare`` makes exactly ``due``
+running cases fall due in (T-60s, T], so a tick at T finds exactly those and one at T-60s none.
+Those rows are kept in unlogged tables as seeded (put back at the end, or after an interrupted
+run) and as prepared (put back between runs).
 """
 
 from __future__ import annotations
@@ -24,16 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from bench import summary
-from bench.common import (
-    columns_of,
-    copy_back,
-    explain_as_sent,
-    has_table,
-    log,
-    snapshot,
-    vacuum,
-)
-from bench.sqltimer import StatementTimes, timed_statements
+from bench.common import columns_of, copy_back, explain_as_sent, has_table, log, snapshot, vacuum
 from tracker.calendar.store import load_calendar
 from tracker.db import Database
 from tracker.models import Agency
@@ -78,11 +62,9 @@ FROM chosen WHERE c.id = chosen.id
 class EmptyRun:
     """One run of ticks that find nothing, each followed by one baseline round trip (ms)."""
 
-    ticks: int
     median_ms: float
     p95_ms: float
     baseline_median_ms: float
-    baseline_p95_ms: float
 
 
 @dataclass(frozen=True)
@@ -90,12 +72,9 @@ class BusyRun:
     """One committed tick that found the due cases, and its set-wise baseline."""
 
     cases: int
-    handled: dict[str, int]
     notices: int
-    events: int
     seconds: float
     baseline_seconds: float
-    statements: StatementTimes
 
 
 @dataclass(frozen=True)
@@ -103,7 +82,6 @@ class SweepFigures:
     database: str
     open_cases: int
     watched: int  # open cases in the partial index (watch_at set)
-    t: datetime
     due: int
     empty: list[EmptyRun]
     busy: list[BusyRun]
@@ -220,16 +198,12 @@ def _empty_run(db: Database, t_empty: datetime, ticks: int) -> EmptyRun:
             session.execute(text("SELECT 1"))
         base_ms.append((time.perf_counter() - started) * 1000)
     return EmptyRun(
-        ticks,
-        statistics.median(tick_ms),
-        summary.percentile(tick_ms, 0.95),
-        statistics.median(base_ms),
-        summary.percentile(base_ms, 0.95),
+        statistics.median(tick_ms), summary.percentile(tick_ms, 0.95), statistics.median(base_ms)
     )
 
 
-def _keep_written(db: Database, t: datetime, ids: list[int]) -> tuple[int, int]:
-    """Copy what the tick wrote aside (for the baseline); returns (notices, events)."""
+def _keep_written(db: Database, t: datetime, ids: list[int]) -> int:
+    """Copy what the tick wrote aside (for the baseline); returns the notices."""
     with db.engine.begin() as conn:
         for kind in ("notices", "events"):
             conn.execute(text(f"DROP TABLE IF EXISTS {WRITTEN}_{kind}"))
@@ -248,9 +222,7 @@ def _keep_written(db: Database, t: datetime, ids: list[int]) -> tuple[int, int]:
             ),
             {"t": t, "a": WATCH_ACTOR},
         )
-        notices = int(conn.scalar(text(f"SELECT count(*) FROM {WRITTEN}_notices")) or 0)
-        events = int(conn.scalar(text(f"SELECT count(*) FROM {WRITTEN}_events")) or 0)
-    return notices, events
+        return int(conn.scalar(text(f"SELECT count(*) FROM {WRITTEN}_notices")) or 0)
 
 
 def _baseline(db: Database) -> float:
@@ -302,20 +274,19 @@ def _reset(db: Database, t: datetime) -> int:
 
 
 def _busy_run(db: Database, t: datetime, ids: list[int], due: int) -> BusyRun:
-    with timed_statements(db.engine) as statements:
-        started = time.perf_counter()
-        totals = jobs.sweep_deadlines(db, lambda: t)
-        seconds = time.perf_counter() - started
-    cases = totals.pop("cases")
+    started = time.perf_counter()
+    totals = jobs.sweep_deadlines(db, lambda: t)
+    seconds = time.perf_counter() - started
+    cases = totals["cases"]
     if cases != due:
         raise RuntimeError(f"the tick handled {cases:,} cases, not {due:,}")
-    notices, events = _keep_written(db, t, ids)
+    notices = _keep_written(db, t, ids)
     if _reset(db, t) != due:
         raise RuntimeError("the reset did not put back every swept case")
     baseline = _baseline(db)
     # The baseline bumps the same versions, so the same reset undoes it.
     _reset(db, t)
-    return BusyRun(cases, totals, notices, events, seconds, baseline, statements)
+    return BusyRun(cases, notices, seconds, baseline)
 
 
 def _warm_calendars(db: Database, t: datetime) -> None:
@@ -383,5 +354,5 @@ def measure_sweep(db: Database, t: datetime, *, due: int, runs: int, ticks: int)
     finally:
         put_back(db, t)
     return SweepFigures(
-        name, open_cases, watched, t, due, empty, busy, statement, plan_busy, plan_empty
+        name, open_cases, watched, due, empty, busy, statement, plan_busy, plan_empty
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from config.gateways import gateway_settings
+from config.identity import identity_settings
 from config.instance import demo_secret_key
 from config.observability import observability_settings
 
@@ -66,6 +67,10 @@ class Settings:
     trusted_proxies: int = 0
     # `tracker demo`: its own generated key is accepted (require_strong_secret_key).
     demo: bool = False
+    # Who may sign in (config.identity): a directory for passwords, a second factor for admins.
+    ldap_url: str | None = None
+    ldap_bind_dn_template: str | None = None
+    require_totp: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -82,6 +87,11 @@ class Settings:
         """No SMS provider outside `tracker demo`: SMS notices wait, marked as such, instead of
         being "delivered" to a local outbox nobody reads (notifications.dispatch)."""
         return self.sms_provider is None and not self.demo
+
+    @property
+    def directory_enabled(self) -> bool:
+        """Whether console passwords are checked by the directory (LDAP) instead of locally."""
+        return bool(self.ldap_url and self.ldap_bind_dn_template)
 
     @property
     def line_enabled(self) -> bool:
@@ -219,6 +229,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
     gateways = gateway_settings(get, problems, twilio_configured=bool(sid and token))
     observability = observability_settings(get, problems)
     trusted_proxies = _trusted_proxies(get("TRUSTED_PROXIES"), problems)
+    identity = identity_settings(get, problems)
 
     catalogue_text = get("CATALOGUE_FILE")
     catalogue_file = Path(catalogue_text).resolve() if catalogue_text else None
@@ -245,4 +256,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         **observability,
         trusted_proxies=trusted_proxies,
         demo=demo,
+        **identity,
     )

@@ -9,7 +9,6 @@ from config import Settings, load_settings
 from config.celery import celery_config
 from config.settings import require_strong_secret_key, startup_warnings
 from tracker.db import Database
-from web.core.flask_app import TrackerFlask
 from workers.celery_app import celery_init_app
 
 # Seconds a pooled connection may sit unused before the next request checks it with a ping.
@@ -20,13 +19,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app from the settings (the environment unless given)."""
     settings = settings or load_settings()
     require_strong_secret_key(settings)
-    app = TrackerFlask(__name__, instance_path=str(settings.instance_path))
+    app = Flask(__name__, instance_path=str(settings.instance_path))
     for warning in startup_warnings(settings):
         app.logger.warning(warning)
-    from web.core.template_i18n import init_template_i18n
-
-    # Before anything builds the template environment (Flask-Babel's init does).
-    init_template_i18n(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,
@@ -52,7 +47,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.core.i18n import language, template_context
     from web.core.request_limits import init_request_limits
     from web.core.security import init_security
-    from web.core.templating import init_templating
     from web.operations import init_operations
 
     if settings.log_format == "json":
@@ -75,7 +69,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_request_limits(app)
     init_extensions(app, settings)
     init_formatting(app)
-    init_templating(app)
     init_errors(app)
     app.context_processor(template_context)
     # Providers sign their callbacks; they cannot carry our CSRF token.

@@ -178,6 +178,23 @@ def admin_errors(visit: Visit) -> None:
     assert page.locator(".field__error").count() >= 1, page.inner_text("main")
 
 
+def password_errors(visit: Visit) -> None:
+    page = visit.goto("/counter/account/password")
+    page.locator("#current").fill("not-the-password")
+    page.locator("#new").fill("password1234")
+    page.locator("#confirm").fill("password1234")
+    page.locator('form[action="/counter/account/password"] button[type=submit]').click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary li").count() == 2, page.inner_text("main")
+
+
+def two_step_errors(visit: Visit) -> None:
+    page = visit.goto("/counter/account/two-step")
+    page.locator('form[action="/counter/account/two-step"] button[type=submit]').click()
+    page.wait_for_load_state()
+    assert page.locator(".field__error").count() == 1, page.inner_text("main")
+
+
 def _reports_this_month(tables: int) -> Recipe:
     """The reports of the current month: the demo's cases, their tables and chart."""
 
@@ -234,6 +251,11 @@ PAGES: dict[str, Screen] = {
     "admin": Screen("admin", _path("/counter/admin")),
     "admin-errors": Screen("admin", admin_errors),
     "audit-log": Screen("admin", _path("/counter/admin/audit")),
+    "admin-user": Screen("admin", _path("/counter/admin/users/clerk")),
+    "my-password": Screen("clerk", _path("/counter/account/password")),
+    "my-password-errors": Screen("clerk", password_errors),
+    "two-step-enrol": Screen("admin", _path("/counter/account/two-step")),
+    "two-step-enrol-errors": Screen("admin", two_step_errors),
     "forbidden": Screen("clerk", _path("/counter/admin", status=403)),
     "reports-admin": Screen("admin", _reports_this_month(tables=6)),
     "reports-supervisor": Screen("supervisor", _reports_this_month(tables=1)),

@@ -219,7 +219,7 @@ def test_apikey_create_prints_the_key_last_and_stores_a_hash(run: Run, database:
     assert key.startswith("ctk_") and len(key) > 40
     with database.transaction() as s:
         row = s.scalar(select(ApiKey))
-        assert row is not None and row.scopes == "read,write"
+        assert row is not None and row.scopes == "cases:read,open311:submit"
         assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
         assert key not in (row.prefix + row.key_hash)[13:]
     again = run("apikey", "create", "open311-gateway")
@@ -250,7 +250,7 @@ def test_every_administrative_command_is_audited(
         "--generate-password",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
-    assert run("apikey", "create", "open311-gateway", "--read-only").exit_code == 0
+    assert run("apikey", "create", "open311-gateway", "--scope", "cases:read").exit_code == 0
     assert run("apikey", "revoke", "open311-gateway").exit_code == 0
     actor = f"cli:{getpass.getuser()}"
     entries = _audit(database)
@@ -267,7 +267,7 @@ def test_every_administrative_command_is_audited(
     assert second_load == {"changes": []}
     assert set(imported) == {"first", "last", "changed_days", "retimed"}
     assert user == {"role": "clerk", "department": "sanmin/social"}
-    assert key == {"scopes": "read"}
+    assert key == {"scopes": "cases:read", "agency": None}
     # Nothing secret or personal: no password, no key.
     assert "ctk_" not in repr(entries)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -259,6 +260,28 @@ def _task_done(console: Console, database: Database) -> None:
         assert session.get_one(Notice, task).done_at is not None
 
 
+def _user_change(action: str, data: dict[str, Any], status: int = 303) -> Callable[..., None]:
+    """A probe of one of the administrator's changes to the user colleague (audited: a row)."""
+
+    def probe(console: Console, database: Database) -> None:
+        console.login("root")
+        console.get("/counter/admin/users/colleague")
+        path = f"/counter/admin/users/colleague/{action}"
+        _refused(console, database, path, data)
+        _accepted(console, database, path, data, status=status)
+
+    return probe
+
+
+def _change_password(console: Console, database: Database) -> None:
+    console.login("clerk")
+    console.get("/counter/account/password")
+    new = "glacier penguin violin summit"
+    data = {"current": PASSWORD, "new": new, "confirm": new}
+    _refused(console, database, "/counter/account/password", data)
+    _accepted(console, database, "/counter/account/password", data)
+
+
 SOP = {
     "department": "sanmin/social",
     "kind": "application",
@@ -294,6 +317,35 @@ def _edit_service(console: Console, database: Database) -> None:
     _accepted(console, database, "/counter/services/five-wd/edit", data)
 
 
+def _root_secret(database: Database) -> str | None:
+    with database.transaction() as session:
+        return session.scalar(select(User.totp_secret).where(User.username == "root"))
+
+
+def _totp_enrol(console: Console, database: Database) -> None:
+    console.login("root")
+    console.get("/counter/account/two-step")
+    secret = _root_secret(database)
+    assert secret is not None
+    data = {"code": pyotp.TOTP(secret).now()}
+    _refused(console, database, "/counter/account/two-step", data)
+    _accepted(console, database, "/counter/account/two-step", data)  # audited: a new row
+
+
+def _totp_code(console: Console, database: Database) -> None:
+    secret = pyotp.random_base32()
+    with database.transaction() as session:
+        root = session.scalars(select(User).where(User.username == "root")).one()
+        root.totp_secret, root.totp_confirmed_at = secret, datetime.now(UTC)
+    console.login("root")
+    console.get("/counter/login/code")
+    data = {"code": pyotp.TOTP(secret).now()}
+    _refused(console, database, "/counter/login/code", data)
+    assert console.get("/counter/admin").status_code == 303  # still waiting for the code
+    assert console.post("/counter/login/code", data).status_code == 303
+    assert console.get("/counter/admin").status_code == 200
+
+
 FORMS: dict[str, Callable[[Console, Database], None]] = {
     "status.submit": _status_submit,
     "status.forget": _status_forget,
@@ -309,6 +361,13 @@ FORMS: dict[str, Callable[[Console, Database], None]] = {
     "counter.reload_catalogue": _reload_catalogue,
     "counter.declare_closure_view": _declare_closure,
     "counter.withdraw_closure_view": _withdraw_closure,
+    "counter.deactivate_user": _user_change("deactivate", {}),
+    "counter.activate_user": _user_change("activate", {}),
+    "counter.reset_user_password": _user_change("reset-password", {}, status=200),
+    "counter.set_user_role": _user_change("role", {"role": "supervisor", "department": "sanmin"}),
+    "counter.change_password": _change_password,
+    "counter.totp_enrol": _totp_enrol,
+    "counter.totp_code": _totp_code,
 }
 
 

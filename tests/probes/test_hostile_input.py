@@ -137,6 +137,7 @@ def _plausible(number: str) -> dict[str, str]:
         "secret": "x" * 20,
         "filename": "console.css",
         "fmt": "json",
+        "username": "colleague",
     }
 
 

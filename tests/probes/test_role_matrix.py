@@ -94,6 +94,44 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Cells]]] = {
     ("POST", "/counter/admin/closures/<int:closure_id>/withdraw"): [
         ("/counter/admin/closures/1/withdraw", _cells(LOGIN, 403, 403, 404, 403, 403))
     ],
+    # One's own password: every signed-in user; a POST without fields gets the form back.
+    ("GET", "/counter/account/password"): [
+        ("/counter/account/password", _cells(LOGIN, 200, 200, 200, 200, 200))
+    ],
+    ("POST", "/counter/account/password"): [
+        ("/counter/account/password", _cells(LOGIN, 422, 422, 422, 422, 422))
+    ],
+    # One user's administration, on a user nobody here signs in as (colleague).
+    ("GET", "/counter/admin/users/<username>"): [
+        ("/counter/admin/users/colleague", ADMIN_PAGE),
+        ("/counter/admin/users/nobody", _cells(LOGIN, 403, 403, 404, 403, 403)),
+    ],
+    ("POST", "/counter/admin/users/<username>/deactivate"): [
+        ("/counter/admin/users/colleague/deactivate", _cells(LOGIN, 403, 403, 303, 403, 403))
+    ],
+    ("POST", "/counter/admin/users/<username>/activate"): [
+        ("/counter/admin/users/colleague/activate", _cells(LOGIN, 403, 403, 303, 403, 403))
+    ],
+    ("POST", "/counter/admin/users/<username>/reset-password"): [
+        ("/counter/admin/users/colleague/reset-password", ADMIN_PAGE)
+    ],
+    ("POST", "/counter/admin/users/<username>/role"): [
+        ("/counter/admin/users/colleague/role", ADMIN_FORM)
+    ],
+    # The second factor: nobody here has one, so the code page sends on to the console; every
+    # role may enrol (the empty form comes back, 422).
+    ("GET", "/counter/login/code"): [
+        ("/counter/login/code", _cells(LOGIN, 303, 303, 303, 303, 303))
+    ],
+    ("POST", "/counter/login/code"): [
+        ("/counter/login/code", _cells(LOGIN, 303, 303, 303, 303, 303))
+    ],
+    ("GET", "/counter/account/two-step"): [
+        ("/counter/account/two-step", _cells(LOGIN, 200, 200, 200, 200, 200))
+    ],
+    ("POST", "/counter/account/two-step"): [
+        ("/counter/account/two-step", _cells(LOGIN, 422, 422, 422, 422, 422))
+    ],
     # Last: it signs out.
     ("POST", "/counter/logout"): [("/counter/logout", _cells(LOGIN, 303, 303, 303, 303, 303))],
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.support.processes import Child, ProcessError, free_port
+from tests.support.processes import Child, ProcessError, free_port, port_open
 
 POSTGRES_BIN = Path(os.environ.get("TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -67,6 +67,12 @@ class RedisServer:
     def start(self) -> RedisServer:
         """Start (again) and wait until it accepts connections."""
         assert not self.running, "redis-server is already running"
+        if self.child.process is None and port_open(self.port):
+            # Taken since it was chosen (a shared machine): the first start may move, a restart
+            # may not (its clients hold the URL).
+            old = str(self.port)
+            self.port = self.child.port = free_port()
+            self.child.argv = [str(self.port) if arg == old else arg for arg in self.child.argv]
         self.child.start().wait_for_port(timeout=10)
         return self
 

@@ -31,6 +31,16 @@ API_KEY_REVOKED = "api_key_revoked"
 # A letter task marked done changes no case (no event, no version): the notice records who and
 # when, and the audit log keeps the act.
 TASK_DONE = "task_done"
+# An account's lifecycle (tracker.accounts.lifecycle): each also ends the user's sessions.
+USER_DEACTIVATED = "user_deactivated"
+USER_ACTIVATED = "user_activated"
+PASSWORD_RESET = "password_reset"  # noqa: S105 - an action's name, not a password
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action's name, not a password
+ROLE_CHANGED = "role_changed"
+# The second factor (TOTP): turned on by the user, a code refused at sign-in, reset by the CLI.
+TOTP_ENROLLED = "totp_enrolled"
+TOTP_FAILED = "totp_failed"
+TOTP_RESET = "totp_reset"
 
 
 def record_audit(

@@ -12,15 +12,26 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.accounts.passwords import generate_password as generate_password
+from tracker.accounts.passwords import password_problem
 from tracker.errors import InvalidInput
 from tracker.models import Agency, ApiKey, Department, Role, User
 from tracker.text import clean_text
 
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
-MIN_PASSWORD = 10
-SCOPES = ("read", "write")
 KEY_PREFIX = "ctk_"
+
+# What an API key may do (DESIGN §5.2). Reading a case shows its applicant's name, phone and
+# email only with CASES_READ_PERSONAL: most systems need the case, not the person.
+CASES_READ = "cases:read"
+CASES_READ_PERSONAL = "cases:read-personal"
+CASES_WRITE = "cases:write"
+OPEN311_SUBMIT = "open311:submit"
+CALENDAR_ADMIN = "calendar:admin"
+SCOPES = (CASES_READ, CASES_READ_PERSONAL, CASES_WRITE, OPEN311_SUBMIT, CALENDAR_ADMIN)
+# A key created without --scope: a citizen-facing front end that files and follows cases.
+DEFAULT_SCOPES = (OPEN311_SUBMIT, CASES_READ)
 
 
 def hash_password(password: str) -> str:
@@ -34,14 +45,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105 - no l/1 or o/0
-
-
-def generate_password() -> str:
-    """A password a person can type: four groups of five, 100 bits (e.g. ``k3mfa-...``)."""
-    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4))
 
 
 def resolve_workplace(session: Session, workplace: str) -> tuple[int | None, int | None]:
@@ -63,6 +66,23 @@ def resolve_workplace(session: Session, workplace: str) -> tuple[int | None, int
     return department_id, None
 
 
+def check_workplace(
+    session: Session, role: str, department: str | None, errors: dict[str, str]
+) -> tuple[int | None, int | None]:
+    """(department id, agency id) for a user of ``role`` at ``department`` (``AGENCY/DEPT``,
+    ``AGENCY`` or none); what is wrong goes into ``errors`` under "role" or "department"."""
+    if role not in {r.value for r in Role}:
+        errors["role"] = "must be clerk, supervisor or admin"
+    if department:
+        try:
+            return resolve_workplace(session, department)
+        except ValueError as exc:
+            errors["department"] = str(exc)
+    elif role in (Role.CLERK, Role.SUPERVISOR):
+        errors["department"] = "clerks and supervisors belong to a department (agency/dept)"
+    return None, None
+
+
 def create_user(
     session: Session,
     username: str,
@@ -73,7 +93,8 @@ def create_user(
     department: str | None = None,
     display_name: str = "",
 ) -> User:
-    """Create a console user; refuses a taken name, unknown role or department, short password.
+    """Create a console user; refuses a taken name, unknown role or department, a password the
+    policy refuses (tracker.accounts.passwords).
 
     ``department`` is ``AGENCY/DEPT``, or ``AGENCY`` for staff of the whole agency.
     """
@@ -83,22 +104,14 @@ def create_user(
         errors["username"] = "use 2–60 lowercase letters, digits, '.', '_' or '-'"
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
         errors["username"] = f"'{username}' is already taken"
-    if role not in {r.value for r in Role}:
-        errors["role"] = "must be clerk, supervisor or admin"
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = f"must be at least {MIN_PASSWORD} characters"
+    problem = password_problem(password, username=username)
+    if problem:
+        errors["password"] = problem
     try:
         display_name = clean_text(display_name, max_length=100)
     except ValueError as exc:
         errors["display_name"] = str(exc)
-    department_id = agency_id = None
-    if department:
-        try:
-            department_id, agency_id = resolve_workplace(session, department)
-        except ValueError as exc:
-            errors["department"] = str(exc)
-    elif role in (Role.CLERK, Role.SUPERVISOR):
-        errors["department"] = "clerks and supervisors belong to a department (agency/dept)"
+    department_id, agency_id = check_workplace(session, role, department, errors)
     if errors:
         raise InvalidInput(errors)
     user = User(
@@ -122,9 +135,17 @@ def hash_api_key(key: str) -> str:
 
 
 def create_api_key(
-    session: Session, name: str, *, now: datetime, scopes: tuple[str, ...] = SCOPES
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
+    agency: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key for another system; returns the row and the key, which is never stored."""
+    """A new key for another system; returns the row and the key, which is never stored.
+
+    ``agency`` (a code) binds the key to that agency's cases; without it the key sees all.
+    """
     name = name.strip()
     errors: dict[str, str] = {}
     if not name or len(name) > 80:
@@ -133,7 +154,13 @@ def create_api_key(
         errors["name"] = f"a key named '{name}' exists already"
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
-        errors["scopes"] = f"choose from {', '.join(SCOPES)}"
+        what = f"unknown scope '{unknown[0]}'; " if unknown else ""
+        errors["scopes"] = f"{what}choose from {', '.join(SCOPES)}"
+    agency_id = None
+    if agency is not None:
+        agency_id = session.scalar(select(Agency.id).where(Agency.code == agency.strip()))
+        if agency_id is None:
+            errors["agency"] = f"there is no agency '{agency}'"
     if errors:
         raise InvalidInput(errors)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -142,6 +169,7 @@ def create_api_key(
         prefix=key[:12],
         key_hash=hash_api_key(key),
         scopes=",".join(sorted(set(scopes))),
+        agency_id=agency_id,
         created_at=now,
     )
     session.add(row)

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from tracker.cases import actions as case_actions
 from tracker.cases import closing
-from tracker.cases.store import get_case
 from tracker.models import Case
 from web.api import action_schemas as bodies
-from web.api.auth import WRITE
+from web.api.auth import CASES_WRITE
 from web.api.operations import Call, operation
 from web.api.present import case_document
+from web.api.reach import check_department, reachable_case
 from web.api.schemas import CaseOut
 from web.core.database import transaction
 
@@ -148,14 +148,17 @@ def _register(name: str, spec: ActionSpec) -> None:
             "now": call.now,
             "expected_version": body.pop("expected_version"),
         }
+        if "department" in body:  # a transfer: a key bound to an agency keeps the case there
+            check_department(body["department"], call.caller)
         with transaction() as session:
-            case = spec.perform(session, get_case(session, number).id, body, common)
+            case_id = reachable_case(session, number, call.caller).id
+            case = spec.perform(session, case_id, body, common)
             return case_document(case, call.caller, call.now)
 
     operation(
         "post",
         f"/cases/{{number}}/actions/{name}",
-        scope=WRITE,
+        scope=CASES_WRITE,
         tag="actions",
         response=CaseOut,
         body=spec.body,

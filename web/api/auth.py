@@ -1,4 +1,4 @@
-"""API keys: who is calling, with which scopes (``Authorization: Bearer ctk_...``)."""
+"""API keys: who is calling, with which scopes, for which agency (``Authorization: Bearer``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,20 @@ from datetime import datetime
 from flask import request
 from flask_limiter.util import get_remote_address
 
-from tracker.accounts.users import authenticate_api_key, hash_api_key, key_scopes
+from tracker.accounts.users import (
+    CALENDAR_ADMIN,
+    CASES_READ,
+    CASES_READ_PERSONAL,
+    CASES_WRITE,
+    authenticate_api_key,
+    hash_api_key,
+    key_scopes,
+)
+from tracker.models import Agency
+from web.core.api_keys import key_in_query, note_refused_key
 from web.core.database import transaction
 
-READ = "read"
-WRITE = "write"
+__all__ = ["CALENDAR_ADMIN", "CASES_READ", "CASES_READ_PERSONAL", "CASES_WRITE"]
 # Case events and closures record the actor in 80 characters.
 _ACTOR_MAX = 80
 
@@ -23,6 +32,9 @@ class Caller:
 
     name: str
     scopes: frozenset[str]
+    # A key bound to an agency sees and changes only that agency's cases (None: every agency).
+    agency_id: int | None = None
+    agency_code: str | None = None
 
     @property
     def actor(self) -> str:
@@ -56,13 +68,27 @@ class Unauthenticated(Exception):
     """No key, or a key that is unknown or revoked."""
 
 
+class KeyInAddress(Exception):
+    """A key (or something named like one) in the query string: refused, never looked up."""
+
+
 def authenticate(now: datetime) -> Caller:
-    """The caller behind the presented key, or Unauthenticated."""
+    """The caller behind the presented key; KeyInAddress or Unauthenticated when there is none.
+
+    The key is looked up on every request, so a revoked key is refused from the next one on.
+    """
+    if key_in_query():
+        raise KeyInAddress(
+            "Send the API key in the Authorization header, never in the address: addresses "
+            "are kept in logs. Nothing was done; revoke a key that was sent this way."
+        )
     key = presented_key()
     if key is None:
         raise Unauthenticated("Send an API key: 'Authorization: Bearer ctk_...' or 'X-API-Key'.")
     with transaction() as session:
         row = authenticate_api_key(session, key, now=now)
         if row is None:
+            note_refused_key()
             raise Unauthenticated("The API key is unknown or has been revoked.")
-        return Caller(row.name, key_scopes(row))
+        code = None if row.agency_id is None else session.get_one(Agency, row.agency_id).code
+        return Caller(row.name, key_scopes(row), row.agency_id, code)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app, request
 
 from web.api.auth import rate_limit_key
+from web.core.api_keys import limit_refused_keys
 from web.core.extensions import limiter
 from web.core.request_limits import limit_body
-from web.core.security import no_store
 
 PREFIX = "/api/v1"
 # A request body larger than this is refused (413) before it is read: every document the API
@@ -24,11 +24,20 @@ def _rate_limit() -> str:
 
 # Counted per presented key (hashed), so one busy system cannot starve the others.
 limiter.limit(_rate_limit, key_func=rate_limit_key)(api)
+# And unknown or revoked keys per client address, so that keys cannot be guessed at speed.
+limit_refused_keys(api)
 
 
 limit_body(api, MAX_BODY)
-# Cases with their applicants, and a new case's lookup code: never kept by a cache.
-no_store(api)
+
+
+@api.after_request
+def _no_store(response: Response) -> Response:
+    # Cases carry applicants' details and lookup codes: no browser or proxy keeps a copy. The
+    # OpenAPI document is the same for everyone and may be cached.
+    if request.endpoint != "api.openapi_json":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def is_api_path(path: str) -> bool:

@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from tracker.calendar.changes import declare_closure, withdraw_closure
 from tracker.errors import InvalidInput
 from tracker.models import Agency, Closure
-from web.api.auth import READ, WRITE
+from web.api.auth import CALENDAR_ADMIN, CASES_READ
 from web.api.errors import ApiError
 from web.api.operations import Call, Reply, operation
 from web.api.present import closure_document
+from web.api.reach import check_agency
 from web.api.schemas import (
     ClosureList,
     ClosureQuery,
@@ -29,7 +30,7 @@ from web.core.database import transaction
 @operation(
     "get",
     "/calendar/closures",
-    scope=READ,
+    scope=CASES_READ,
     tag="calendar",
     response=ClosureList,
     query=ClosureQuery,
@@ -49,7 +50,7 @@ def list_closures(call: Call) -> dict[str, Any]:
 @operation(
     "post",
     "/calendar/closures",
-    scope=WRITE,
+    scope=CALENDAR_ADMIN,
     tag="calendar",
     response=DeclaredClosure,
     status=201,
@@ -59,6 +60,7 @@ def list_closures(call: Call) -> dict[str, Any]:
 def create_closure(call: Call) -> Reply:
     """Declare a closure day: the open cases it touches are re-timed and their applicants told."""
     body = call.body
+    check_agency(body["agency"], call.caller)
     try:
         with transaction() as session:
             result = declare_closure(
@@ -83,7 +85,7 @@ def create_closure(call: Call) -> Reply:
 @operation(
     "post",
     "/calendar/closures/{closure_id}/withdrawal",
-    scope=WRITE,
+    scope=CALENDAR_ADMIN,
     tag="calendar",
     response=WithdrawnClosure,
     body=ClosureWithdrawal,
@@ -99,7 +101,8 @@ def withdraw(call: Call, closure_id: str) -> dict[str, Any]:
             .outerjoin(Agency, Closure.agency_id == Agency.id)
             .where(Closure.id == int(closure_id))
         ).first()
-        if found is None:
+        # A key bound to an agency sees another's closure (they are public) but cannot touch it.
+        if found is None or call.caller.agency_code not in (None, found.code):
             raise gone
         day, agency = found
         try:

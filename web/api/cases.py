@@ -10,15 +10,15 @@ from sqlalchemy import Select, or_, select
 
 from tracker.cases.filing import Application, file_case
 from tracker.cases.queries import case_notices
-from tracker.cases.store import get_case
 from tracker.deadlines.timezones import start_of_local_day
 from tracker.identifiers import format_lookup_code
 from tracker.lifecycle import OPEN_STATUSES
 from tracker.models import Agency, Case, Department, Service
-from web.api.auth import READ, WRITE
+from web.api.auth import CASES_READ, CASES_WRITE
 from web.api.operations import Call, Reply, operation
 from web.api.pagination import decode_cursor, encode_cursor
 from web.api.present import case_document, notice_document
+from web.api.reach import check_service, reachable_case, reachable_cases
 from web.api.schemas import CaseOut, CasePage, CaseQuery, CreatedCase, NewCase, NoticeList
 from web.core.database import transaction
 
@@ -26,7 +26,7 @@ from web.core.database import transaction
 @operation(
     "post",
     "/cases",
-    scope=WRITE,
+    scope=CASES_WRITE,
     tag="cases",
     response=CreatedCase,
     status=201,
@@ -50,6 +50,7 @@ def create_case(call: Call) -> Reply:
         note=body["note"],
     )
     with transaction() as session:
+        check_service(session, body["service"], call.caller)
         case = file_case(
             session,
             application,
@@ -63,19 +64,19 @@ def create_case(call: Call) -> Reply:
     return Reply(document, headers={"Location": location})
 
 
-@operation("get", "/cases/{number}", scope=READ, tag="cases", response=CaseOut)
+@operation("get", "/cases/{number}", scope=CASES_READ, tag="cases", response=CaseOut)
 def show_case(call: Call, number: str) -> dict[str, Any]:
     """One case: where it stands, its due date and the applicant's contact."""
     with transaction() as session:
-        return case_document(get_case(session, number), call.caller, call.now)
+        return case_document(reachable_case(session, number, call.caller), call.caller, call.now)
 
 
-@operation("get", "/cases", scope=READ, tag="cases", response=CasePage, query=CaseQuery)
+@operation("get", "/cases", scope=CASES_READ, tag="cases", response=CasePage, query=CaseQuery)
 def list_cases(call: Call) -> dict[str, Any]:
     """Cases in filing order, filtered, a page at a time (follow next_cursor)."""
     query = call.query
     limit = query["limit"]
-    statement = _filtered(select(Case), query, call)
+    statement = reachable_cases(_filtered(select(Case), query, call), call.caller)
     if "cursor" in query:
         statement = statement.where(Case.id > decode_cursor(query["cursor"]))
     with transaction() as session:
@@ -123,9 +124,9 @@ def _filtered(statement: Select[tuple[Case]], query: dict[str, Any], call: Call)
     return statement
 
 
-@operation("get", "/cases/{number}/notices", scope=READ, tag="cases", response=NoticeList)
+@operation("get", "/cases/{number}/notices", scope=CASES_READ, tag="cases", response=NoticeList)
 def list_notices(call: Call, number: str) -> dict[str, Any]:
     """The notices of a case, newest first, with their delivery state."""
     with transaction() as session:
-        case = get_case(session, number)
+        case = reachable_case(session, number, call.caller)
         return {"items": [notice_document(n) for n in case_notices(session, case.id)]}

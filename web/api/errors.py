@@ -23,7 +23,7 @@ _HTTP_CODES = {
     413: ("body_too_large", "The request body is too large."),
     415: ("unsupported_media_type", "Send the body as application/json."),
     422: ("invalid", "Some fields are invalid."),
-    429: ("rate_limited", "Too many requests with this key; slow down."),
+    429: ("rate_limited", "Too many requests, or too many refused API keys; see Retry-After."),
 }
 
 

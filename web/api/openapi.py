@@ -20,13 +20,17 @@ VERSION = "1.0.0"
 DESCRIPTION = (
     "Cases, their actions, notices, services and office closures for other systems. "
     "Authenticate with an API key (`tracker apikey create NAME`): "
-    "`Authorization: Bearer ctk_...` or `X-API-Key: ctk_...`. GET needs the read scope, "
-    "POST the write scope. Errors are JSON: "
+    "`Authorization: Bearer ctk_...` or `X-API-Key: ctk_...`, never in the address (a key in "
+    "the query string is refused, 400). Each operation names the scope it needs "
+    "(`security`, `x-required-scope`): `cases:read`, `cases:read-personal` (the applicant's "
+    "name, phone and email in a case), `cases:write`, `calendar:admin`. A key bound to an "
+    "agency sees and changes only that agency's cases. Errors are JSON: "
     '`{"error": {"code": "...", "message": "...", "fields": {...}}}`. '
     "Instants are ISO 8601 with +08:00 (Asia/Taipei)."
 )
 _ERRORS = {
-    400: "The query or body could not be understood (bad JSON, bad query parameter).",
+    400: "The query or body could not be understood (bad JSON, bad query parameter), or an "
+    "API key was sent in the address.",
     401: "No API key, or an unknown or revoked one.",
     403: "The API key lacks the scope this operation needs.",
     404: "No such case or service.",
@@ -35,7 +39,8 @@ _ERRORS = {
     413: "The body is larger than 64 KiB.",
     415: "The body is not application/json.",
     422: "Some fields are invalid; `fields` says which and why.",
-    429: "Too many requests with this key; see Retry-After.",
+    429: "Too many requests with this key, or too many refused keys from this client; see "
+    "Retry-After.",
 }
 _TAGS = [
     {"name": "services", "description": "The catalogue: services and their SOPs."},
@@ -46,9 +51,7 @@ _TAGS = [
 
 
 def _refusals(op: Operation) -> list[int]:
-    codes = {401, 403, 429, *op.refusals}
-    if op.query or op.body:
-        codes.add(400)
+    codes = {400, 401, 403, 429, *op.refusals}
     if op.body:
         codes.update({413, 415, 422})
     if op.path_parameters:
@@ -62,6 +65,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         "tags": [op.tag],
         "summary": op.summary,
         "description": f"{op.description}\n\nScope: `{op.scope}`.".strip(),
+        "security": [{"bearer": [op.scope]}, {"apiKey": [op.scope]}],
+        "x-required-scope": op.scope,
         "parameters": [{"in": "query", "schema": op.query}] if op.query else [],
         "responses": {
             str(op.status): {

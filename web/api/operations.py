@@ -18,7 +18,7 @@ from flask import Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from tracker.clock import utc_now
-from web.api.auth import Caller, Unauthenticated, authenticate
+from web.api.auth import Caller, KeyInAddress, Unauthenticated, authenticate
 from web.api.blueprint import api
 from web.api.errors import ApiError, flatten_messages
 
@@ -152,12 +152,18 @@ def _handler(op: Operation, view: View) -> Callable[..., Response]:
 def _caller(op: Operation, now: datetime) -> Caller:
     try:
         caller = authenticate(now)
+    except KeyInAddress as exc:
+        raise ApiError(400, "key_in_query", str(exc)) from None
     except Unauthenticated as exc:
         raise ApiError(
             401, "unauthorized", str(exc), headers={"WWW-Authenticate": 'Bearer realm="api"'}
         ) from None
     if not caller.can(op.scope):
-        raise ApiError(403, "forbidden", f"This API key does not have the '{op.scope}' scope.")
+        raise ApiError(
+            403,
+            "forbidden",
+            f"This API key does not have the '{op.scope}' scope, which this operation needs.",
+        )
     return caller
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from tracker.deadlines.engine import Deadline
 from tracker.models import Case, Closure, Notice, Service
-from web.api.auth import READ, Caller
+from web.api.auth import CASES_READ_PERSONAL, Caller
 
 
 def service_document(service: Service) -> dict[str, Any]:
@@ -40,7 +40,8 @@ def is_overdue(case: Case, now: datetime) -> bool:
 
 
 def case_document(case: Case, caller: Caller, now: datetime) -> dict[str, Any]:
-    """A case as another system needs it; the applicant's contact only for the read scope."""
+    """A case as another system needs it; the applicant's name, phone and email only for a key
+    with the ``cases:read-personal`` scope (the fields are left out otherwise)."""
     pause = case.pauses[-1] if case.pauses and case.pauses[-1].resumed_at is None else None
     steps = case.service_version.steps
     document: dict[str, Any] = {
@@ -79,14 +80,12 @@ def case_document(case: Case, caller: Caller, now: datetime) -> dict[str, Any]:
         "updated_at": case.updated_at,
         "version": case.version,
     }
-    if caller.can(READ):
-        document["applicant"] = {
-            "name": case.applicant_name,
-            "phone": case.applicant_phone,
-            "email": case.applicant_email,
-            "language": case.language,
-            "notify_by": case.notify_by,
-        }
+    applicant: dict[str, Any] = {"language": case.language, "notify_by": case.notify_by}
+    if caller.can(CASES_READ_PERSONAL):
+        applicant.update(
+            name=case.applicant_name, phone=case.applicant_phone, email=case.applicant_email
+        )
+    document["applicant"] = applicant
     return document
 
 

@@ -113,10 +113,13 @@ class ExtensionOut(Schema):
     reason = fields.String(required=True, allow_none=True)
 
 
+_PERSONAL = {"description": "Only for keys with the cases:read-personal scope."}
+
+
 class ApplicantOut(Schema):
-    name = fields.String(required=True)
-    phone = fields.String(required=True, allow_none=True)
-    email = fields.String(required=True, allow_none=True)
+    name = fields.String(metadata=_PERSONAL)
+    phone = fields.String(allow_none=True, metadata=_PERSONAL)
+    email = fields.String(allow_none=True, metadata=_PERSONAL)
     language = fields.String(required=True)
     notify_by = fields.String(required=True)
 
@@ -150,7 +153,12 @@ class CaseOut(Schema):
     updated_at = Instant(required=True)
     version = fields.Integer(required=True)
     applicant = fields.Nested(
-        ApplicantOut, metadata={"description": "Only for keys with the read scope."}
+        ApplicantOut,
+        required=True,
+        metadata={
+            "description": "How the applicant is told; their name, phone and email only for "
+            "keys with the cases:read-personal scope."
+        },
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tracker.models import Department, Service
-from web.api.auth import READ
+from web.api.auth import CASES_READ
 from web.api.errors import ApiError
 from web.api.operations import Call, operation
 from web.api.present import service_document
@@ -17,7 +17,7 @@ from web.core.database import transaction
 _OPEN = (Service.active.is_(True), Service.current_version_id.is_not(None))
 
 
-@operation("get", "/services", scope=READ, tag="services", response=ServiceList)
+@operation("get", "/services", scope=CASES_READ, tag="services", response=ServiceList)
 def list_services(call: Call) -> dict[str, Any]:
     """Every service open for filing, with its SOP."""
     with transaction() as session:
@@ -30,7 +30,7 @@ def list_services(call: Call) -> dict[str, Any]:
         return {"items": [service_document(service) for service in rows]}
 
 
-@operation("get", "/services/{code}", scope=READ, tag="services", response=ServiceOut)
+@operation("get", "/services/{code}", scope=CASES_READ, tag="services", response=ServiceOut)
 def get_service(call: Call, code: str) -> dict[str, Any]:
     """One service open for filing, with its SOP."""
     with transaction() as session:

@@ -68,6 +68,85 @@ def user_create(
         click.echo(password)
 
 
+@user.command("deactivate")
+@click.argument("username")
+@refusals
+def user_deactivate(username: str) -> None:
+    """Deactivate USERNAME: no login from now on, and every session of theirs ends at once."""
+    from tracker.accounts.lifecycle import deactivate
+
+    with transaction(settings_or_exit()) as session:
+        name = deactivate(session, username, actor=command_actor(), now=utc_now()).username
+    click.echo(f"Deactivated '{name}'; their sessions have ended.")
+
+
+@user.command("activate")
+@click.argument("username")
+@refusals
+def user_activate(username: str) -> None:
+    """Let USERNAME sign in again."""
+    from tracker.accounts.lifecycle import activate
+
+    with transaction(settings_or_exit()) as session:
+        name = activate(session, username, actor=command_actor(), now=utc_now()).username
+    click.echo(f"Activated '{name}'.")
+
+
+@user.command("reset-password")
+@click.argument("username")
+@refusals
+def user_reset_password(username: str) -> None:
+    """A one-time password for USERNAME, printed alone on the last line; at the next login
+    they must choose their own. Every session of theirs ends."""
+    from tracker.accounts.lifecycle import reset_password
+
+    with transaction(settings_or_exit()) as session:
+        reset, password = reset_password(session, username, actor=command_actor(), now=utc_now())
+        name = reset.username
+    click.echo(f"Reset the password of '{name}'; their sessions have ended.")
+    click.echo("One-time password (shown once; they choose their own at the next login):")
+    click.echo(password)
+
+
+@user.command("set-role")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["clerk", "supervisor", "admin"]), required=True)
+@click.option(
+    "--department",
+    help="AGENCY/DEPT, e.g. sanmin/social; or AGENCY, e.g. sanmin, for a whole agency; "
+    "none for an administrator.",
+)
+@refusals
+def user_set_role(username: str, role: str, department: str | None) -> None:
+    """Give USERNAME a role and department; their sessions end so the change applies at once."""
+    from tracker.accounts.lifecycle import set_role
+
+    with transaction(settings_or_exit()) as session:
+        changed = set_role(
+            session, username, role=role, department=department, actor=command_actor(),
+            now=utc_now(),
+        )  # fmt: skip
+        name, role_now = changed.username, changed.role
+    where = f" in {department}" if department else ""
+    click.echo(f"'{name}' is now {role_now}{where}; their sessions have ended.")
+
+
+@user.command("reset-totp")
+@click.argument("username")
+@refusals
+def user_reset_totp(username: str) -> None:
+    """Turn off USERNAME's two-step sign-in (a lost phone): they may enrol again."""
+    from tracker.accounts.audit import TOTP_RESET, record_audit
+    from tracker.accounts.totp import reset
+
+    now = utc_now()
+    with transaction(settings_or_exit()) as session:
+        row = reset(session, username)
+        name = row.username
+        record_audit(session, TOTP_RESET, actor=command_actor(), at=now, target=name)
+    click.echo(f"Two-step sign-in of '{name}' is reset: the next sign-in asks for no code.")
+
+
 @main.group()
 def apikey() -> None:
     """API keys for other systems."""
@@ -75,24 +154,34 @@ def apikey() -> None:
 
 @apikey.command("create")
 @click.argument("name")
-@click.option("--read-only", is_flag=True, help="Only the read scope.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    metavar="SCOPE",
+    help="What the key may do; repeat for several: cases:read, cases:read-personal (the "
+    "applicant's name, phone and email), cases:write, open311:submit, calendar:admin. "
+    "Without it: open311:submit and cases:read.",
+)
+@click.option("--agency", help="Bind the key to one agency (its code): it sees only its cases.")
 @refusals
-def apikey_create(name: str, read_only: bool) -> None:
+def apikey_create(name: str, scopes: tuple[str, ...], agency: str | None) -> None:
     """Create an API key NAME; the key is printed once, alone on the last line."""
     from tracker.accounts.audit import API_KEY_CREATED, record_audit
-    from tracker.accounts.users import create_api_key
+    from tracker.accounts.users import DEFAULT_SCOPES, create_api_key
 
     now = utc_now()
     with transaction(settings_or_exit()) as session:
         row, key = create_api_key(
-            session, name, now=now, scopes=("read",) if read_only else ("read", "write")
+            session, name, now=now, scopes=scopes or DEFAULT_SCOPES, agency=agency
         )
         # The key itself is never recorded, only which one and what it may do.
         record_audit(
             session, API_KEY_CREATED, actor=command_actor(), at=now, target=row.name,
-            data={"scopes": row.scopes},
+            data={"scopes": row.scopes, "agency": agency},
         )  # fmt: skip
-    click.echo(f"Created API key '{row.name}' (scopes: {row.scopes}). It is shown only now:")
+    bound = f", agency {agency}" if agency else ""
+    click.echo(f"Created API key '{row.name}' (scopes: {row.scopes}{bound}). It is shown only now:")
     click.echo(key)
 
 

@@ -1,26 +1,21 @@
 """Languages: which one a request gets, the chooser behind every page's links, the catalogues.
 
-Translations are read from the ``.po`` files themselves and compiled in memory (once per file
-version), so there is no ``.mo`` to forget to rebuild or to fight over in a merge: editing a
-``.po`` is enough, and a fresh ``pip install -e .`` shows Chinese at once.
+Flask-Babel does the work through its documented API: ``locale_selector`` picks the language,
+``get_locale`` reads it, templates use its ``_()``. The catalogues are the ``.mo`` files that
+``pybabel compile`` (Babel's ``compile_catalog``) writes beside each ``.po``; ``pip install``
+runs it (setup.py), and ``tests/web/test_catalogues_compiled.py`` fails when one is stale.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from functools import cached_property, lru_cache
-from io import BytesIO
+from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import quote
 
 from babel import Locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Blueprint, Flask, Response, current_app, redirect, request
-from flask.globals import _cv_app
+from flask import Blueprint, Response, current_app, redirect, request
 from flask_babel import Babel, Domain, get_locale, get_translations
 from markupsafe import Markup
 
@@ -58,25 +53,9 @@ def babel_locale() -> Locale:
     return LOCALE_OBJECTS[select_locale()]
 
 
-def _babel_context() -> SimpleNamespace | None:
-    """Flask-Babel's per-request namespace (``g._flask_babel``) if it exists yet, else None.
-
-    Read without Flask's context-local proxies: a page asks for its locale and translations
-    dozens of times.
-    """
-    app_context = _cv_app.get(None)
-    if app_context is None:
-        return None
-    context: SimpleNamespace | None = app_context.g.__dict__.get("_flask_babel")
-    return context
-
-
 def current_locale() -> str:
-    """The request's locale as one of LOCALES."""
-    context = _babel_context()
-    locale = getattr(context, "babel_locale", None)
-    if locale is None:
-        locale = get_locale()
+    """The request's locale as one of LOCALES (zh-TW outside a request)."""
+    locale = get_locale()
     # Babel parses zh_TW as zh_Hant_TW: compare languages, not names.
     return "en" if locale is not None and locale.language == "en" else DEFAULT_LOCALE
 
@@ -124,149 +103,90 @@ def language_links() -> list[dict[str, str]]:
 
 
 def template_context() -> dict[str, object]:
-    """What every template gets: the locale, the ``lang`` attribute, the chooser's links."""
+    """What every template gets: the locale, the ``lang`` attribute, the chooser's links, and
+    ``_()`` bound to the request's catalogue (see page_gettext)."""
     locale = current_locale()
     return {
         "current_locale": locale,
         "html_lang": HTML_LANG[locale],
         "language_links": language_links(),
+        "_": page_gettext(get_translations()),
     }
 
 
-def _compile(path: str) -> bytes:
-    """One ``.po`` file compiled to ``.mo`` bytes."""
-    with open(path, "rb") as po:
-        catalog = read_po(po)
-    buffer = BytesIO()
-    # Fuzzy entries are guesses awaiting review: like msgfmt, leave them out.
-    write_mo(buffer, catalog, use_fuzzy=False)
-    return buffer.getvalue()
+def page_gettext(translations: NullTranslations) -> Callable[..., Markup]:
+    """A page's ``_()``: Jinja's newstyle gettext over ``translations``, found once per page.
 
-
-# How often (seconds) a process looks at the .po files' modification times again.
-RECHECK_SECONDS = 2.0
-_resolved: dict[tuple[object, ...], tuple[float, NullTranslations]] = {}
-
-
-@lru_cache(maxsize=16)
-def _merged(files: tuple[tuple[str, int, str], ...]) -> NullTranslations:
-    """The files' translations merged; the mtimes in the key make an edited file reload."""
-    merged: Translations | None = None
-    for path, _mtime, domain in files:
-        translations = Translations(BytesIO(_compile(path)), domain=domain)
-        if merged is None:
-            merged = translations
-        else:
-            merged.merge(translations)
-    return merged if merged is not None else NullTranslations()
-
-
-def load_translations(
-    directories: tuple[str, ...], domains: tuple[str, ...], locale: Locale
-) -> NullTranslations:
-    """Every domain's catalogue for ``locale`` from every directory, merged into one.
-
-    Compiled once per file version and kept in the process; the files' mtimes are looked at
-    again after RECHECK_SECONDS, so an edited ``.po`` shows within that.
+    Flask-Babel's ``_()`` finds the request's catalogue again at each of a page's thirty-odd
+    calls; a template context value (Flask's documented context processor) is found once. Macros
+    imported without context keep Flask-Babel's global ``_()``, with the same answers.
     """
-    key = (directories, domains, str(locale))
-    now = time.monotonic()
-    known = _resolved.get(key)
-    if known is not None and now - known[0] < RECHECK_SECONDS:
-        return known[1]
-    # zh_Hant_TW lives in the zh_TW folder, as pybabel names it.
-    names = dict.fromkeys(
-        [f"{locale.language}_{locale.territory}", str(locale), locale.language]
-        if locale.territory
-        else [str(locale), locale.language]
-    )
-    files = []
-    for directory in dict.fromkeys(directories):
-        for domain in domains:
-            for name in names:
-                path = os.path.join(directory, name, "LC_MESSAGES", f"{domain}.po")
-                try:
-                    files.append((path, os.stat(path).st_mtime_ns, domain))
-                    break
-                except FileNotFoundError:
-                    continue
-    translations = _merged(tuple(files))
-    _resolved[key] = (now, translations)
-    return translations
 
+    def gettext(string: str, /, **variables: object) -> Markup:
+        # As Jinja's newstyle gettext in an autoescaped template: the translation is trusted
+        # (it is ours), the variables are escaped into it, and it is always a format string.
+        return Markup(translations.ugettext(string)) % variables  # noqa: S704
 
-class CatalogueDomain(Domain):
-    """Flask-Babel's domain, reading every configured domain's ``.po`` (see the module doc)."""
-
-    def get_translations(self) -> NullTranslations:
-        """The merged translations for the request's locale (untranslated outside a request)."""
-        context = _babel_context()
-        # Every _() asks again: resolve them once per request. The slot is Flask-Babel's own,
-        # which refresh() and force_locale() clear and restore when the locale changes.
-        cached = getattr(context, "babel_translations", None)
-        if cached is not None and cached[0] is self:
-            return cached[1]  # type: ignore[no-any-return]
-        locale = getattr(context, "babel_locale", None) or get_locale()
-        if locale is None:
-            return NullTranslations()
-        app_context = _cv_app.get()
-        # The app's configured folders unless this domain has its own (Flask-Babel's property
-        # reaches them through two context-local lookups).
-        directories = self._translation_directories or (
-            app_context.app.extensions["babel"].translation_directories
-        )
-        translations = load_translations(tuple(directories), tuple(self.domain), locale)
-        context = _babel_context()  # get_locale() made it
-        if context is not None:
-            context.babel_translations = (self, translations)
-        return translations
-
-
-def request_translations() -> NullTranslations:
-    """The request's translations, from the per-request slot when it is filled."""
-    cached = getattr(_babel_context(), "babel_translations", None)
-    if cached is not None:
-        return cached[1]  # type: ignore[no-any-return]
-    return get_translations()
-
-
-def gettext_now(string: str) -> str:
-    """``string`` in the request's language: Flask-Babel's gettext without its lookups."""
-    return request_translations().ugettext(string)
+    return gettext
 
 
 def N_(string: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
-    """Mark a msgid for extraction where it is translated when shown (gettext_now)."""
+    """Mark a msgid for extraction where it is translated when shown (Flask-Babel's gettext)."""
     return string
 
 
+def folder_names(locale: Locale) -> list[str]:
+    """The catalogue folders to try for ``locale``, most specific first.
+
+    Babel parses ``zh_TW`` as ``zh_Hant_TW``, a name gettext never shortens to ``zh_TW``, the
+    folder pybabel makes; so the language and territory are tried before Babel's full name.
+    """
+    names = [str(locale), locale.language]
+    if locale.territory:
+        names.insert(0, f"{locale.language}_{locale.territory}")
+    return list(dict.fromkeys(names))
+
+
+class CatalogueDomain(Domain):
+    """Flask-Babel's Domain, finding the ``zh_TW`` folder for Babel's ``zh_Hant_TW``.
+
+    Several domains (``"messages;counter"``) are merged into one catalogue, later ones winning,
+    paired with the translation directories by position as Flask-Babel pairs them.
+    """
+
+    def get_translations(self) -> NullTranslations:
+        """The merged catalogue of the request's locale, loaded once per process and locale."""
+        locale = get_locale()
+        if locale is None:
+            return NullTranslations()  # outside a request, as Flask-Babel's own
+        # Not str(locale): Babel builds that name anew each time, and every _() asks.
+        key = (locale.language, locale.territory)
+        known: NullTranslations | None = self.cache.get(key)
+        if known is None:
+            known = self.cache[key] = self._load(locale)
+        return known
+
+    def _load(self, locale: Locale) -> NullTranslations:
+        directories = list(self.translation_directories)
+        domains = self.domain * len(directories) if len(self.domain) == 1 else self.domain
+        merged: NullTranslations = NullTranslations()
+        for directory, domain in zip(directories, domains, strict=False):
+            loaded = Translations.load(directory, folder_names(locale), domain)
+            if not isinstance(loaded, Translations):
+                continue  # no catalogue of this domain for the locale (English)
+            # The first catalogue is the base: it carries the language's plural rule, which
+            # merge() does not copy (Chinese has one form where English has two).
+            if isinstance(merged, Translations):
+                merged.merge(loaded)
+            else:
+                merged = loaded
+        return merged
+
+
 class CatalogueBabel(Babel):
-    """Flask-Babel with the catalogue domain above as its default domain."""
+    """Flask-Babel whose default domain is a CatalogueDomain of every domain in BABEL_DOMAIN."""
 
     @cached_property
     def domain_instance(self) -> Domain:
-        """The default domain: every domain named in ``BABEL_DOMAIN``."""
+        """The default domain (Flask-Babel's documented property, with the class above)."""
         return CatalogueDomain(domain=self.domain)
-
-    def init_app(self, app: Flask, *args: object, **kwargs: object) -> None:
-        """Flask-Babel's setup, with template gettext callables that skip its lookups."""
-        super().init_app(app, *args, **kwargs)  # type: ignore[arg-type]
-        app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-            gettext=lambda s: request_translations().ugettext(s),
-            ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-            newstyle=True,
-            pgettext=lambda c, s: request_translations().upgettext(c, s),
-            npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
-        )
-        # ``{{ _("...") }}`` is the common case: one plain call instead of Jinja's two context
-        # calls, with the same result in the (autoescaped, .html) templates.
-        app.jinja_env.globals["_"] = template_gettext
-
-
-def template_gettext(string: str, /, **variables: object) -> Markup:
-    """Jinja's newstyle ``_()`` in an autoescaped template: the translation, marked safe, with
-    the variables escaped into it."""
-    # Msgids and translations are ours (the catalogues), trusted as Jinja's own _() trusts them.
-    translated = Markup(request_translations().ugettext(string))  # noqa: S704
-    # Most calls have no variables: Markup's % would still scan and copy the text.
-    return translated % variables if variables else translated

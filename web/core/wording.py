@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from tracker.lifecycle import CaseStatus
-from web.core.i18n import N_, gettext_now
+from web.core.i18n import N_
 
 # Msgids, translated when shown, one at a time: a page asks for one label, not every one.
 _STATUS_LABELS = {
@@ -47,7 +49,7 @@ _STATUS_CLASSES = {
 def status_label(status: str) -> str:
     """What a status means to the applicant, e.g. "Waiting for your documents"."""
     label = _STATUS_LABELS.get(status)  # type: ignore[call-overload]
-    return gettext_now(label) if label is not None else status
+    return gettext(label) if label is not None else status
 
 
 def status_class(status: str, *, overdue: bool = False) -> str:
@@ -59,4 +61,4 @@ def status_class(status: str, *, overdue: bool = False) -> str:
 
 def event_label(kind: str) -> str:
     """A timeline entry's heading, e.g. "Documents requested"."""
-    return gettext_now(_EVENT_LABELS.get(kind, _EVENT_LABELS["note"]))
+    return gettext(_EVENT_LABELS.get(kind, _EVENT_LABELS["note"]))

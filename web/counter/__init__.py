@@ -6,7 +6,9 @@ Each screen is a module; importing them registers their views on the blueprint.
 from __future__ import annotations
 
 from web.counter import (
+    account,
     admin,
+    admin_users,
     auth,
     cases,
     filing,
@@ -17,13 +19,16 @@ from web.counter import (
     search,
     sop,
     tasks,
+    totp,
 )
 from web.counter.access import current_user
 from web.counter.blueprint import counter
 from web.counter.i18n import ct
 
 __all__ = [
+    "account",
     "admin",
+    "admin_users",
     "auth",
     "cases",
     "counter",
@@ -33,6 +38,7 @@ __all__ = [
     "search",
     "sop",
     "tasks",
+    "totp",
 ]
 
 

@@ -52,6 +52,8 @@ class ConsoleUser:
     department_path: str | None
     # The user's agency: their department's, or the one they are attached to as a whole.
     agency_id: int | None = None
+    # Signed in with a one-time password: nothing but choosing a new one until then.
+    must_change_password: bool = False
 
     @property
     def handles_cases(self) -> bool:

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from tracker.accounts import audit
 from tracker.accounts.users import create_user, generate_password
@@ -46,14 +47,20 @@ def catalogue_file() -> Path | None:
     return path
 
 
-def _choices(db: Session, user_form: UserForm, closure_form: ClosureForm) -> None:
+def workplace_choices(db: Session) -> list[SelectChoice]:
+    """Where a user may work: none (administrators), a department, or a whole agency."""
     agencies = db.scalars(select(Agency).order_by(Agency.code)).all()
-    user_form.department.choices = options(
+    return options(
         [("", ct("None (administrators)"))]
         + [(d.path, f"{local(d.agency.name)} {local(d.name)}") for d in all_departments(db)]
         # Staff of a whole agency: its heads' agency view, its one-stop counter.
         + [(a.code, ct("%(agency)s (the whole agency)", agency=local(a.name))) for a in agencies]
     )
+
+
+def _choices(db: Session, user_form: UserForm, closure_form: ClosureForm) -> None:
+    agencies = db.scalars(select(Agency).order_by(Agency.code)).all()
+    user_form.department.choices = workplace_choices(db)
     closure_form.agency.choices = options(
         [(CITY_WIDE, ct("The whole city"))] + [(a.code, local(a.name)) for a in agencies]
     )

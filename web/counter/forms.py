@@ -227,19 +227,19 @@ class SearchForm(FlaskForm):
     q = StringField(lazy("Case number, phone or name"), validators=[Length(max=100)])
 
 
+ROLE_CHOICES = options(
+    [
+        ("clerk", lazy("Clerk")),
+        ("supervisor", lazy("Supervisor")),
+        ("admin", lazy("Administrator")),
+    ]
+)
+
+
 class UserForm(FlaskForm):
     username = StringField(lazy("User name"), validators=[Length(max=60)])
     display_name = StringField(lazy("Display name"), validators=[Length(max=100)])
-    role = SelectField(
-        lazy("Role"),
-        choices=options(
-            [
-                ("clerk", lazy("Clerk")),
-                ("supervisor", lazy("Supervisor")),
-                ("admin", lazy("Administrator")),
-            ]
-        ),
-    )
+    role = SelectField(lazy("Role"), choices=ROLE_CHOICES)
     department = SelectField(lazy("Department"), choices=[])
     password = PasswordField(
         lazy("Password (empty: generate one)"),

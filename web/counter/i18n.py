@@ -6,10 +6,9 @@ from typing import Any
 
 from web.core.i18n import CatalogueDomain
 
-# Flask-Babel's Domain, reading the .po files directly as the public pages' catalogue does. Both
-# catalogues, merged as the app's default domain merges them (counter.po wins): a console page
-# caches whichever domain asked first for the whole request, and the shared layout's _() reads
-# that cache, so a counter-only domain left the header and footer in English.
+# Flask-Babel's Domain over the compiled catalogues (web.core.i18n.CatalogueDomain): both, merged
+# as the app's default domain merges them (counter.po wins), so that ct() and the shared layout's
+# _() agree on every msgid the two files share.
 counter_domain = CatalogueDomain(domain="messages;counter")
 
 

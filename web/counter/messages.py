@@ -100,6 +100,47 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
             "^assign the case to an active user of its department$",
             N_("Choose an active user of the case's department."),
         ),
+        # Accounts (tracker.accounts.lifecycle, tracker.accounts.passwords).
+        (r"^must be at most (?P<count>\d+) characters$", N_("At most %(count)s characters.")),
+        (
+            "^is too easy to guess: it is one of the most commonly used passwords$",
+            N_("Too easy to guess: it is one of the most commonly used passwords."),
+        ),
+        (
+            "^is too easy to guess: it contains the user name$",
+            N_("Too easy to guess: it contains the user name."),
+        ),
+        (
+            "^is too easy to guess: common words or names alone.*$",
+            N_("Too easy to guess: common words or names alone are guessed quickly."),
+        ),
+        (
+            "^is too easy to guess: keyboard patterns.*$",
+            N_("Too easy to guess: keyboard patterns (like qwerty) are guessed quickly."),
+        ),
+        (
+            "^is too easy to guess: repeats and sequences.*$",
+            N_("Too easy to guess: repeats and sequences (like aaa or 1234) are guessed quickly."),
+        ),
+        (
+            "^is too easy to guess: dates and years.*$",
+            N_("Too easy to guess: dates and years are guessed quickly."),
+        ),
+        (
+            "^is too easy to guess: make it longer.*$",
+            N_("Too easy to guess: make it longer, e.g. several unrelated words."),
+        ),
+        ("^is not your current password$", N_("This is not your current password.")),
+        (
+            "^must differ from the current password$",
+            N_("Choose a password different from the current one."),
+        ),
+        ("^there is no user '(?P<value>.*)'$", N_("There is no user “%(value)s”.")),
+        (
+            "^would leave no active administrator$",
+            N_("Refused: this would leave no active administrator."),
+        ),
+        ("^this account is not active$", N_("This account is not active.")),
     )
 ]
 

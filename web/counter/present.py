@@ -228,4 +228,12 @@ AUDIT_LABELS = {
     "api_key_created": lazy("API key created"),
     "api_key_revoked": lazy("API key revoked"),
     "task_done": lazy("Phone or letter task done"),
+    "user_deactivated": lazy("User deactivated"),
+    "user_activated": lazy("User reactivated"),
+    "password_reset": lazy("Password reset"),
+    "password_changed": lazy("Password changed"),
+    "role_changed": lazy("Role or department changed"),
+    "totp_enrolled": lazy("Two-step sign-in turned on"),
+    "totp_failed": lazy("Two-step sign-in code refused"),
+    "totp_reset": lazy("Two-step sign-in reset"),
 }

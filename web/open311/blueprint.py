@@ -51,11 +51,10 @@ def write_limit_key() -> str:
     This runs before the view: the form is read only when its declared size is within
     MAX_BODY, so an oversized body is still refused (413) by the view, not parsed here.
     """
-    key = request.args.get("api_key", "")
+    key = ""
     length = request.content_length
-    if not key and length is not None and length <= MAX_BODY:
-        key = request.form.get("api_key", "")
-    key = key.strip()
+    if length is not None and length <= MAX_BODY:  # only the body: a key in the address is refused
+        key = request.form.get("api_key", "").strip()
     if key:
         return "open311-key:" + hash_api_key(key)[:32]
     return "open311-ip:" + get_remote_address()

@@ -1,12 +1,14 @@
 """GeoReport v2 ``POST requests.xml`` (or ``.json``): file a case on the ``online`` channel.
 
-Form-encoded, as the spec sends it, with ``api_key`` (one of our API keys, with the write
-scope). The spec's contact fields become the applicant: ``last_name`` + ``first_name`` (written
-together for a Chinese name, "first last" otherwise), ``phone`` and ``email`` (notices go where
-they can reach: SMS to a mobile, email, or both), ``description`` is kept as the filing note
-with ``address_string`` appended. ``lat``/``long``, ``address_id``, ``device_id``,
-``account_id``, ``media_url`` and ``attribute[...]`` are accepted and ignored: our services are
-not located on a map. Filing writes the receipt notice to the outbox in the same transaction.
+Form-encoded, as the spec sends it, with ``api_key`` in the body (one of our API keys, with the
+``open311:submit`` scope; a key in the address is refused and never used; a key bound to an
+agency files only under that agency's services). The spec's contact fields become the
+applicant: ``last_name`` + ``first_name`` (written together for a Chinese name, "first last"
+otherwise), ``phone`` and ``email`` (notices go where they can reach: SMS to a mobile, email, or
+both), ``description`` is kept as the filing note with ``address_string`` appended.
+``lat``/``long``, ``address_id``, ``device_id``, ``account_id``, ``media_url`` and
+``attribute[...]`` are accepted and ignored: our services are not located on a map. Filing
+writes the receipt notice to the outbox in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from datetime import datetime
 from flask import Response, request
 from werkzeug.datastructures import MultiDict
 
-from tracker.accounts.users import authenticate_api_key, key_scopes
+from tracker.accounts.users import OPEN311_SUBMIT, authenticate_api_key, key_scopes
 from tracker.cases.filing import Application, application_errors, file_case
 from tracker.cases.public import open_service
 from tracker.clock import utc_now
 from tracker.errors import InvalidInput
+from web.core.api_keys import key_in_query, limit_refused_keys, note_refused_key
 from web.core.database import current_database
 from web.core.extensions import limiter
 from web.core.i18n import text_language
@@ -39,18 +42,26 @@ _SPEC_FIELD = {
 _ACTOR_MAX = 80
 
 
-def _api_key_actor(form: MultiDict[str, str], now: datetime) -> str:
-    """The timeline actor of the key presented, or 403 (missing, unknown, revoked, read-only)."""
-    key = (form.get("api_key") or request.args.get("api_key") or "").strip()
+def _api_key(form: MultiDict[str, str], now: datetime) -> tuple[str, int | None]:
+    """The timeline actor and the agency (if bound) of the key presented in the body; 400 for a
+    key in the address, 403 for one that is missing, unknown, revoked or without the scope."""
+    if key_in_query():
+        raise Open311Error(
+            400, "api_key: send it in the POST body, never in the address (addresses are logged)"
+        )
+    key = (form.get("api_key") or "").strip()
     if not key:
         raise Open311Error(403, "api_key: an API key is required to create a request")
     with current_database().transaction() as session:
         row = authenticate_api_key(session, key, now=now)
         if row is None:
+            note_refused_key()
             raise Open311Error(403, "api_key: the API key is unknown or has been revoked")
-        if "write" not in key_scopes(row):
-            raise Open311Error(403, "api_key: the API key does not allow creating requests")
-        return f"open311:{row.name}"[:_ACTOR_MAX]
+        if OPEN311_SUBMIT not in key_scopes(row):
+            raise Open311Error(
+                403, f"api_key: the API key does not have the '{OPEN311_SUBMIT}' scope"
+            )
+        return f"open311:{row.name}"[:_ACTOR_MAX], row.agency_id
 
 
 def _is_wide(text: str) -> bool:
@@ -75,17 +86,18 @@ def _note(form: MultiDict[str, str]) -> str | None:
 
 @open311.post("/requests.<any(xml, json):fmt>")
 @limiter.limit(write_limit, key_func=write_limit_key)
+@limit_refused_keys
 def create(fmt: str) -> Response:
     """File the request as a case and answer with its number (``type`` is ``realtime``)."""
     form = request.form
     now = utc_now()
-    actor = _api_key_actor(form, now)
+    actor, agency_id = _api_key(form, now)
     code = form.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code: is required")
     with reader_language(), current_database().transaction() as session:
         service = open_service(session, code)
-        if service is None:
+        if service is None or agency_id not in (None, service.department.agency_id):
             raise Open311Error(404, f"service_code: there is no service '{code[:40]}'")
         phone = form.get("phone", "").strip() or None
         email = form.get("email", "").strip() or None
@@ -118,4 +130,6 @@ def create(fmt: str) -> Response:
             "service_notice": service_notice(service.current_version.time_limit),
             "account_id": None,
         }
-    return document_response([document], "service_requests")
+    response = document_response([document], "service_requests")
+    response.headers["Cache-Control"] = "no-store"  # the answer to a request with a person in it
+    return response

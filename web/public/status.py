@@ -3,7 +3,13 @@
 The code travels only in a POST body, never in a URL: the QR code puts it in the URL fragment,
 which ``static/status.js`` turns into this form's POST. A right answer remembers the case in the
 session and redirects (303) to ``/status/case``; a wrong number and a wrong code get exactly
-the same answer. Refused lookups are rate limited per client and per case number.
+the same answer. Refused lookups are rate limited per client and per (case number, client): a
+stranger guessing codes for a case from elsewhere cannot block its applicant's right code.
+
+The session also keeps the case's ``lookup_generation`` of the moment: "forget this case" bumps
+it in the database, so the lookup ends on the server too, and a copy of the cookie saved before
+gets the lookup form like any stale one. The status page reads the generation in the query it
+makes anyway.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import select, update
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
@@ -72,9 +79,10 @@ def _case_limit() -> str:
 
 
 def _case_key() -> str:
-    """The rate-limit key of the case number typed; hashed, as people type odd things there."""
+    """The rate-limit key of the case number typed (hashed, as people type odd things there) and
+    the client typing it."""
     number = normalise_case_number(request.form.get("number", ""))
-    return "status-case:" + hashlib.sha256(number.encode()).hexdigest()[:24]
+    return f"status-case:{hashlib.sha256(number.encode()).hexdigest()[:24]}:{get_remote_address()}"
 
 
 def _refused(response: Response) -> bool:
@@ -113,7 +121,9 @@ def submit() -> Response:
     code = normalise_lookup_code(form.code.data or "")
     database = current_database()
     with database.transaction() as db:
-        row = db.execute(select(Case.id, Case.lookup_code).where(Case.number == number)).first()
+        row = db.execute(
+            select(Case.id, Case.lookup_code, Case.lookup_generation).where(Case.number == number)
+        ).first()
     expected = row.lookup_code if row is not None else _NO_CODE
     matches = hmac.compare_digest(expected.encode(), code.encode())
     if row is None or not matches:
@@ -121,20 +131,26 @@ def submit() -> Response:
         form.code.data = ""
         return _render_form(form, refused=True)
     minutes = int(current_app.config["STATUS_SESSION_MINUTES"])
-    session[SESSION_KEY] = [row.id, int(time.time()) + minutes * 60]
+    session[SESSION_KEY] = [row.id, int(time.time()) + minutes * 60, row.lookup_generation]
     return redirect(url_for("status.show"), code=303)
 
 
-def _remembered_case() -> int | None:
-    """The case this browser looked up, while the lookup is fresh."""
+def _remembered_case() -> tuple[int, int] | None:
+    """(case id, lookup generation) this browser looked up, while the lookup is fresh; whether
+    the generation is still the case's is for the caller's own query to say."""
     value = session.get(SESSION_KEY)
-    if not isinstance(value, list) or len(value) != 2:
+    if not isinstance(value, list) or len(value) != 3:
         return None
-    case_id, until = value
-    if not isinstance(case_id, int) or not isinstance(until, int) or until < time.time():
+    case_id, until, generation = value
+    if (
+        not isinstance(case_id, int)
+        or not isinstance(until, int)
+        or not isinstance(generation, int)
+        or until < time.time()
+    ):
         session.pop(SESSION_KEY, None)
         return None
-    return case_id
+    return case_id, generation
 
 
 @status.get("/status/case")
@@ -143,13 +159,14 @@ def _remembered_case() -> int | None:
 @unlimited
 def show() -> Response:
     """The case this browser looked up: status, steps, due date, public timeline, contact."""
-    case_id = _remembered_case()
-    if case_id is None:
+    remembered = _remembered_case()
+    if remembered is None:
         return redirect(url_for("status.lookup"), code=303)
+    case_id, generation = remembered
     database = current_database()
     pages: StatusPages = current_app.extensions["status_pages"]
     with database.reading() as connection:
-        page = pages.load(connection, case_id, utc_now())
+        page = pages.load(connection, case_id, utc_now(), lookup_generation=generation)
     if page is None:
         session.pop(SESSION_KEY, None)
         return redirect(url_for("status.lookup"), code=303)
@@ -161,11 +178,14 @@ def show() -> Response:
 def line() -> Response:
     """用 LINE 接收通知: the looked-up case's one-time code and the way to the LINE account."""
     settings = current_app.config["SETTINGS"]
-    case_id = _remembered_case()
-    if not settings.line_enabled or case_id is None:
+    remembered = _remembered_case()
+    if not settings.line_enabled or remembered is None:
         return redirect(url_for("status.lookup"), code=303)
     with current_database().transaction() as session_:
-        case = session_.get_one(Case, case_id)
+        case = session_.get_one(Case, remembered[0])
+        if case.lookup_generation != remembered[1]:  # forgotten in another browser since
+            session.pop(SESSION_KEY, None)
+            return redirect(url_for("status.lookup"), code=303)
         offer = line_offer(session_, case, utc_now())
         number = case.number
     code = format_code(offer.code) if offer is not None and offer.code else None
@@ -183,8 +203,19 @@ def line() -> Response:
 
 @status.post("/status/forget")
 def forget() -> Response:
-    """Forget the looked-up case in this browser (for a shared or public computer)."""
+    """Forget the looked-up case (for a shared or public computer): in this browser, and on
+    the server, so no copy of this browser's cookie shows the case again."""
+    remembered = _remembered_case()
     session.pop(SESSION_KEY, None)
+    if remembered is not None:
+        case_id, generation = remembered
+        with current_database().transaction() as db:
+            # Only a lookup still valid ends the others: a stale cookie changes nothing.
+            db.execute(
+                update(Case)
+                .where(Case.id == case_id, Case.lookup_generation == generation)
+                .values(lookup_generation=Case.lookup_generation + 1)
+            )
     return redirect(url_for("status.lookup", done=1), code=303)
 
 
@@ -193,6 +224,6 @@ def _defaults(state: BlueprintSetupState) -> None:
     """Defaults for the lookup's limits; an operator (or a test) may set others."""
     config = state.app.config
     config.setdefault("STATUS_LIMIT_PER_CLIENT", "10 per minute;50 per hour")
-    config.setdefault("STATUS_LIMIT_PER_CASE", "10 per hour")
+    config.setdefault("STATUS_LIMIT_PER_CASE", "10 per hour")  # per (case number, client)
     config.setdefault("STATUS_SESSION_MINUTES", 30)
     state.app.extensions["status_pages"] = StatusPages()

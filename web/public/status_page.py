@@ -126,6 +126,7 @@ _CASE_PAGE = DriverQuery(
         _cases.c.expected_completion,
         _cases.c.service_version_id,
         _cases.c.department_id,
+        _cases.c.lookup_generation,
         _events.c.at.label("event_at"),
         _events.c.kind.label("event_kind"),
         _events.c.note.label("event_note"),
@@ -190,12 +191,17 @@ class StatusPages:
             handler = self._handlers[department_id]
         return handler
 
-    def load(self, connection: Connection, case_id: int, now: datetime) -> CaseStatusPage | None:
-        """The public view of case ``case_id`` at ``now``, or None if it no longer exists."""
+    def load(
+        self, connection: Connection, case_id: int, now: datetime, *, lookup_generation: int
+    ) -> CaseStatusPage | None:
+        """The public view of case ``case_id`` at ``now``, or None if it no longer exists or
+        its lookup was forgotten since (the case's generation is no longer the lookup's)."""
         rows = _CASE_PAGE.rows(connection, {"case_id": case_id})
         if not rows:
             return None
         case = rows[0]
+        if case.lookup_generation != lookup_generation:
+            return None
         status = CaseStatus(case.status)
         is_open = status in OPEN_STATUSES
         version = self._version(connection, case.service_version_id)

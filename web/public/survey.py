@@ -4,7 +4,8 @@ The link is ``/survey/<case number>/<token>``; the token is a keyed hash of the 
 (tracker.notices.links.survey_token), so a case number read off the board does not open its survey.
 A wrong token, an unknown case, a case not completed and a survey already answered all get the same
 calm page with the same status: nothing tells them apart. No login; the form carries a CSRF token;
-attempts that find no open survey count against limits per client and per case number. The page
+attempts that find no open survey count against limits per client and per (case number, client),
+so that a stranger guessing at a case cannot block its applicant's own link. The page
 names the service and the office, never the applicant.
 """
 
@@ -24,6 +25,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,9 +82,10 @@ def _case_limit() -> str:
 
 
 def _case_key() -> str:
-    """The rate-limit key of the case number in the address, hashed as status lookups do."""
+    """The rate-limit key of the case number in the address (hashed as status lookups do) and
+    the client following it."""
     number = normalise_case_number(str((request.view_args or {}).get("number", "")))
-    return "survey-case:" + hashlib.sha256(number.encode()).hexdigest()[:24]
+    return f"survey-case:{hashlib.sha256(number.encode()).hexdigest()[:24]}:{get_remote_address()}"
 
 
 def _refused(response: Response) -> bool:
@@ -185,4 +188,4 @@ def _defaults(state: BlueprintSetupState) -> None:
     """Defaults for the survey's limits; an operator (or a test) may set others."""
     config = state.app.config
     config.setdefault("SURVEY_LIMIT_PER_CLIENT", "20 per minute;100 per hour")
-    config.setdefault("SURVEY_LIMIT_PER_CASE", "10 per hour")
+    config.setdefault("SURVEY_LIMIT_PER_CASE", "10 per hour")  # per (case number, client)

@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from tests.conftest import NOW
 from tests.web.conftest import make_app
-from tracker.accounts.users import create_api_key, revoke_api_key
+from tracker.accounts.users import SCOPES, create_api_key, revoke_api_key
 from tracker.db import Database
 
 PREFIX = "/api/v1"
@@ -24,18 +24,18 @@ PREFIX = "/api/v1"
 class Keys:
     """One key per kind of caller the API must tell apart."""
 
-    full: str  # read and write
-    reader: str
-    writer: str
+    full: str  # every scope
+    reader: str  # cases:read: cases without the applicant's name, phone and email
+    writer: str  # cases:write only
     revoked: str
 
 
 def make_keys(database: Database) -> Keys:
     """Create the keys in ``database``."""
     with database.transaction() as s:
-        _, full = create_api_key(s, "case system", now=NOW)
-        _, reader = create_api_key(s, "open data portal", now=NOW, scopes=("read",))
-        _, writer = create_api_key(s, "kiosk", now=NOW, scopes=("write",))
+        _, full = create_api_key(s, "case system", now=NOW, scopes=SCOPES)
+        _, reader = create_api_key(s, "open data portal", now=NOW, scopes=("cases:read",))
+        _, writer = create_api_key(s, "kiosk", now=NOW, scopes=("cases:write",))
         _, revoked = create_api_key(s, "old system", now=NOW)
         revoke_api_key(s, "old system", now=NOW)
     return Keys(full, reader, writer, revoked)

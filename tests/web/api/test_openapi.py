@@ -52,6 +52,20 @@ def test_the_document_is_valid_openapi_3_1(api: ApiClient) -> None:
             assert operation["summary"], (method, path)
 
 
+def test_each_operation_states_its_scope(api: ApiClient) -> None:
+    document = api.get("/openapi.json", key="").json
+    scopes = {op.endpoint: op.scope for op in OPERATIONS}
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            scope = scopes[operation["operationId"]]
+            assert operation["x-required-scope"] == scope
+            assert operation["security"] == [{"bearer": [scope]}, {"apiKey": [scope]}]
+    case = document["components"]["schemas"]["Case"]["properties"]["applicant"]
+    assert "cases:read-personal" in case["description"]
+
+
 def test_every_route_is_documented(app: Flask, api: ApiClient) -> None:
     document = api.get("/openapi.json", key="").json
     documented = {

@@ -46,7 +46,17 @@ def _password_hash() -> str:
 
 
 @pytest.fixture
-def app(catalogue_db: Database, tmp_path: Path) -> Iterator[Flask]:
+def console_environ() -> dict[str, str]:
+    """More settings for the console's app; a test module overrides this fixture to add some."""
+    return {}
+
+
+@pytest.fixture
+def app(catalogue_db: Database, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    try:
+        console_environ = request.getfixturevalue("console_environ")
+    except pytest.FixtureLookupError:  # a test module elsewhere that imports this fixture
+        console_environ = {}
     settings = load_settings(
         {
             "TRACKER_INSTANCE": str(tmp_path),
@@ -57,6 +67,7 @@ def app(catalogue_db: Database, tmp_path: Path) -> Iterator[Flask]:
             # Behind one reverse proxy, as docker-compose runs it: a test's client is the
             # X-Forwarded-For address it sends.
             "TRUSTED_PROXIES": "1",
+            **console_environ,
         }
     )
     app = create_app(settings)

@@ -76,7 +76,7 @@ def test_a_chosen_password_is_not_shown_and_bad_input_is_refused(
     )
     assert errors == {
         "username": "“clerk” is already taken.",
-        "password": "At least 10 characters.",
+        "password": "At least 12 characters.",
         "department": "Clerks and supervisors belong to a department.",
     }
 

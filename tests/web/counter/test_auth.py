@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from tests.web.counter.conftest import PASSWORD, Console
-from tracker.accounts.users import hash_password
+from tracker.accounts.lifecycle import deactivate, reset_password
+from tracker.clock import utc_now
 from tracker.db import Database
-from tracker.models import AuditEntry, User
+from tracker.models import AuditEntry
 
 
 def _audit(database: Database) -> list[tuple[str, str, dict[str, object]]]:
@@ -101,18 +102,14 @@ def test_a_new_password_or_deactivation_ends_sessions(
 ) -> None:
     console.login("clerk")
     with catalogue_db.transaction() as session:
-        session.execute(
-            update(User)
-            .where(User.username == "clerk")
-            .values(password_hash=hash_password("another-password-1"))
-        )
+        _, one_time = reset_password(session, "clerk", actor="root", now=utc_now())
     assert console.get("/counter").status_code == 303
-    console.login("clerk", "another-password-1")
-    assert console.get("/counter").status_code == 200
+    console.login("clerk", one_time)
+    assert console.get("/counter/account/password").status_code == 200
     with catalogue_db.transaction() as session:
-        session.execute(update(User).where(User.username == "clerk").values(active=False))
-    assert console.get("/counter").status_code == 303
-    assert console.login("clerk", "another-password-1").status_code == 200  # refused
+        deactivate(session, "clerk", actor="root", now=utc_now())
+    assert console.get("/counter/account/password").status_code == 303
+    assert console.login("clerk", one_time).status_code == 200  # refused
 
 
 def test_failed_logins_are_rate_limited_per_user(console: Console, app) -> None:  # type: ignore[no-untyped-def]

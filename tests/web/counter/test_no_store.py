@@ -18,6 +18,7 @@ PLAUSIBLE = {
     "closure_id": "1",
     "notice_id": "1",
     "action": "note",
+    "username": "colleague",
 }
 
 

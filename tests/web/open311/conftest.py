@@ -99,11 +99,11 @@ class Keys:
 
 @pytest.fixture
 def keys(app: Flask) -> Keys:
-    """A read-write key, a read-only one and a revoked one."""
+    """A key that may submit, one that may only read cases, and a revoked one."""
     database: Database = app.extensions["database"]
     with database.transaction() as s:
         _, full = create_api_key(s, "case system", now=NOW)
-        _, reader = create_api_key(s, "open data portal", now=NOW, scopes=("read",))
+        _, reader = create_api_key(s, "open data portal", now=NOW, scopes=("cases:read",))
         _, revoked = create_api_key(s, "old system", now=NOW)
         revoke_api_key(s, "old system", now=NOW)
     return Keys(full, reader, revoked)

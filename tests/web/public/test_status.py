@@ -139,6 +139,30 @@ def test_the_lookup_expires_and_can_be_forgotten(app: Flask, client: FlaskClient
     assert client.get("/status/case").status_code == 303
 
 
+def _replay(client: FlaskClient, saved: str) -> None:
+    """Put back a session cookie saved earlier, as someone who copied it would."""
+    client.set_cookie("tracker_session", saved)
+
+
+def test_forget_ends_the_lookup_on_the_server(app: Flask, client: FlaskClient) -> None:
+    _, number, code = _file(app)
+    _lookup(client, number, code)
+    page = client.get("/status/case").get_data(as_text=True)
+    saved = client.get_cookie("tracker_session")
+    assert saved is not None
+    _replay(client, saved.value)
+    assert client.get("/status/case").status_code == 200  # the copy works until forgotten
+
+    assert client.post("/status/forget", data={"csrf_token": csrf_token(page)}).status_code == 303
+    _replay(client, saved.value)
+    replayed = client.get("/status/case")
+    assert replayed.status_code == 303
+    assert replayed.headers["Location"] == "/status"
+
+    _lookup(client, number, code)  # the number and code open the case again, afresh
+    assert client.get("/status/case").status_code == 200
+
+
 def test_internal_notes_never_reach_the_page(app: Flask, client: FlaskClient) -> None:
     case_id, number, code = _file(app)
     database: Database = app.extensions["database"]

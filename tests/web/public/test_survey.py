@@ -183,11 +183,15 @@ def test_guessing_links_is_rate_limited_but_answering_is_not(
         assert client.get(_link(app, number), headers=applicant).status_code == 200
 
 
-def test_guessing_one_case_is_rate_limited_whoever_guesses(app: Flask, client: FlaskClient) -> None:
+def test_guessing_one_case_is_limited_per_client_and_its_applicant_still_gets_in(
+    app: Flask, client: FlaskClient
+) -> None:
     app.config.update(SURVEY_LIMIT_PER_CLIENT="100/minute", SURVEY_LIMIT_PER_CASE="2 per hour")
     number = _case(app)
+    guesser = {"REMOTE_ADDR": "198.51.100.50"}
     for n in range(2):
-        headers = {"X-Forwarded-For": f"198.51.100.{50 + n}"}
-        assert client.get(f"/survey/{number}/guess{n:03d}", headers=headers).status_code == 404
-    other = {"X-Forwarded-For": "198.51.100.60"}
-    assert client.get(f"/survey/{number}/guess999", headers=other).status_code == 429
+        assert client.get(f"/survey/{number}/guess{n:03d}", environ_base=guesser).status_code == 404
+    assert client.get(f"/survey/{number}/guess999", environ_base=guesser).status_code == 429
+    # A stranger's guesses do not lock the applicant out of their own link.
+    applicant = {"REMOTE_ADDR": "203.0.113.41"}
+    assert client.get(_link(app, number), environ_base=applicant).status_code == 200
