@@ -167,6 +167,8 @@ def measure(args: argparse.Namespace, url: str, max_case_id: int, log_dir: Path)
         web_port=9,
         instance=log_dir / "instance",
     )
+    # The load comes from many clients, each its own X-Forwarded-For behind one proxy.
+    env["TRUSTED_PROXIES"] = "1"
     processes = Processes(env, log_dir)
     try:
         # The same gunicorn, settings and folder (so gunicorn.conf.py) for both apps.

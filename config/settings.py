@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -13,9 +12,15 @@ from urllib.parse import urlsplit
 
 from config.gateways import gateway_settings
 from config.identity import identity_settings
+from config.instance import demo_secret_key
 from config.observability import observability_settings
 
 DEFAULT_QUIET_HOURS = "21:00-09:00"
+# The value .env.example ships with (tests/config/test_settings.py checks they agree).
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"  # noqa: S105 - refused, not used
+# Sessions, CSRF tokens, survey links and Mitake's callback path are signed with SECRET_KEY: a
+# short or published key lets anyone forge them.
+MIN_SECRET_KEY_LENGTH = 32
 _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -58,6 +63,10 @@ class Settings:
     # Watching it run (config.observability).
     metrics_token: str | None = None
     log_format: str = "text"
+    # How many reverse proxies' X-Forwarded-For entries to believe (0: the peer is the client).
+    trusted_proxies: int = 0
+    # `tracker demo`: its own generated key is accepted (require_strong_secret_key).
+    demo: bool = False
     # Who may sign in (config.identity): a directory for passwords, a second factor for admins.
     ldap_url: str | None = None
     ldap_bind_dn_template: str | None = None
@@ -72,6 +81,12 @@ class Settings:
     def twilio_enabled(self) -> bool:
         """Whether SMS goes through Twilio (otherwise it lands in the local outbox)."""
         return bool(self.twilio_account_sid)
+
+    @property
+    def sms_waits(self) -> bool:
+        """No SMS provider outside `tracker demo`: SMS notices wait, marked as such, instead of
+        being "delivered" to a local outbox nobody reads (notifications.dispatch)."""
+        return self.sms_provider is None and not self.demo
 
     @property
     def directory_enabled(self) -> bool:
@@ -109,20 +124,80 @@ def parse_quiet_hours(text: str) -> tuple[time, time] | None:
     return start, end
 
 
-def _secret_key(instance_path: Path) -> str:
-    """A development secret kept in the instance folder, so sessions survive a restart."""
-    key_file = instance_path / "secret_key"
-    if key_file.exists():
-        return key_file.read_text(encoding="ascii").strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    key_file.write_text(key, encoding="ascii")
-    key_file.chmod(0o600)
-    return key
+def secret_key_problem(key: str) -> str | None:
+    """What is wrong with ``key`` as a production SECRET_KEY, or None."""
+    advice = (
+        "set at least 32 random characters, e.g. the output of "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    )
+    if key == EXAMPLE_SECRET_KEY:
+        return f"SECRET_KEY: is the example from .env.example; {advice}"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        found = f"has {len(key)} characters" if key else "is not set"
+        return f"SECRET_KEY: {found}; {advice}"
+    return None
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings from the environment, refusing every invalid value at once."""
+def require_strong_secret_key(settings: Settings) -> None:
+    """Refuse to start (SettingsError) with a weak SECRET_KEY, outside `tracker demo`."""
+    problem = None if settings.demo else secret_key_problem(settings.secret_key)
+    if problem:
+        raise SettingsError([problem])
+
+
+def _trusted_proxies(text: str | None, problems: list[str]) -> int:
+    """TRUSTED_PROXIES: how many proxies stand in front (default 0: believe no forwarded header)."""
+    if text is None:
+        return 0
+    if text.isdigit() and int(text) <= 10:
+        return int(text)
+    problems.append("TRUSTED_PROXIES: the number of reverse proxies in front, from 0 to 10")
+    return 0
+
+
+def startup_warnings(settings: Settings) -> list[str]:
+    """What the web app and the worker log at start-up: settings that work but do less than
+    an operator may think."""
+    warnings = []
+    if settings.sms_waits:
+        warnings.append(
+            "No SMS provider is configured: SMS notices wait, marked 'no SMS provider "
+            "configured', until one is (SMS_PROVIDER with TWILIO_* or MITAKE_*; "
+            "docs/operations.md)"
+        )
+    return warnings
+
+
+def _twilio_settings(
+    get: Callable[[str], str | None], problems: list[str]
+) -> dict[str, str | None]:
+    """TWILIO_*: the account, the sender and an optional API base, checked together."""
+    sid, token = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN")
+    sender, service_sid = get("TWILIO_FROM"), get("TWILIO_MESSAGING_SERVICE_SID")
+    if sid or token:
+        if not (sid and token):
+            problems.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+        if not (sender or service_sid):
+            problems.append("Twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+    api_base = get("TWILIO_API_BASE")
+    if api_base and urlsplit(api_base).scheme not in ("http", "https"):
+        problems.append("TWILIO_API_BASE: must be an http:// or https:// address")
+    return {
+        "twilio_account_sid": sid,
+        "twilio_auth_token": token,
+        "twilio_from": sender,
+        "twilio_messaging_service_sid": service_sid,
+        "twilio_api_base": api_base,
+    }
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
+    """Build the settings from the environment, refusing every invalid value at once.
+
+    ``demo``: `tracker demo`, which makes its own SECRET_KEY in the instance folder when none is
+    set. Elsewhere a missing key is left empty: the commands that sign nothing run without one,
+    and the web app and the worker refuse to start (require_strong_secret_key).
+    """
     env = dict(os.environ if environ is None else environ)
     problems: list[str] = []
 
@@ -149,16 +224,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         problems.append("PUBLIC_BASE_URL: must be an http:// or https:// address")
 
-    sid, token = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN")
-    sender, service_sid = get("TWILIO_FROM"), get("TWILIO_MESSAGING_SERVICE_SID")
-    if sid or token:
-        if not (sid and token):
-            problems.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
-        if not (sender or service_sid):
-            problems.append("Twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
-    api_base = get("TWILIO_API_BASE")
-    if api_base and urlsplit(api_base).scheme not in ("http", "https"):
-        problems.append("TWILIO_API_BASE: must be an http:// or https:// address")
+    twilio = _twilio_settings(get, problems)
 
     smtp_url, mail_from = get("SMTP_URL"), get("MAIL_FROM")
     if smtp_url:
@@ -174,8 +240,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValueError as exc:
         problems.append(f"SMS_QUIET_HOURS: {exc}")
 
-    gateways = gateway_settings(get, problems, twilio_configured=bool(sid and token))
+    twilio_configured = bool(twilio["twilio_account_sid"] and twilio["twilio_auth_token"])
+    gateways = gateway_settings(get, problems, twilio_configured=twilio_configured)
     observability = observability_settings(get, problems)
+    trusted_proxies = _trusted_proxies(get("TRUSTED_PROXIES"), problems)
     identity = identity_settings(get, problems)
 
     catalogue_text = get("CATALOGUE_FILE")
@@ -187,19 +255,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         instance_path=instance_path,
         database_url=database_url,
-        secret_key=get("SECRET_KEY") or _secret_key(instance_path),
+        secret_key=get("SECRET_KEY") or (demo_secret_key(instance_path) if demo else ""),
         public_base_url=public_base_url,
         redis_url=redis_url,
-        twilio_account_sid=sid,
-        twilio_auth_token=token,
-        twilio_from=sender,
-        twilio_messaging_service_sid=service_sid,
-        twilio_api_base=api_base,
+        **twilio,
         smtp_url=smtp_url,
         mail_from=mail_from,
         sms_quiet_hours=quiet,
         catalogue_file=catalogue_file,
         **gateways,
         **observability,
+        trusted_proxies=trusted_proxies,
+        demo=demo,
         **identity,
     )

@@ -80,7 +80,8 @@ def running_demo(instance: Path) -> Iterator[LiveApp]:
             "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
             # Otherwise an evening run would hold every SMS and the outbox would show none.
             "SMS_QUIET_HOURS": "",
-        }
+        },
+        demo=True,  # as `tracker demo`: its own key in the instance folder
     )
     # As `tracker demo` does: the admin screen's "reload" reloads the demo catalogue.
     settings = replace(settings, catalogue_file=DEMO_CATALOGUE)

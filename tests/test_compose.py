@@ -177,3 +177,13 @@ def test_the_file_validates_against_the_compose_schema(compose: dict[str, Any]) 
     assert not errors, "\n".join(
         f"{'/'.join(map(str, e.path)) or '(top)'}: {e.message}" for e in errors
     )
+
+
+def test_the_web_process_believes_its_one_proxy(compose: dict[str, Any]) -> None:
+    # The reverse proxy in front of web (docs/operations.md, section 2); the default is 0.
+    web = _environment(compose["services"]["web"])
+    assert web["TRUSTED_PROXIES"] == "1"
+    # The override keeps the shared settings (a merge, not a replacement).
+    assert web["DATABASE_URL"].startswith("postgresql://")
+    for process in ("worker", "beat"):
+        assert "TRUSTED_PROXIES" not in _environment(compose["services"][process])

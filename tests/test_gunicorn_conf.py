@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,9 @@ def test_the_web_command_reads_it_from_the_working_directory() -> None:
     printed = subprocess.run(
         [str(GUNICORN), "--print-config", "web:create_app()"],
         cwd=ROOT,
+        # gunicorn loads the app to print its config, and the app refuses to start without a
+        # strong key (DESIGN §5.4).
+        env={**os.environ, "SECRET_KEY": "gunicorn-conf-tests-" + "g" * 32},
         capture_output=True,
         text=True,
         check=True,

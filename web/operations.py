@@ -2,8 +2,8 @@
 
 ``/metrics`` answers the loopback (a Prometheus beside the app) and a request with
 ``Authorization: Bearer $METRICS_TOKEN``, and nobody else (404: nothing to find out). "Loopback"
-means the machine's own socket peer and, behind the one trusted proxy, the client it forwards:
-a forged ``X-Forwarded-For`` from outside is never loopback.
+means the machine's own socket peer and, behind TRUSTED_PROXIES, the client they forward: a
+forged ``X-Forwarded-For`` from outside is never loopback (web.core.clients).
 
 Its figures: the counters and histograms the processes keep as they work (added up over every
 process under ``PROMETHEUS_MULTIPROC_DIR``, see notifications.metrics), the HTTP request
@@ -38,12 +38,12 @@ from tracker.clock import utc_now
 from tracker.db import Database
 from tracker.migrate import head_revision
 from tracker.operations.gauges import read_gauges
+from web.core.clients import from_loopback
 from web.core.database import current_database
 from web.core.extensions import limiter
 
 operations = Blueprint("operations", __name__)
 
-LOOPBACK = frozenset({"127.0.0.1", "::1"})
 HTTP_DURATION = Histogram(
     "tracker_http_request_duration_seconds",
     "Seconds to answer an HTTP request, by endpoint",
@@ -79,10 +79,7 @@ def _may_read_metrics() -> bool:
     given = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
-    # ProxyFix keeps the socket's own peer here (documented by Werkzeug).
-    original = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
-    peer = original or request.remote_addr
-    return peer in LOOPBACK and request.remote_addr in LOOPBACK
+    return from_loopback()
 
 
 @operations.get("/metrics")

@@ -15,6 +15,7 @@ from flask import Flask
 
 from config import Settings, load_settings
 from config.celery import celery_config
+from config.settings import require_strong_secret_key, startup_warnings
 from tracker.operations.logs import use_json_logs
 from workers.celery_app import celery_init_app
 from workers.resources import Resources
@@ -23,7 +24,11 @@ from workers.resources import Resources
 def create_worker_app(settings: Settings | None = None) -> Flask:
     """The Flask app the worker and beat processes run in (no routes, only resources)."""
     settings = settings or load_settings()
+    # Survey links and Mitake's callback path are signed with the key the web app checks.
+    require_strong_secret_key(settings)
     app = Flask("workers")
+    for warning in startup_warnings(settings):
+        app.logger.warning(warning)
     app.config["CELERY"] = celery_config(settings)
     resources = Resources.from_settings(settings)
     app.extensions["tracker"] = resources

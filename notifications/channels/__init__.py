@@ -51,6 +51,9 @@ class Channels:
     email: EmailChannel
     # Where no LINE channel is configured nobody can bind a case: the local outbox stands in.
     line: LineChannel = field(default_factory=LocalOutbox)
+    # No SMS provider outside `tracker demo`: SMS notices wait (NO_SMS_PROVIDER) rather than be
+    # "delivered" to a local outbox nobody reads.
+    sms_waits: bool = False
 
     def all(self) -> tuple[Channel, ...]:
         """Each distinct channel once (the local outbox may be several)."""
@@ -60,7 +63,8 @@ class Channels:
 
 def channels_from_settings(settings: Settings) -> Channels:
     """The SMS gateway of SMS_PROVIDER (Twilio or Mitake), SMTP and LINE where configured; the
-    local outbox for whatever is not (DESIGN §3)."""
+    local outbox for whatever is not in `tracker demo` (DESIGN §3). Outside the demo an SMS
+    with no provider waits instead (``sms_waits``)."""
     outbox = LocalOutbox()
     sms: SmsChannel = outbox
     email: EmailChannel = outbox
@@ -85,4 +89,4 @@ def channels_from_settings(settings: Settings) -> Channels:
         email = SmtpEmail(settings.smtp_url, settings.mail_from)
     if settings.line_enabled:
         line = LinePush(settings.line_channel_access_token or "", api_base=settings.line_api_base)
-    return Channels(sms=sms, email=email, line=line)
+    return Channels(sms=sms, email=email, line=line, sms_waits=settings.sms_waits)

@@ -27,7 +27,14 @@ from datetime import datetime
 
 from config import Settings
 from notifications.channels import Channels
-from notifications.dispatch.claiming import SEND_WITHIN, STUCK_AFTER, Claimed, claim, requeue_stuck
+from notifications.dispatch.claiming import (
+    SEND_WITHIN,
+    STUCK_AFTER,
+    Claimed,
+    claim,
+    release_waiting_sms,
+    requeue_stuck,
+)
 from notifications.dispatch.recording import (
     FIRST_BACKOFF,
     MAX_ATTEMPTS,
@@ -73,7 +80,10 @@ class Dispatcher:
         return claim(self.db, self.clock(), limit)
 
     def requeue_stuck(self) -> int:
-        """Put back rows a dead worker left in "sending" (the self-healing sweep)."""
+        """Put back rows a dead worker left in "sending" (the self-healing sweep); with an SMS
+        provider, release the SMS that waited for one."""
+        if not self.channels.sms_waits:
+            release_waiting_sms(self.db, self.clock())
         return requeue_stuck(self.db, self.clock())
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from tracker.db import Database
 from tracker.models import Notice
-from tracker.notices.outbox import PENDING, SENDING
+from tracker.notices.outbox import NO_SMS_PROVIDER, PENDING, SENDING
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,25 @@ def requeue_stuck(database: Database, now: datetime) -> int:
         count = result.rowcount or 0  # type: ignore[attr-defined]
     if count:
         log.warning("re-queued %d notices left in 'sending' by a stopped worker", count)
+    return count
+
+
+def release_waiting_sms(database: Database, now: datetime) -> int:
+    """Make the SMS that waited for a provider due now (a provider is configured at last)."""
+    with database.transaction() as session:
+        result = session.execute(
+            update(Notice)
+            .where(
+                Notice.status == PENDING,
+                Notice.channel == "sms",
+                Notice.error == NO_SMS_PROVIDER,
+                Notice.not_before > now,
+            )
+            .values(not_before=now)
+        )
+        count = result.rowcount or 0  # type: ignore[attr-defined]
+    if count:
+        log.info("%d SMS notices that waited for a provider are due now", count)
     return count
 
 

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from notifications.channels.base import PermanentSendError
 from notifications.dispatch.claiming import MAYBE_SENT, claim_is_ours
-from notifications.dispatch.sending import Attempt, Held, Outcome
+from notifications.dispatch.sending import NO_PROVIDER, Attempt, Held, Outcome
 from notifications.fallback import fall_back
 from notifications.metrics import DUE_TO_PROVIDER, OUTCOMES, PROVIDER_ERRORS
 from notifications.render import Rendered
 from tracker.db import Database
 from tracker.models import Notice
-from tracker.notices.outbox import DELIVERED, FAILED, PENDING, SENDING, SENT
+from tracker.notices.outbox import DELIVERED, FAILED, NO_SMS_PROVIDER, PENDING, SENDING, SENT
 from tracker.operations.heartbeats import record_credit
 
 # Tries before a notice is given up (and falls back to email, or to a letter task for the clerk).
@@ -89,11 +89,13 @@ def record(
 
 
 def _hold(session: Session, held: Held) -> str:
-    """Back to pending until ``held.until``: waiting is not a failed try."""
+    """Back to pending until ``held.until``: waiting is not a failed try. An SMS with no
+    provider says so on its row, where the console shows it."""
+    reason = {"error": NO_SMS_PROVIDER} if held.outcome == NO_PROVIDER else {}
     session.execute(
         update(Notice)
         .where(*claim_is_ours(held.notice))
-        .values(status=PENDING, not_before=held.until, attempts=Notice.attempts - 1)
+        .values(status=PENDING, not_before=held.until, attempts=Notice.attempts - 1, **reason)
     )
     return held.outcome
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from config import Settings
@@ -30,6 +30,10 @@ from tracker.notices.outbox import CHAT_KINDS
 # Channels that ring a phone wait out the quiet hours (SMS_QUIET_HOURS); email does not, and
 # neither does the LINE bot's answer to a message the applicant has just sent (CHAT_KINDS).
 QUIET_CHANNELS = frozenset({"sms", "line"})
+# While no SMS provider is configured, a waiting SMS is looked at again this often; configuring
+# one (and restarting) releases them all at once (claiming.release_waiting_sms).
+NO_PROVIDER_RECHECK = timedelta(hours=1)
+NO_PROVIDER = "no_provider"  # the outcome's name in the dispatch report and the metrics
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,8 @@ class Attempt:
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """A claimed notice not sent now: an SMS in quiet hours, or one whose claim grew too old."""
+    """A claimed notice not sent now: an SMS in quiet hours or with no provider configured, or
+    one whose claim grew too old."""
 
     notice: Claimed
     until: datetime
@@ -75,6 +80,9 @@ class Sender:
         done: list[Outcome] = []
         held = quiet_until(now, self.settings.sms_quiet_hours)
         for notice in claimed:
+            if notice.channel == "sms" and self.channels.sms_waits:
+                done.append(Held(notice, now + NO_PROVIDER_RECHECK, NO_PROVIDER))
+                continue
             quiet = notice.channel in QUIET_CHANNELS and notice.kind not in CHAT_KINDS
             if quiet and held is not None:
                 done.append(Held(notice, held))

@@ -159,6 +159,8 @@ def child_env(
             # Twilio's status callbacks (the stand-in plays them) reach the web process here.
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
             "TRACKER_INSTANCE": str(instance),
+            # The web app and the worker refuse to start without a strong key (DESIGN §5.4).
+            "SECRET_KEY": "process-tests-" + "p" * 40,
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -73,6 +74,10 @@ def test_demo_runs_the_loop_and_shows_the_outbox(tmp_path: Path) -> None:
         demo.wait(timeout=10)
         log.close()
     assert (tmp_path / "instance" / "tracker.db").exists()
+    # Applicants' names and the session key: readable by this account only.
+    assert stat.S_IMODE((tmp_path / "instance").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "instance" / "tracker.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "instance" / "secret_key").stat().st_mode) == 0o600
 
 
 def test_site_address_follows_host_and_port() -> None:

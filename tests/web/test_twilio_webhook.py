@@ -30,6 +30,9 @@ def app(catalogue_db: Database, tmp_path: Path) -> Iterator[Flask]:
             "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "TWILIO_FROM": "+15005550006",
+            "SECRET_KEY": "twilio-tests-" + "t" * 40,
+            # Twilio signed the proxy's address: the app sits behind one.
+            "TRUSTED_PROXIES": "1",
         }
     )
     app = create_app(settings)
@@ -136,7 +139,13 @@ def test_unknown_messages_and_bad_forms(client: FlaskClient) -> None:
 
 def test_without_twilio_there_is_no_webhook(catalogue_db: Database, tmp_path: Path) -> None:
     app = create_app(
-        load_settings({"TRACKER_INSTANCE": str(tmp_path), "DATABASE_URL": catalogue_db.url})
+        load_settings(
+            {
+                "TRACKER_INSTANCE": str(tmp_path),
+                "DATABASE_URL": catalogue_db.url,
+                "SECRET_KEY": "twilio-tests-" + "t" * 40,
+            }
+        )
     )
     assert app.test_client().post("/webhooks/twilio/status").status_code == 404
     app.extensions["database"].dispose()

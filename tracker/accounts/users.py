@@ -16,6 +16,7 @@ from tracker.accounts.passwords import generate_password as generate_password
 from tracker.accounts.passwords import password_problem
 from tracker.errors import InvalidInput
 from tracker.models import Agency, ApiKey, Department, Role, User
+from tracker.text import clean_text
 
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
@@ -106,6 +107,10 @@ def create_user(
     problem = password_problem(password, username=username)
     if problem:
         errors["password"] = problem
+    try:
+        display_name = clean_text(display_name, max_length=100)
+    except ValueError as exc:
+        errors["display_name"] = str(exc)
     department_id, agency_id = check_workplace(session, role, department, errors)
     if errors:
         raise InvalidInput(errors)

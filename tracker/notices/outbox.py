@@ -14,6 +14,7 @@ A row's status moves only forward::
     pending ──claim──▶ sending ──accepted──▶ sent ──callback──▶ delivered | undelivered
        ▲                 │
        └──── retry ──────┤ (transient error, with a backoff)
+       └─── waiting ─────┤ (SMS with no provider configured: error = NO_SMS_PROVIDER)
                          └──▶ failed (permanent, or too many tries) → a fallback row
     task: nothing to send; a clerk gives the notice by phone or letter
 """
@@ -67,6 +68,9 @@ PENDING, SENDING, SENT, DELIVERED, FAILED, TASK = (
     "task",
 )
 FINAL_STATUSES = frozenset({DELIVERED, FAILED, TASK, "undelivered"})
+# The reason a pending SMS waits outside `tracker demo` when no SMS provider is configured: it is
+# neither sent nor failed, and goes out once a provider is (notifications.dispatch).
+NO_SMS_PROVIDER = "no SMS provider configured"
 
 Channels = list[tuple[str, str | None]]
 

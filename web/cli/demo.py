@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from config import SettingsError, load_settings
+from config.instance import private_file, private_folder
 from tracker import migrate
 from tracker.catalogue import DEMO_CATALOGUE
 from tracker.clock import utc_now
@@ -48,7 +50,8 @@ def demo(host: str, port: int) -> None:
     from workers.embedded import EmbeddedWorker
 
     try:
-        settings = load_settings()
+        # The demo's own key and database, in a folder only this account can read.
+        settings = load_settings(demo=True)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     if settings.catalogue_file is None:
@@ -57,6 +60,11 @@ def demo(host: str, port: int) -> None:
     if not os.environ.get("PUBLIC_BASE_URL", "").strip():
         # The links in notices and the receipts' QR codes lead to where the demo listens.
         settings = replace(settings, public_base_url=site_address(host, port))
+    private_folder(settings.instance_path)
+    sqlite_file = make_url(settings.database_url).database if settings.is_sqlite else None
+    if sqlite_file and sqlite_file != ":memory:":
+        # Applicants' names and phones: created readable by this account only.
+        private_file(Path(sqlite_file))
     click.echo(f"Database: {settings.database_url}")
     migrate.upgrade(settings.database_url)
     database = Database(settings.database_url)

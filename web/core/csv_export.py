@@ -1,4 +1,10 @@
-"""CSV downloads that Excel opens correctly: UTF-8 with a byte order mark, CRLF line ends."""
+"""CSV downloads that Excel opens correctly: UTF-8 with a byte order mark, CRLF line ends.
+
+A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
+return before one) as a formula: a service name or a reason typed as ``=HYPERLINK(...)`` would
+run on the supervisor's machine (OWASP "CSV injection"). Such text cells get a leading ``'``,
+which spreadsheets show as text; numbers are written as they are.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,16 @@ from urllib.parse import quote
 from flask import Response
 
 BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """``value`` as a spreadsheet will not run it: text that could start a formula gets a ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -17,8 +33,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    writer.writerow([safe_cell(value) for value in header])
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 

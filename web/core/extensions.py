@@ -19,7 +19,7 @@ from web.core.i18n import DEFAULT_LOCALE, TRANSLATIONS, CatalogueBabel, babel_lo
 
 babel = CatalogueBabel()
 csrf = CSRFProtect()
-# The client address is the proxy's X-Forwarded-For hop (ProxyFix in create_app), not the proxy.
+# The client address: the peer, or behind TRUSTED_PROXIES the hop they forward (web.core.clients).
 limiter = Limiter(key_func=get_remote_address)
 
 View = TypeVar("View", bound=Callable[..., Any])

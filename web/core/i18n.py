@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Blueprint, Response, current_app, redirect, request
 from flask_babel import Babel, Domain, get_locale, get_translations
 from markupsafe import Markup
+
+from web.core.redirects import local_path
 
 TRANSLATIONS = Path(__file__).parents[1] / "translations"
 # Babel's locale names, first the default. The catalogue and notices say zh-TW / en instead.
@@ -65,14 +67,7 @@ def text_language() -> str:
 
 def _safe_next(target: str | None) -> str:
     """A path on this site to go back to; anything else (another host, ``//evil``) goes home."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    if "\\" in target:
-        return "/"
-    return target
+    return local_path(target) or "/"
 
 
 @language.get("/language/<code>")

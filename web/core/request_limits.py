@@ -1,4 +1,5 @@
-"""What a request may carry: at most MAX_BODY bytes, no files, forms and queries in UTF-8.
+"""What a request may carry: at most MAX_BODY bytes, no files, forms and queries in UTF-8,
+no NUL character, no id beyond what the database's columns hold.
 
 Werkzeug decodes forms and query strings replacing bytes that are not UTF-8 with "�", so a
 name or a note sent with broken bytes would be stored garbled without a word. Such a request is
@@ -9,6 +10,11 @@ charset). No form takes a file
 expects text would reach its validators as an object, not a string: refused too. The API and
 Open311 keep their own, smaller body limit (64 KiB, ``limit_body``), set here before the body is
 read: a request's stream keeps the limit it was opened with.
+
+NUL is refused (400) in the path, the query and the form, in names and values: no text of ours
+holds one, and PostgreSQL refuses it in text, so it would otherwise surface as a 500 there and
+be stored on SQLite. An id in the path beyond a 32-bit column (``/closures/2147483648/...``)
+names nothing: 404 before any query, which SQLite could not even bind past 64 bits.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Flask, abort, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import MultiPartParser
 from werkzeug.sansio.multipart import Data, Epilogue, Field, MultipartDecoder, NeedData
 
@@ -23,6 +30,8 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, MultipartDecoder, N
 MAX_BODY = 1024 * 1024
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
+# The ids of the tables are 32-bit integers (SQLAlchemy's Integer).
+MAX_ID = 2**31 - 1
 # Blueprints that take smaller bodies than MAX_BODY: their limits by blueprint name.
 _SMALLER: dict[str, int] = {}
 
@@ -105,6 +114,15 @@ def _refuse_broken_text() -> None:
             abort(400)
         if request.files:
             abort(400)
+    if "\x00" in request.path or _holds_nul(request.args) or _holds_nul(request.form):
+        abort(400)
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            abort(404)
+
+
+def _holds_nul(values: MultiDict[str, str]) -> bool:
+    return any("\x00" in name or any("\x00" in v for v in vs) for name, vs in values.lists())
 
 
 def init_request_limits(app: Flask) -> None:

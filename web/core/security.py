@@ -6,7 +6,7 @@ The CSP allows no inline script or style at all: every script and style sheet is
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -65,3 +65,15 @@ def init_security(app: Flask, public_base_url: str) -> None:
     """Bind the cookie settings and the header hook to ``app``."""
     secure_cookies(app, public_base_url)
     app.after_request(add_security_headers)
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def no_store(blueprint: Blueprint) -> None:
+    """No browser cache or proxy keeps any response of ``blueprint``: its pages carry personal
+    data or lookup codes, and a shared computer's next user must not find them in the history's
+    cached copies (the back button included)."""
+    blueprint.after_request(_no_store)

@@ -55,6 +55,7 @@ def _template_helpers() -> dict[str, object]:
         "notice_channel_labels": present.CHANNEL_LABELS,
         "provider_status_labels": present.PROVIDER_STATUS_LABELS,
         "held_until": present.held_until,
+        "notice_error": present.notice_error,
         "channel_labels": forms.CHANNEL_LABELS,
         "notify_labels": forms.NOTIFY_LABELS,
         "language_labels": forms.LANGUAGE_LABELS,

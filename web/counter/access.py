@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from tracker.cases.store import get_case
 from tracker.errors import NotFound
 from tracker.models import Case, Department, Role
+from web.core.redirects import local_path
 
 PUBLIC: Final = "public"
 CASE_ROLES: Final = (Role.CLERK, Role.SUPERVISOR)
@@ -136,4 +137,4 @@ def visible_department_ids(session: Session, user: ConsoleUser) -> list[int]:
 
 def is_safe_next(target: str | None) -> bool:
     """Whether a post-login destination stays inside the console (no open redirect)."""
-    return bool(target and target.startswith("/counter") and "\\" not in target)
+    return local_path(target, within="/counter") is not None

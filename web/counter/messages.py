@@ -28,6 +28,10 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
             N_("Contains an invisible control character (%(code)s)."),
         ),
         (
+            r"^contains an invisible direction or zero-width mark \((?P<code>U\+[0-9A-F]+)\)$",
+            N_("Contains an invisible direction or zero-width mark (%(code)s): type it again."),
+        ),
+        (
             "^'(?P<value>.*)' is not a phone number; .*$",
             N_("“%(value)s” is not a phone number; write e.g. 0912-345-678."),
         ),

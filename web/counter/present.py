@@ -17,6 +17,7 @@ from tracker.deadlines.workcalendar import WorkCalendar
 from tracker.identifiers import format_lookup_code
 from tracker.lifecycle import CaseStatus
 from tracker.models import Case, Notice
+from tracker.notices.outbox import NO_SMS_PROVIDER, PENDING
 from tracker.text import in_language
 from web.core.formatting import day, instant
 from web.core.i18n import current_locale, text_language
@@ -144,6 +145,13 @@ def held_until(notice: Notice) -> str:
         notice.channel, notice.status, notice.not_before, now, settings.sms_quiet_hours
     )
     return written_soon(until, now, current_locale()) if until is not None else ""
+
+
+def notice_error(notice: Notice) -> str:
+    """What stopped or holds a notice, in the clerk's language where it is one of ours."""
+    if notice.status == PENDING and notice.error == NO_SMS_PROVIDER:
+        return ct("Waiting: no SMS provider is configured; it goes out once one is.")
+    return notice.error or ""
 
 
 def phone_text(e164: str | None) -> str:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
 from notifications.quiet_hours import sms_held_until
 from tracker.clock import utc_now
 from tracker.deadlines.display import written_soon
 from tracker.models import Notice
+from web.core.clients import from_loopback
 from web.core.database import current_database
 
 outbox = Blueprint("outbox", __name__)
-
-_LOOPBACK = {"127.0.0.1", "::1"}
 
 
 @outbox.get("/outbox")
@@ -23,7 +22,7 @@ def show() -> str:
     # Receipts carry lookup codes: this page exists only while nothing is really sent, and only
     # for the person at this machine.
     sending = settings.sms_provider or settings.smtp_url or settings.line_enabled
-    if sending or request.remote_addr not in _LOOPBACK:
+    if sending or not from_loopback():
         abort(404)
     database = current_database()
     now = utc_now()

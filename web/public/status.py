@@ -44,9 +44,13 @@ from tracker.models import Case
 from web.core.database import current_database
 from web.core.extensions import limiter, unlimited
 from web.core.line_links import line_links, send_code_qr
+from web.core.security import no_store
 from web.public.status_page import StatusPages
 
 status = Blueprint("status", __name__)
+# The looked-up case (a masked name, its timeline), the refused form with the number typed, the
+# LINE binding code: never kept by a shared computer's browser or a proxy.
+no_store(status)
 
 SESSION_KEY = "status_case"
 # Compared against when the number is unknown, so both refusals take the same path.
@@ -87,11 +91,9 @@ def _refused(response: Response) -> bool:
 
 
 def _render_form(form: LookupForm, *, refused: bool = False, forgotten: bool = False) -> Response:
-    response = make_response(
+    return make_response(
         render_template("public/status_form.html", form=form, refused=refused, forgotten=forgotten)
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @status.get("/status")
@@ -168,10 +170,7 @@ def show() -> Response:
     if page is None:
         session.pop(SESSION_KEY, None)
         return redirect(url_for("status.lookup"), code=303)
-    response = make_response(render_template("public/status_case.html", case=page))
-    # Personal (if masked) data: never kept by a shared computer's browser or a proxy.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return make_response(render_template("public/status_case.html", case=page))
 
 
 @status.get("/status/line")
@@ -199,9 +198,7 @@ def line() -> Response:
     page = render_template(
         "public/status_line.html", number=number, offer=offer, code=code, links=links, qr=qr
     )
-    response = make_response(page)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return make_response(page)
 
 
 @status.post("/status/forget")

@@ -63,6 +63,10 @@ def app(catalogue_db: Database, tmp_path: Path, request: pytest.FixtureRequest) 
             "DATABASE_URL": catalogue_db.url,
             "CATALOGUE_FILE": str(DATA / "test-catalogue.yaml"),
             "PUBLIC_BASE_URL": "https://cases.example.gov.tw",
+            "SECRET_KEY": "console-tests-" + "c" * 40,
+            # Behind one reverse proxy, as docker-compose runs it: a test's client is the
+            # X-Forwarded-For address it sends.
+            "TRUSTED_PROXIES": "1",
             **console_environ,
         }
     )
