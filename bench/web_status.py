@@ -50,7 +50,9 @@ from tests.support.processes import Processes, child_env, free_port
 from tests.support.servers import RedisServer
 
 LUA = Path(__file__).with_name("web_status.lua")
-RATIO_TARGET, RATIO_AIM = 0.25, 0.50
+# Issue #14 set the target at 18% once the page uses its libraries only as documented (#4 had
+# 25% with tweaks inside them); the aim stays.
+RATIO_TARGET, RATIO_AIM = 0.18, 0.50
 P99_TARGET_MS = 50.0
 STATUS_FORM, STATUS_RESULT = "/status", "/status/case"
 
@@ -279,7 +281,7 @@ def report(
     )
     name = f"status page throughput under gunicorn ({args.workers} workers), {args.cases:,} cases"
     summary.record(
-        "#4", name, [r * 100 for r in ratios], "%", f"≥ {RATIO_TARGET:.0%} (aim {RATIO_AIM:.0%})",
+        "#14", name, [r * 100 for r in ratios], "%", f"≥ {RATIO_TARGET:.0%} (aim {RATIO_AIM:.0%})",
         ratio_ok, ratio, "bare Flask hello, same gunicorn",
     )  # fmt: skip
     summary.record(
