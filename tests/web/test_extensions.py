@@ -17,7 +17,7 @@ from tests.conftest import NOW
 from tests.factories import create_case
 from tests.web.conftest import csrf_token
 from tracker.db import Database
-from web.core.extensions import csrf, limiter, unlimited
+from web.core.extensions import csrf
 
 _FORGET_TOKEN = re.compile(
     r'action="/status/forget">\s*<input type="hidden" name="csrf_token" value="([^"]+)"'
@@ -73,11 +73,3 @@ def test_templates_get_flask_wtfs_own_csrf_token(app: Flask) -> None:
 
     assert app.jinja_env.globals["csrf_token"] is generate_csrf
     assert csrf in app.extensions.values() or "csrf" in app.extensions
-
-
-def test_unlimited_is_the_limiters_documented_exempt(app: Flask) -> None:
-    def view() -> str:
-        return "ok"
-
-    assert unlimited(view) is view  # limiter.exempt marks the view and hands it back
-    assert limiter.enabled or not app.config["RATELIMIT_ENABLED"]

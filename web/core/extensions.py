@@ -6,9 +6,6 @@ needs the app itself. Each is used as its documentation says, nothing replaced i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -21,13 +18,6 @@ babel = CatalogueBabel()
 csrf = CSRFProtect()
 # The client address: the peer, or behind TRUSTED_PROXIES the hop they forward (web.core.clients).
 limiter = Limiter(key_func=get_remote_address)
-
-View = TypeVar("View", bound=Callable[..., Any])
-
-
-def unlimited(view: View) -> View:
-    """A view no rate limit applies to: Flask-Limiter's ``limiter.exempt``."""
-    return limiter.exempt(view)  # type: ignore[no-any-return]
 
 
 def init_extensions(app: Flask, settings: Settings) -> None:

@@ -42,7 +42,7 @@ from tracker.clock import utc_now
 from tracker.identifiers import LOOKUP_LENGTH, normalise_case_number, normalise_lookup_code
 from tracker.models import Case
 from web.core.database import current_database
-from web.core.extensions import limiter, unlimited
+from web.core.extensions import limiter
 from web.core.line_links import line_links, send_code_qr
 from web.core.security import no_store
 from web.public.status_page import StatusPages
@@ -156,7 +156,7 @@ def _remembered_case() -> tuple[int, int] | None:
 @status.get("/status/case")
 # No limit applies to reading one's own case (only lookups are limited): skip the limiter's
 # per-request resolution of limits on the page a citizen reloads.
-@unlimited
+@limiter.exempt
 def show() -> Response:
     """The case this browser looked up: status, steps, due date, public timeline, contact."""
     remembered = _remembered_case()
@@ -174,7 +174,7 @@ def show() -> Response:
 
 
 @status.get("/status/line")
-@unlimited
+@limiter.exempt
 def line() -> Response:
     """用 LINE 接收通知: the looked-up case's one-time code and the way to the LINE account."""
     settings = current_app.config["SETTINGS"]
