@@ -3,7 +3,7 @@
 Flask-Babel does the work through its documented API: ``locale_selector`` picks the language,
 ``get_locale`` reads it, templates use its ``_()``. The catalogues are the ``.mo`` files that
 ``pybabel compile`` (Babel's ``compile_catalog``) writes beside each ``.po``; ``pip install``
-runs it (setup.py), and ``tests/web/test_catalogues_compiled.py`` fails when one is stale.
+runs it (setup.py), and ``tests/web/core/test_catalogues_compiled.py`` fails when one is stale.
 """
 
 from __future__ import annotations

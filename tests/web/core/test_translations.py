@@ -17,7 +17,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-WEB = Path(__file__).resolve().parents[2] / "web"
+WEB = Path(__file__).resolve().parents[3] / "web"
 CATALOGUES = WEB / "translations" / "zh_TW" / "LC_MESSAGES"
 KEYWORDS = {
     **DEFAULT_KEYWORDS,
