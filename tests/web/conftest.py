@@ -27,7 +27,8 @@ def make_app(database: Database, tmp_path: Path, **environ: str) -> Flask:
             "DATABASE_URL": database.url,
             "SECRET_KEY": "web-tests-" + "s" * 40,
             # Behind one reverse proxy, as docker-compose runs it: a test's client is the
-            # X-Forwarded-For address it sends (tests/web/core/test_proxies.py tests the default, 0).
+            # X-Forwarded-For address it sends (tests/web/core/test_proxies.py tests the
+            # default, 0).
             "TRUSTED_PROXIES": "1",
             **environ,
         }
