@@ -1,1 +1,1 @@
-"""Staff accounts, API keys and the audit log."""
+"""Staff accounts and their lifecycle, passwords, the directory (LDAP), TOTP, API keys, audit."""

@@ -1,1 +1,1 @@
-"""Cases: filing, clerk actions, deadlines, queries, numbers, contact and letter tasks."""
+"""Cases: filing, clerk actions, deadlines, queries, contact, letters, LINE binding, retention."""
