@@ -42,7 +42,11 @@ def test_the_worker_task_erases_what_is_past_retention(database: Database, tmp_p
     with database.transaction() as s:
         closing.complete(s, case_id, actor="clerk:test", now=LONG_AGO + timedelta(days=1))
     settings = load_settings(
-        {"DATABASE_URL": database.url, "TRACKER_INSTANCE": str(tmp_path / "instance")}
+        {
+            "DATABASE_URL": database.url,
+            "TRACKER_INSTANCE": str(tmp_path / "instance"),
+            "SECRET_KEY": "purge-task-test-" + "k" * 32,
+        }
     )
     app = create_worker_app(settings)
     try:
