@@ -6,7 +6,8 @@ So each template is compiled once per language instead, under the name ``LANG::n
 
 - ``LanguageEnvironment.get_template`` adds the request's language to a name without one, and
   ``join_path`` gives an included, imported or extended template its parent's language;
-- a ``PrefixLoader`` serves every ``LANG::name`` from Flask's own loader;
+- ``LanguageLoader`` serves every ``LANG::name`` from Flask's own loader, so that Jinja compiles
+  it under that name (a ``PrefixLoader`` would compile it under the bare name);
 - the ``CompiledTranslations`` extension's ``filter_stream`` (Jinja's documented hook for
   rewriting a template's tokens) replaces ``_("literal")`` by the literal's translation.
 
@@ -17,13 +18,14 @@ Markup; a literal string is escaped). The rest stay calls, as do templates made 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask
 from flask.templating import Environment
-from jinja2 import BaseLoader, PrefixLoader, Template
+from jinja2 import BaseLoader, Template, TemplateNotFound
+from jinja2 import Environment as BaseEnvironment
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
@@ -45,7 +47,7 @@ class LanguageEnvironment(Environment):
 
     def __init__(self, app: Flask, **options: Any) -> None:
         loader: BaseLoader = options.pop("loader", None) or app.create_global_jinja_loader()
-        options["loader"] = PrefixLoader(dict.fromkeys(LOCALES, loader), delimiter=SEPARATOR)
+        options["loader"] = LanguageLoader(loader)
         super().__init__(app, **options)
         self.add_extension(CompiledTranslations)
 
@@ -66,6 +68,26 @@ class LanguageEnvironment(Environment):
         if language is None or SEPARATOR in template:
             return template
         return f"{language}{SEPARATOR}{template}"
+
+
+class LanguageLoader(BaseLoader):
+    """``LANG::name``: the source of ``name`` from ``loader``, compiled under the full name."""
+
+    def __init__(self, loader: BaseLoader) -> None:
+        self.loader = loader
+
+    def get_source(
+        self, environment: BaseEnvironment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        """The source of the template without its language."""
+        if _language_of(template) is None:
+            raise TemplateNotFound(template)
+        return self.loader.get_source(environment, template.partition(SEPARATOR)[2])
+
+    def list_templates(self) -> list[str]:
+        """Every template in every language."""
+        names = self.loader.list_templates()
+        return [f"{language}{SEPARATOR}{name}" for language in LOCALES for name in names]
 
 
 class CompiledTranslations(Extension):

@@ -8,10 +8,11 @@ import json
 
 import pytest
 from babel.messages.pofile import read_po
-from flask import Flask
+from flask import Flask, render_template
 
 from web.core.i18n import TRANSLATIONS, page_gettext
 from web.core.template_language import SEPARATOR, catalogue
+from web.public.status import LookupForm
 
 
 def _msgids() -> list[str]:
@@ -50,8 +51,30 @@ def test_a_page_and_everything_it_pulls_in_are_compiled_in_its_language(app: Fla
         ("zh_TW", "zh-TW", "查詢案件進度"),
     ):
         page = client.get("/status", headers={"Accept-Language": header}).get_data(as_text=True)
-        names = {key[1] for key in app.jinja_env.cache}  # (loader, name)
         assert text in page
-        assert f"{language}{SEPARATOR}public/status_form.html" in names
-        assert f"{language}{SEPARATOR}base.html" in names  # extended
-        assert f"{language}{SEPARATOR}_macros.html" in names  # imported
+        with app.test_request_context("/", headers={"Accept-Language": header}):
+            names = {
+                app.jinja_env.get_template(name).name
+                for name in ("public/status_form.html", "base.html", "_macros.html")
+            }
+            # Extended and imported templates take their parent's language.
+            base = app.jinja_env.get_template("base.html", parent=f"en{SEPARATOR}x.html")
+        assert names == {
+            f"{language}{SEPARATOR}public/status_form.html",
+            f"{language}{SEPARATOR}base.html",
+            f"{language}{SEPARATOR}_macros.html",
+        }
+        assert base.name == f"en{SEPARATOR}base.html"
+
+
+def test_a_real_page_calls_gettext_only_for_texts_with_variables(app: Flask) -> None:
+    asked: list[str] = []
+
+    def recording_gettext(string: str, /, **variables: object) -> str:
+        asked.append(string)
+        return string % variables if variables else string
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-TW"}):
+        page = render_template("public/status_form.html", form=LookupForm(), _=recording_gettext)
+    assert "查詢案件進度" in page  # translated when compiled, not asked at render time
+    assert all("%(" in text for text in asked), asked
