@@ -173,6 +173,7 @@ def test_a_wrong_code_and_a_wrong_number_get_the_same_refusal(
             if lang == "en":
                 page.locator('nav.language-chooser a[hreflang="en"]').click()
                 page.wait_for_load_state()
+                page.locator('html[lang="en"]').wait_for()  # the English page, not the old one
                 # The language switch reloads the empty form: ask again, by hand this time.
                 page.locator("#number").fill(url.split("#n=")[1].split("&")[0])
                 page.locator("#code").fill(url.split("&c=")[1])
