@@ -13,6 +13,7 @@ from tests.factories import create_case
 from tests.web.api.conftest import ApiClient, error_of
 from tests.web.conftest import csrf_token
 from tests.web.counter.conftest import Console
+from tests.web.counter.test_filing import APPLICANT as FILED
 from tracker.cases import closing
 from tracker.db import Database
 from tracker.models import Case, SurveyResponse, User
@@ -20,16 +21,7 @@ from tracker.notices.links import survey_token
 
 SPOOFED = "王小明\u202e\u2066"  # right-to-left override: what is stored differs from what shows
 ONLY_MARKS = "\u200b\u200d \ufeff"
-APPLICANT = {
-    "applicant_name": "王小明",
-    "phone": "0912-345-678",
-    "email": "",
-    "channel": "counter",
-    "language": "zh-TW",
-    "notify_by": "",
-    "note": "",
-    "documents": ["0"],
-}
+APPLICANT = {**FILED, "documents": ["0"]}  # the filing tests' applicant, one document ticked
 
 
 def _errors(page: str) -> dict[str, str]:
